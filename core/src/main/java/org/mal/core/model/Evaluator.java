@@ -1,0 +1,56 @@
+package org.mal.core.model;
+
+import org.mal.core.data.Dataset;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Loss and accuracy of a model on a dataset, in batches. */
+public final class Evaluator {
+    /** Rows per forward pass unless the caller says otherwise. */
+    public static final int DEFAULT_BATCH = 2_000;
+
+    private Evaluator() {}
+
+    public static Metrics evaluate(Model model, Dataset data) {
+        return evaluate(model, data, DEFAULT_BATCH);
+    }
+
+    /**
+     * Mean softmax cross-entropy (natural log) and accuracy over every row of {@code data}. The loss
+     * is computed from the logits with the log-sum-exp shift, in double precision.
+     */
+    public static Metrics evaluate(Model model, Dataset data, int batchSize) {
+        Architecture arch = model.architecture();
+        if (data.featureCount() != arch.inputSize()) {
+            throw new IllegalArgumentException("model " + arch.describe() + " takes " + arch.inputSize()
+                    + " inputs but dataset " + data.name() + " has " + data.featureCount() + " features");
+        }
+        if (data.classCount() != arch.outputSize()) {
+            throw new IllegalArgumentException("model " + arch.describe() + " has " + arch.outputSize()
+                    + " outputs but dataset " + data.name() + " has " + data.classCount() + " classes");
+        }
+        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        double lossSum = 0;
+        long correct = 0;
+        int classes = data.classCount();
+        for (int from = 0; from < data.size(); from += batchSize) {
+            int to = Math.min(data.size(), from + batchSize);
+            INDArray logits = model.logits(data.features(from, to));
+            double[] z = logits.dup('c').data().asDouble();
+            for (int r = 0; r < to - from; r++) {
+                int base = r * classes;
+                int label = data.label(from + r);
+                double max = Double.NEGATIVE_INFINITY;
+                int argMax = 0;
+                for (int c = 0; c < classes; c++) {
+                    if (z[base + c] > max) { max = z[base + c]; argMax = c; }
+                }
+                double sumExp = 0;
+                for (int c = 0; c < classes; c++) sumExp += Math.exp(z[base + c] - max);
+                lossSum += Math.log(sumExp) + max - z[base + label];
+                if (argMax == label) correct++;
+            }
+        }
+        int n = data.size();
+        return new Metrics(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) correct / n, n);
+    }
+}

@@ -1,0 +1,48 @@
+package org.mal.core.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a zoo entry says about itself: identity, architecture, what it was trained on, how well it
+ * does, how it was made and from what. Stored as JSON in the safetensors header
+ * ({@code __metadata__["mal.card"]}).
+ *
+ * @param family the shape family (e.g. {@code pyramid}) or {@code custom}
+ * @param validation metrics on the held-out part of the training set; {@code null} if none was held out
+ * @param weightsHash {@link Model#contentHash()} of the weights the card describes
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelCard(
+        String id,
+        Architecture architecture,
+        String family,
+        DatasetRef dataset,
+        Metrics train,
+        Metrics validation,
+        Metrics test,
+        Recipe recipe,
+        Provenance provenance,
+        String weightsHash) {
+
+    public ModelCard {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(architecture, "architecture");
+        Objects.requireNonNull(weightsHash, "weightsHash");
+    }
+
+    /** The task and the exact train/test data (content hashes) a model was trained and tested on. */
+    public record DatasetRef(String task, String trainName, String trainHash, String testName, String testHash) {}
+
+    /**
+     * How the model was trained. {@code learningRatesTried} lists every rate that was trained, of
+     * which the best on validation data was kept ({@code learningRate}).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Recipe(String optimizer, double learningRate, int epochs, int batchSize, long seed,
+                         List<Double> learningRatesTried, Double validationFraction, double trainSeconds) {}
+
+    /** Where the weights come from: parent models (content hashes), code version, platform, time (UTC, ISO-8601). */
+    public record Provenance(List<String> parents, String codeVersion, String platform, String createdAt) {}
+}
