@@ -29,6 +29,7 @@ public final class Platform {
         }
         String version = p.getProperty("version", "unknown");
         String commit = p.getProperty("commit", "");
-        return commit.isBlank() || commit.startsWith("${") ? version : version + "+" + commit;
+        if (commit.isBlank() || commit.startsWith("${")) return version;
+        return version + "+" + commit + ("true".equals(p.getProperty("dirty")) ? "-dirty" : "");
     }
 }

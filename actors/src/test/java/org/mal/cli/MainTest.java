@@ -1,0 +1,102 @@
+package org.mal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.model.Architecture;
+import org.mal.core.model.ModelIO;
+import org.mal.core.train.Trainer;
+import picocli.CommandLine;
+
+class MainTest {
+    @TempDir Path dir;
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (List<String> command : List.<List<String>>of(List.of(), List.of("data"), List.of("data", "fetch"), List.of("zoo"),
+                List.of("zoo", "train"), List.of("zoo", "list"), List.of("train"))) {
+            String[] args = command.toArray(new String[0]);
+            String[] withHelp = java.util.stream.Stream.concat(command.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
+            Run r = run(withHelp);
+            assertEquals(0, r.exitCode(), String.join(" ", args));
+            assertTrue(r.out().startsWith("Usage: mal"), r.out());
+        }
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        Run r = run("bogus");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Unmatched argument"), r.err());
+        assertEquals(2, run("zoo", "train").exitCode(), "--conf is required");
+    }
+
+    @Test
+    void failuresPrintOneLineAndExitWithOne() {
+        Run r = run("zoo", "train", "--conf", dir.resolve("missing.conf").toString());
+        assertEquals(1, r.exitCode());
+        assertEquals("mal: config file " + dir.resolve("missing.conf") + " does not exist", r.err().strip());
+        Run verbose = run("zoo", "train", "--conf", dir.resolve("missing.conf").toString(), "--verbose");
+        assertTrue(verbose.err().contains("\tat "), "--verbose adds the stack trace");
+    }
+
+    @Test
+    void badConfigNamesTheKey() throws IOException {
+        Path conf = dir.resolve("z.conf");
+        Files.writeString(conf, "zoo { name = x }");
+        Run r = run("zoo", "train", "--conf", conf.toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().startsWith("mal: ") && r.err().contains("zoo.families"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void zooListPrintsATable() throws IOException {
+        Path zoo = Files.createDirectories(dir.resolve("zoo"));
+        ModelIO.save(zoo.resolve("imported.safetensors"), Trainer.initialWeights(Architecture.mlp(784, List.of(32, 16), 10), 1), null);
+        Files.writeString(zoo.resolve("broken.safetensors"), "garbage");
+        Run r = run("zoo", "list", "--zoo", zoo.toString());
+        assertEquals(1, r.exitCode(), "an unreadable entry makes the listing fail");
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).startsWith("id") && lines.get(0).contains("test acc"), r.out());
+        assertTrue(r.out().contains("broken") && r.out().contains("UNREADABLE"), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("imported") && l.contains("32-16")), r.out());
+    }
+
+    @Test
+    void trainRefusesToOverwriteWithoutForce() throws IOException {
+        Path out = Files.writeString(dir.resolve("m.safetensors"), "keep me");
+        Run r = run("train", "--dataset", "mnist", "--widths", "8", "--out", out.toString(), "--data", dir.toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--force"), r.err());
+        assertEquals("keep me", Files.readString(out));
+    }
+
+    @Test
+    void missingDataSaysHowToFetchIt() {
+        Run r = run("train", "--dataset", "mnist", "--widths", "8", "--out", dir.resolve("m.safetensors").toString(),
+                "--data", dir.resolve("nodata").toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("./mal data fetch"), r.err());
+    }
+}

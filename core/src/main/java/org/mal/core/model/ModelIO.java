@@ -1,0 +1,187 @@
+package org.mal.core.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.mal.core.io.Safetensors;
+import org.mal.core.io.SafetensorsFile;
+import org.mal.core.io.SafetensorsHeader;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Models in safetensors files. Our files carry the architecture and the model card as JSON strings
+ * in {@code __metadata__} ({@value #ARCHITECTURE_KEY}, {@value #CARD_KEY}); a file without them
+ * (one written by PyTorch from an {@code nn.Sequential} of {@code Linear} and {@code ReLU}) is read
+ * by inferring the MLP from tensor names and shapes.
+ */
+public final class ModelIO {
+    public static final String FORMAT_KEY = "mal.format";
+    public static final String ARCHITECTURE_KEY = "mal.architecture";
+    public static final String CARD_KEY = "mal.card";
+    public static final String FORMAT_VERSION = "1";
+
+    /** Shared JSON mapper: unknown properties are errors, so a misspelt card field is noticed. */
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private static final Pattern LINEAR_NAME = Pattern.compile("^(.*?)(\\d+)\\.(weight|bias)$");
+
+    private ModelIO() {}
+
+    /** A model read from a file, with its card when the file has one. */
+    public record Loaded(Model model, Optional<ModelCard> card, boolean inferredArchitecture) {}
+
+    /**
+     * Writes weights, architecture and (if not null) card. The card's weights hash must be the
+     * model's content hash: a card never describes other weights than those next to it.
+     */
+    public static void save(Path file, Model model, ModelCard card) throws IOException {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(FORMAT_KEY, FORMAT_VERSION);
+        metadata.put(ARCHITECTURE_KEY, JSON.writeValueAsString(model.architecture()));
+        if (card != null) {
+            if (!card.weightsHash().equals(model.contentHash())) {
+                throw new IllegalArgumentException("card " + card.id() + " names weights " + card.weightsHash()
+                        + " but the model's weights hash to " + model.contentHash());
+            }
+            if (!card.architecture().equals(model.architecture())) {
+                throw new IllegalArgumentException("card " + card.id() + " names architecture " + card.architecture().describe()
+                        + " but the model is " + model.architecture().describe());
+            }
+            metadata.put(CARD_KEY, JSON.writeValueAsString(card));
+        }
+        Safetensors.write(file, model.params(), metadata);
+    }
+
+    /** Reads a model; checks the weights against the card's hash when there is a card. */
+    public static Loaded load(Path file) throws IOException {
+        SafetensorsFile st = Safetensors.read(file);
+        Map<String, String> metadata = st.metadata();
+        Optional<ModelCard> card = readCard(file, metadata);
+        String archJson = metadata.get(ARCHITECTURE_KEY);
+        Model model;
+        boolean inferred = archJson == null;
+        if (inferred) {
+            model = inferMlp(file, st.tensors());
+        } else {
+            Architecture arch = parse(file, ARCHITECTURE_KEY, archJson, Architecture.class);
+            try {
+                model = new Model(arch, st.tensors());
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + ": " + e.getMessage(), e);
+            }
+        }
+        if (card.isPresent() && !card.get().weightsHash().equals(model.contentHash())) {
+            throw new IOException(file + ": the weights hash to " + model.contentHash() + " but the model card says "
+                    + card.get().weightsHash() + "; the file is corrupt or was edited");
+        }
+        return new Loaded(model, card, inferred);
+    }
+
+    /** The card alone, from the header: cheap enough to list a zoo of thousands of files. */
+    public static Optional<ModelCard> readCard(Path file) throws IOException {
+        return readCard(file, Safetensors.readHeader(file).metadata());
+    }
+
+    /** The architecture from the header alone (inferred for files without our metadata). */
+    public static Architecture readArchitecture(Path file) throws IOException {
+        SafetensorsHeader header = Safetensors.readHeader(file);
+        String json = header.metadata().get(ARCHITECTURE_KEY);
+        if (json != null) return parse(file, ARCHITECTURE_KEY, json, Architecture.class);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        header.tensors().forEach((name, info) -> shapes.put(name, info.shape()));
+        return inferArchitecture(file, shapes).architecture();
+    }
+
+    private static Optional<ModelCard> readCard(Path file, Map<String, String> metadata) throws IOException {
+        String json = metadata.get(CARD_KEY);
+        return json == null ? Optional.empty() : Optional.of(parse(file, CARD_KEY, json, ModelCard.class));
+    }
+
+    private static <T> T parse(Path file, String key, String json, Class<T> type) throws IOException {
+        try {
+            return JSON.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": metadata " + key + " is not a valid " + type.getSimpleName() + ": "
+                    + e.getOriginalMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": metadata " + key + " is not a valid " + type.getSimpleName() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Model inferMlp(Path file, Map<String, INDArray> tensors) throws IOException {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> shapes.put(name, t.shape()));
+        Inferred inferred = inferArchitecture(file, shapes);
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (int i = 0; i < inferred.sourceNames().size(); i++) {
+            params.put(Architecture.weightName(i), tensors.get(inferred.sourceNames().get(i)[0]));
+            params.put(Architecture.biasName(i), tensors.get(inferred.sourceNames().get(i)[1]));
+        }
+        return new Model(inferred.architecture(), params);
+    }
+
+    private record Inferred(Architecture architecture, List<String[]> sourceNames) {}
+
+    /**
+     * An MLP from tensor names {@code [prefix]<k>.weight} ([out, in]) and {@code [prefix]<k>.bias}
+     * ([out]): layers ordered by {@code k} (gaps from ReLU or Dropout modules are fine), ReLU between
+     * them and softmax at the end. Every tensor must belong to a layer.
+     */
+    private static Inferred inferArchitecture(Path file, Map<String, long[]> shapes) throws IOException {
+        TreeMap<Integer, String[]> byIndex = new TreeMap<>();
+        String prefix = null;
+        for (String name : shapes.keySet()) {
+            Matcher m = LINEAR_NAME.matcher(name);
+            if (!m.matches()) {
+                throw new IOException(file + ": has no MAL metadata and tensor '" + name + "' is not named like an "
+                        + "nn.Sequential Linear parameter (<index>.weight or <index>.bias)");
+            }
+            if (prefix != null && !prefix.equals(m.group(1))) {
+                throw new IOException(file + ": tensors have different name prefixes ('" + prefix + "' and '" + m.group(1) + "')");
+            }
+            prefix = m.group(1);
+            String[] pair = byIndex.computeIfAbsent(Integer.parseInt(m.group(2)), k -> new String[2]);
+            pair[m.group(3).equals("weight") ? 0 : 1] = name;
+        }
+        if (byIndex.isEmpty()) throw new IOException(file + ": holds no tensors");
+        List<Layer> layers = new ArrayList<>();
+        List<String[]> names = new ArrayList<>();
+        int inputSize = -1;
+        int width = -1;
+        int count = 0;
+        for (Map.Entry<Integer, String[]> e : byIndex.entrySet()) {
+            String[] pair = e.getValue();
+            if (pair[0] == null || pair[1] == null) {
+                throw new IOException(file + ": module " + e.getKey() + " needs both a weight and a bias tensor");
+            }
+            long[] w = shapes.get(pair[0]);
+            long[] b = shapes.get(pair[1]);
+            if (w.length != 2 || b.length != 1 || b[0] != w[0]) {
+                throw new IOException(file + ": module " + e.getKey() + " is not a Linear layer (weight "
+                        + java.util.Arrays.toString(w) + ", bias " + java.util.Arrays.toString(b) + ")");
+            }
+            if (width >= 0 && w[1] != width) {
+                throw new IOException(file + ": module " + e.getKey() + " takes " + w[1] + " inputs but the previous layer gives " + width);
+            }
+            if (inputSize < 0) inputSize = Math.toIntExact(w[1]);
+            boolean last = ++count == byIndex.size();
+            layers.add(new DenseLayer(Math.toIntExact(w[1]), Math.toIntExact(w[0]), last ? Activation.SOFTMAX : Activation.RELU));
+            names.add(pair);
+            width = Math.toIntExact(w[0]);
+        }
+        return new Inferred(new Architecture(inputSize, layers), names);
+    }
+}

@@ -1,0 +1,123 @@
+package org.mal.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.io.Safetensors;
+import org.mal.core.train.Trainer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class ModelIOTest {
+    @TempDir Path dir;
+
+    private static ModelCard cardOf(String id, Model m) {
+        return new ModelCard(id, m.architecture(), "pyramid",
+                new ModelCard.DatasetRef("blobs", "blobs/train", "aa", "blobs/test", "bb"),
+                new Metrics(0.5, 0.8, 100), new Metrics(0.6, 0.75, 10), new Metrics(0.7, 0.7, 50),
+                new ModelCard.Recipe("adam", 1e-3, 2, 32, 7, List.of(1e-4, 1e-3), 0.1, 1.5),
+                new ModelCard.Provenance(List.of(), "test", "here", "2026-11-22T00:00:00Z"),
+                m.contentHash());
+    }
+
+    @Test
+    void roundTripKeepsWeightsBitExactAndTheCard() throws IOException {
+        Model m = Trainer.initialWeights(Architecture.mlp(7, List.of(5, 4), 3), 1);
+        Path file = dir.resolve("m.safetensors");
+        ModelIO.save(file, m, cardOf("m", m));
+        ModelIO.Loaded loaded = ModelIO.load(file);
+        assertEquals(m.contentHash(), loaded.model().contentHash());
+        assertEquals(m.architecture(), loaded.model().architecture());
+        assertEquals(cardOf("m", m), loaded.card().orElseThrow());
+        assertFalse(loaded.inferredArchitecture());
+        assertEquals(cardOf("m", m), ModelIO.readCard(file).orElseThrow());
+    }
+
+    @Test
+    void readsAPyTorchStyleFileWithoutMetadataByInferringTheMlp() throws IOException {
+        Model m = Trainer.initialWeights(Architecture.mlp(6, List.of(4, 3), 2), 2);
+        // nn.Sequential(Linear, ReLU, Dropout, Linear, ReLU, Linear): module indices 0, 3, 5
+        Map<String, INDArray> torch = new LinkedHashMap<>();
+        torch.put("0.weight", m.weight(0));
+        torch.put("0.bias", m.bias(0));
+        torch.put("3.weight", m.weight(1));
+        torch.put("3.bias", m.bias(1));
+        torch.put("5.weight", m.weight(2));
+        torch.put("5.bias", m.bias(2));
+        Path file = dir.resolve("torch.safetensors");
+        Safetensors.write(file, torch, Map.of());
+        ModelIO.Loaded loaded = ModelIO.load(file);
+        assertTrue(loaded.inferredArchitecture());
+        assertTrue(loaded.card().isEmpty());
+        assertEquals(m.architecture(), loaded.model().architecture());
+        assertEquals(m.contentHash(), loaded.model().contentHash());
+        assertEquals(m.architecture(), ModelIO.readArchitecture(file));
+    }
+
+    @Test
+    void inferenceNamesWhatIsNotAnMlp() throws IOException {
+        Model m = Trainer.initialWeights(Architecture.mlp(6, List.of(4), 2), 2);
+        Map<String, INDArray> bad = new LinkedHashMap<>();
+        bad.put("0.weight", m.weight(0));
+        bad.put("0.bias", m.bias(0));
+        bad.put("conv.kernel", m.weight(1));
+        Path file = dir.resolve("bad.safetensors");
+        Safetensors.write(file, bad, Map.of());
+        IOException e = assertThrows(IOException.class, () -> ModelIO.load(file));
+        assertTrue(e.getMessage().contains("conv.kernel"), e.getMessage());
+
+        Map<String, INDArray> chain = new LinkedHashMap<>();
+        chain.put("0.weight", m.weight(0));
+        chain.put("0.bias", m.bias(0));
+        chain.put("2.weight", m.weight(0)); // takes 6 inputs, previous layer gives 4
+        chain.put("2.bias", m.bias(0));
+        Path broken = dir.resolve("chain.safetensors");
+        Safetensors.write(broken, chain, Map.of());
+        e = assertThrows(IOException.class, () -> ModelIO.load(broken));
+        assertTrue(e.getMessage().contains("takes 6 inputs but the previous layer gives 4"), e.getMessage());
+    }
+
+    @Test
+    void weightsThatDoNotMatchTheCardAreReportedAsCorrupt() throws IOException {
+        Model m = Trainer.initialWeights(Architecture.mlp(7, List.of(5), 3), 1);
+        Path file = dir.resolve("m.safetensors");
+        ModelIO.save(file, m, cardOf("m", m));
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 3] ^= 0x40; // flip a bit inside the last tensor's data
+        Files.write(file, bytes);
+        IOException e = assertThrows(IOException.class, () -> ModelIO.load(file));
+        assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+    }
+
+    @Test
+    void refusesToWriteACardForOtherWeights() {
+        Model m = Trainer.initialWeights(Architecture.mlp(7, List.of(5), 3), 1);
+        Model other = Trainer.initialWeights(Architecture.mlp(7, List.of(5), 3), 2);
+        Path file = dir.resolve("m.safetensors");
+        assertThrows(IllegalArgumentException.class, () -> ModelIO.save(file, m, cardOf("m", other)));
+        assertFalse(Files.exists(file));
+    }
+
+    @Test
+    void cardJsonWithUnknownFieldsIsRejectedNamingTheKey() throws IOException {
+        Model m = Trainer.initialWeights(Architecture.mlp(7, List.of(5), 3), 1);
+        Path file = dir.resolve("m.safetensors");
+        String json = ModelIO.JSON.writeValueAsString(cardOf("m", m));
+        Safetensors.write(file, m.params(), Map.of(ModelIO.CARD_KEY, json.replace("{\"id\"", "{\"bogus\":1,\"id\"")));
+        IOException e = assertThrows(IOException.class, () -> ModelIO.readCard(file));
+        assertTrue(e.getMessage().contains(ModelIO.CARD_KEY) && e.getMessage().contains("bogus"), e.getMessage());
+
+        Safetensors.write(file, m.params(), Map.of(ModelIO.CARD_KEY, "{\"id\":\"x\"}"));
+        e = assertThrows(IOException.class, () -> ModelIO.readCard(file));
+        assertTrue(e.getMessage().contains("model card x needs an 'architecture'"), e.getMessage());
+    }
+}

@@ -1,0 +1,93 @@
+package org.mal.core.zoo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mal.core.train.Optimizer;
+
+class ZooSpecTest {
+    /** The repository's conf folder, seen from the core module. */
+    static final Path CONF = Path.of("..", "conf");
+
+    private static final String SMALL = """
+            zoo {
+              name = small
+              datasets = [blobs]
+              families = [equal, pyramid]
+              depths = [2, 3]
+              widths = [8, 16]
+              architectures = [ { widths = [8, 8] }, { family = odd, widths = [5] } ]
+              training { optimizer = adam, learning-rates = [1e-2, 1e-3], epochs = 1, batch-size = 32, seed = 3, validation-fraction = 0.2 }
+            }""";
+
+    @Test
+    void expandsFamiliesAndExplicitArchitecturesWithoutDuplicates() {
+        ZooSpec spec = ZooSpec.from(ConfigFactory.parseString(SMALL));
+        // equal: 8x8, 16x16, 8x8x8, 16x16x16; pyramid (depth 3 only): 8x16x8; explicit 8x8 is a duplicate; 5 is new
+        assertEquals(List.of(List.of(8, 8), List.of(16, 16), List.of(8, 8, 8), List.of(16, 16, 16), List.of(8, 16, 8), List.of(5)),
+                spec.architectures().stream().map(ZooSpec.Architectures::hiddenWidths).toList());
+        assertEquals(List.of("blobs-equal-8x8", "blobs-equal-16x16", "blobs-equal-8x8x8", "blobs-equal-16x16x16",
+                "blobs-pyramid-8x16x8", "blobs-odd-5"), spec.entries().stream().map(ZooSpec.Entry::id).toList());
+        assertEquals(Optimizer.ADAM, spec.training().optimizer());
+        assertEquals(List.of(1e-2, 1e-3), spec.training().learningRates());
+    }
+
+    @Test
+    void entrySeedsDifferPerEntryAndAreStable() {
+        ZooSpec spec = ZooSpec.from(ConfigFactory.parseString(SMALL));
+        var seeds = new HashSet<Long>();
+        for (ZooSpec.Entry e : spec.entries()) seeds.add(e.seed(3));
+        assertEquals(spec.entries().size(), seeds.size());
+        assertEquals(spec.entries().get(0).seed(3), ZooSpec.from(ConfigFactory.parseString(SMALL)).entries().get(0).seed(3));
+    }
+
+    @Test
+    void unknownKeysFailWithTheirPath() {
+        var e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SMALL.replace("epochs = 1", "epocs = 1"))));
+        assertTrue(e.getMessage().contains("zoo.training.epocs"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SMALL.replace("depths = [2, 3]", "depths = [2, 3]\ndepht = 4"))));
+        assertTrue(e.getMessage().contains("zoo.depht"), e.getMessage());
+    }
+
+    @Test
+    void mistypedAndMissingKeysFailWithTheirPath() {
+        var e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SMALL.replace("batch-size = 32", "batch-size = many"))));
+        assertTrue(e.getMessage().contains("batch-size"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SMALL.replace("seed = 3,", ""))));
+        assertTrue(e.getMessage().contains("seed"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SMALL.replace("[equal, pyramid]", "[equal, diamond]"))));
+        assertTrue(e.getMessage().contains("diamond"), e.getMessage());
+    }
+
+    @Test
+    void thePaperZooHasThirtyArchitecturesOnTwoDatasets() {
+        ZooSpec spec = ZooSpec.from(ConfigFactory.parseFile(CONF.resolve("zoo-paper.conf").toFile()).resolve());
+        assertEquals(30, spec.architectures().size());
+        assertEquals(List.of("mnist", "fashion-mnist"), spec.datasets());
+        assertEquals(60, spec.entries().size());
+        assertEquals(List.of(1e-4, 1e-3), spec.training().learningRates());
+        for (String family : List.of("equal", "wide-to-narrow", "narrow-to-wide", "pyramid", "inverse-pyramid")) {
+            assertTrue(spec.architectures().stream().anyMatch(a -> a.family().equals(family)), family);
+        }
+    }
+
+    @Test
+    void theDefaultZooHasAboutADozenModelsOverBothDatasets() {
+        ZooSpec spec = ZooSpec.from(ConfigFactory.parseFile(CONF.resolve("zoo-default.conf").toFile()).resolve());
+        assertTrue(spec.entries().size() >= 10 && spec.entries().size() <= 16, spec.entries().size() + " entries");
+        assertEquals(List.of("mnist", "fashion-mnist"), spec.datasets());
+        assertTrue(spec.architectures().stream().map(ZooSpec.Architectures::family).distinct().count() >= 3);
+    }
+}
