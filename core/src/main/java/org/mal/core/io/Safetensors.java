@@ -17,7 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Reader and writer for the <a href="https://github.com/huggingface/safetensors">safetensors</a> format, the
- * Hugging Face format in which most of our model zoo is published.
+ * Hugging Face format in which PyTorch users exchange weights; every model of a MAL zoo is one such file.
  *
  * <p>We wrote our own (a few hundred lines in this package) because ND4J has no safetensors support and the only
  * Java library is a snapshot that is not on Maven Central.

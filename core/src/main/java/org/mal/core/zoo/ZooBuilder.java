@@ -82,16 +82,17 @@ public final class ZooBuilder {
     }
 
     private ModelCard train(ZooSpec.Entry entry, int index, int total, Listener listener) throws IOException {
-        return trainEntry(entry, spec.training(), tasks.apply(entry.dataset()), zoo.fileOf(entry.id()), index, total, listener);
+        return trainEntry(entry, spec.training(), entry.seed(spec.training().seed()), tasks.apply(entry.dataset()),
+                zoo.fileOf(entry.id()), index, total, listener);
     }
 
     /**
      * Trains one entry with every learning rate of {@code t}, keeps the best on validation data and
-     * writes it with its card to {@code file}.
+     * writes it with its card to {@code file}. {@code seed} fixes the validation split, the initial
+     * weights and the batch order (the zoo seed {@code t.seed()} is not used here).
      */
-    public static ModelCard trainEntry(ZooSpec.Entry entry, ZooSpec.Training t, TaskData task, java.nio.file.Path file,
-                                       int index, int total, Listener listener) throws IOException {
-        long seed = entry.seed(t.seed());
+    public static ModelCard trainEntry(ZooSpec.Entry entry, ZooSpec.Training t, long seed, TaskData task,
+                                       java.nio.file.Path file, int index, int total, Listener listener) throws IOException {
         Dataset[] parts = Splits.split(task.train(), t.validationFraction(), seed, task.train().name() + "-fit",
                 task.train().name() + "-validation");
         Dataset fit = parts[0];
