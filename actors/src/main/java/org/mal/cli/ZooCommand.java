@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.mal.core.data.DataDir;
 import org.mal.core.model.Architecture;
+import org.mal.core.model.Metrics;
 import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
 import org.mal.core.zoo.ZooBuilder;
@@ -89,24 +90,33 @@ final class ZooCommand implements Runnable {
             return entries.stream().anyMatch(e -> e.problem().isPresent()) ? 1 : 0;
         }
 
+        private static String percent(Metrics m) {
+            return m == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * m.accuracy());
+        }
+
         static void print(List<Zoo.Entry> entries, PrintWriter out) {
-            Table table = new Table("id", "shape", "depth", "widths", "dataset", "lr", "test acc", "test loss");
+            Table table = new Table("id", "shape", "depth", "widths", "dataset", "lr", "epochs", "val acc", "test acc",
+                    "test loss", "train s");
             for (Zoo.Entry e : entries) {
                 if (e.problem().isPresent()) {
-                    table.row(e.id(), "UNREADABLE", "", e.problem().get(), "", "", "", "");
+                    table.row(e.id(), "UNREADABLE", "", e.problem().get(), "", "", "", "", "", "", "");
                     continue;
                 }
                 Architecture arch = e.architecture().orElseThrow();
                 String widths = String.join("-", arch.hiddenWidths().stream().map(String::valueOf).toList());
                 ModelCard card = e.card().orElse(null);
+                ModelCard.Recipe recipe = card != null ? card.recipe() : null;
                 table.row(e.id(),
                         card != null ? card.family() : "imported",
                         String.valueOf(arch.hiddenWidths().size()),
                         widths,
                         card != null && card.dataset() != null ? card.dataset().task() : "-",
-                        card != null && card.recipe() != null ? String.format(Locale.ROOT, "%.0e", card.recipe().learningRate()) : "-",
-                        card != null && card.test() != null ? String.format(Locale.ROOT, "%.2f%%", 100 * card.test().accuracy()) : "-",
-                        card != null && card.test() != null ? String.format(Locale.ROOT, "%.4f", card.test().loss()) : "-");
+                        recipe != null ? String.format(Locale.ROOT, "%.0e", recipe.learningRate()) : "-",
+                        recipe != null ? String.valueOf(recipe.epochs()) : "-",
+                        percent(card != null ? card.validation() : null),
+                        percent(card != null ? card.test() : null),
+                        card != null && card.test() != null ? String.format(Locale.ROOT, "%.4f", card.test().loss()) : "-",
+                        recipe != null ? String.format(Locale.ROOT, "%.1f", recipe.trainSeconds()) : "-");
             }
             table.print(out);
             out.printf(Locale.ROOT, "%d models; depth = hidden layers%n", entries.size());
