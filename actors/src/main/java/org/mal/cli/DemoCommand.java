@@ -6,11 +6,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.mal.core.data.DataDir;
-import org.mal.core.data.DataFetcher;
 import org.mal.core.data.FetchReport;
 import org.mal.core.zoo.Zoo;
-import org.mal.core.zoo.ZooBuilder;
-import org.mal.core.zoo.ZooSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -41,25 +38,15 @@ final class DemoCommand implements Callable<Integer> {
         DataDir dataDir = new DataDir(data);
         if (!DataDir.KNOWN.stream().allMatch(dataDir::isPresent)) {
             out.println("== data: fetching into " + data);
-            FetchReport report = new DataFetcher().fetch(data, Optional.empty(), line -> {
-                out.println(line);
-                out.flush();
-            });
-            out.print(report.format());
+            FetchReport report = DataCommand.fetch(data, Optional.empty(), out);
             if (!report.complete()) throw new IllegalStateException("the data is incomplete; see the report above");
         } else {
             out.println("== data: present in " + data);
         }
 
         Path confFile = conf != null ? conf : installationDir().resolve("conf").resolve("zoo-default.conf");
-        ZooSpec spec = ZooSpec.from(ZooCommand.loadConfig(confFile));
-        Zoo zoo = new Zoo(zooDir != null ? zooDir : Path.of(ZooCommand.ZOOS, spec.name()));
-        out.printf(Locale.ROOT, "== zoo '%s': %d models in %s (from %s)%n", spec.name(), spec.entries().size(), zoo.dir(), confFile);
-        ZooBuilder.Report report;
-        try (TrainingProgress progress = new TrainingProgress(out)) {
-            report = new ZooBuilder(spec, zoo, dataDir::load).build(progress);
-        }
-        out.printf(Locale.ROOT, "trained %d, kept %d already present%n%n", report.trained().size(), report.kept().size());
+        Zoo zoo = ZooCommand.build(confFile, zooDir, dataDir, out);
+        out.println();
         ZooCommand.ListCommand.print(zoo.list(), out);
         out.printf(Locale.ROOT, "%ndone in %.0f s; the zoo is in %s%n", (System.nanoTime() - started) / 1e9, zoo.dir());
         return 0;

@@ -57,21 +57,28 @@ final class ZooCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ZooSpec spec = ZooSpec.from(loadConfig(conf));
-            Zoo zoo = new Zoo(zooDir != null ? zooDir : Path.of(ZOOS, spec.name()));
-            DataDir dataDir = new DataDir(data);
-            int total = spec.entries().size();
             PrintWriter out = command.commandLine().getOut();
-            out.printf(Locale.ROOT, "zoo '%s': %d models (%d architectures x %d datasets) in %s%n",
-                    spec.name(), total, spec.architectures().size(), spec.datasets().size(), zoo.dir());
-            ZooBuilder.Report report;
-            try (TrainingProgress progress = new TrainingProgress(out)) {
-                report = new ZooBuilder(spec, zoo, dataDir::load).build(progress);
-            }
-            out.printf(Locale.ROOT, "trained %d, kept %d already present; list them with: ./mal zoo list --zoo %s%n",
-                    report.trained().size(), report.kept().size(), zoo.dir());
+            Zoo zoo = build(conf, zooDir, new DataDir(data), out);
+            out.println("list the zoo with: ./mal zoo list --zoo " + zoo.dir());
             return 0;
         }
+    }
+
+    /**
+     * Trains what the zoo of config {@code conf} lacks, with progress on {@code out}; the zoo folder is
+     * {@code zooDir} or {@code zoos/<zoo.name>}. Shared by {@code zoo train} and {@code demo}.
+     */
+    static Zoo build(Path conf, Path zooDir, DataDir data, PrintWriter out) throws java.io.IOException {
+        ZooSpec spec = ZooSpec.from(loadConfig(conf));
+        Zoo zoo = new Zoo(zooDir != null ? zooDir : Path.of(ZOOS, spec.name()));
+        out.printf(Locale.ROOT, "== zoo '%s': %d models (%d architectures x %d datasets) in %s (from %s)%n",
+                spec.name(), spec.entries().size(), spec.architectures().size(), spec.datasets().size(), zoo.dir(), conf);
+        ZooBuilder.Report report;
+        try (TrainingProgress progress = new TrainingProgress(out)) {
+            report = new ZooBuilder(spec, zoo, data::load).build(progress);
+        }
+        out.printf(Locale.ROOT, "trained %d, kept %d already present%n", report.trained().size(), report.kept().size());
+        return zoo;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Print the models of a zoo as a table.")
