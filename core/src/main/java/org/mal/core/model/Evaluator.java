@@ -1,7 +1,11 @@
 package org.mal.core.model;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.mal.core.data.Dataset;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Loss and accuracy of a model on a dataset, in batches. */
 public final class Evaluator {
@@ -29,13 +33,41 @@ public final class Evaluator {
                     + " outputs but dataset " + data.name() + " has " + data.classCount() + " classes");
         }
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        return evaluateFrom(model, 0, null, data, batchSize);
+    }
+
+    /**
+     * Inputs of layer {@code layer} for every row of {@code data}: the forward pass through layers
+     * {@code 0 .. layer - 1}, shape [rows, input size of {@code layer}]. For {@code layer == 0} the
+     * features themselves.
+     */
+    public static INDArray activationsBefore(Model model, int layer, Dataset data, int batchSize) {
+        if (layer == 0) return data.features(0, data.size());
+        List<INDArray> parts = new ArrayList<>();
+        for (int from = 0; from < data.size(); from += batchSize) {
+            int to = Math.min(data.size(), from + batchSize);
+            INDArray h = data.features(from, to);
+            for (int i = 0; i < layer; i++) h = model.layerOutput(i, h);
+            parts.add(h);
+        }
+        return parts.size() == 1 ? parts.get(0) : Nd4j.vstack(parts.toArray(new INDArray[0]));
+    }
+
+    /**
+     * Loss and accuracy when layers {@code fromLayer ..} of {@code model} run on precomputed inputs
+     * {@code hidden} (rows aligned with {@code data}; {@code null} means the features). Lets a caller
+     * compute the layers that do not change once and reuse them.
+     */
+    public static Metrics evaluateFrom(Model model, int fromLayer, INDArray hidden, Dataset data, int batchSize) {
         double lossSum = 0;
         long correct = 0;
         int classes = data.classCount();
         for (int from = 0; from < data.size(); from += batchSize) {
             int to = Math.min(data.size(), from + batchSize);
-            INDArray logits = model.logits(data.features(from, to));
-            double[] z = logits.dup('c').data().asDouble();
+            INDArray h = hidden == null ? data.features(from, to)
+                    : hidden.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+            for (int i = fromLayer; i < model.architecture().depth(); i++) h = model.layerOutput(i, h);
+            double[] z = h.dup('c').data().asDouble();
             for (int r = 0; r < to - from; r++) {
                 int base = r * classes;
                 int label = data.label(from + r);

@@ -1,0 +1,193 @@
+package org.mal.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.mal.core.Platform;
+import org.mal.core.align.ActivationMatching;
+import org.mal.core.align.Alignment;
+import org.mal.core.align.LayerMap;
+import org.mal.core.align.Transplant;
+import org.mal.core.align.WeightMatching;
+import org.mal.core.data.DataDir;
+import org.mal.core.data.Dataset;
+import org.mal.core.data.Splits;
+import org.mal.core.merge.Lmc;
+import org.mal.core.merge.Merge;
+import org.mal.core.model.Evaluator;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.core.model.ModelIO;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = {"Align a target's layers to a base (generalized permutations: zero padding for width "
+                + "mismatch, selective and cross-layer maps) and merge them by convex combination, always in the "
+                + "base's architecture. With --eval, prints loss/accuracy curves over λ for the aligned and the naive "
+                + "merge (padding only) and the loss barrier, AUC ratio and merging threshold λ*."})
+final class MergeCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
+
+    @Option(names = "--base", required = true, description = "Base model (.safetensors).")
+    Path basePath;
+
+    @Option(names = "--target", required = true, description = "Target model (.safetensors).")
+    Path targetPath;
+
+    @Option(names = "--map", description = "Layer map base:target, e.g. 0:0,1:2 (default: every layer to itself; "
+            + "needs equal depths).")
+    String map;
+
+    @Option(names = "--aligner", defaultValue = "weight", description = "weight (weight matching), activation "
+            + "(correlation of activations on --align-rows rows of the base task's training set) or naive "
+            + "(padding/cropping only) (default: ${DEFAULT-VALUE}).")
+    String aligner;
+
+    @Option(names = "--align-rows", defaultValue = "2000", description = "Rows of training data for --aligner activation "
+            + "(stratified sample; default: ${DEFAULT-VALUE}).")
+    int alignRows;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the weight-matching sweep order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--max-sweeps", defaultValue = "100", description = "Upper bound on weight-matching sweeps (default: ${DEFAULT-VALUE}).")
+    int maxSweeps;
+
+    @Option(names = "--eval", split = ",", description = "Datasets whose test sets evaluate the merge (mnist, "
+            + "fashion-mnist); the first is the base's task. Default: the base's training task when its card names one.")
+    List<String> eval;
+
+    @Option(names = "--no-eval", description = "Do not evaluate.")
+    boolean noEval;
+
+    @Option(names = "--grid", defaultValue = "25", description = "Points of the λ grid in [0, 1] (default: ${DEFAULT-VALUE}).")
+    int grid;
+
+    @Option(names = "--tolerance", defaultValue = "0.05", description = "λ* keeps the base-task loss within this "
+            + "fraction of its value at λ = 0 (default: ${DEFAULT-VALUE}).")
+    double tolerance;
+
+    @Option(names = "--lambda", description = "Write the merge at this λ to --out.")
+    Double lambda;
+
+    @Option(names = "--out", description = "Output model (.safetensors) for --lambda.")
+    Path out;
+
+    @Option(names = "--json", description = "Write the alignment and the evaluation as JSON here.")
+    Path json;
+
+    @Option(names = "--data", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--force", description = "Overwrite --out and --json if they exist.")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = command.commandLine().getOut();
+        if ((lambda == null) != (out == null)) throw new IllegalArgumentException("--lambda and --out go together");
+        for (Path p : new Path[] {out, json}) {
+            if (p != null && Files.exists(p) && !force) throw new IllegalArgumentException(p + " exists; pass --force to overwrite it");
+        }
+        ModelIO.Loaded base = ModelIO.load(basePath);
+        ModelIO.Loaded target = ModelIO.load(targetPath);
+        Model a = base.model();
+        Model b = target.model();
+        if (a.architecture().inputSize() != b.architecture().inputSize() && map == null) {
+            throw new IllegalArgumentException("the models take different inputs; give --map");
+        }
+        LayerMap layerMap;
+        if (map != null) {
+            layerMap = LayerMap.parse(map);
+        } else if (a.architecture().depth() == b.architecture().depth()) {
+            layerMap = LayerMap.identity(a.architecture().depth());
+        } else {
+            throw new IllegalArgumentException("the base has " + a.architecture().depth() + " layers and the target "
+                    + b.architecture().depth() + "; give --map base:target,... (layers count from 0)");
+        }
+        List<String> tasks = eval != null ? eval
+                : base.card().map(c -> c.dataset() == null ? List.<String>of() : List.of(c.dataset().task())).orElse(List.of());
+        DataDir dataDir = new DataDir(data);
+        Alignment alignment = switch (aligner) {
+            case "weight" -> WeightMatching.align(a, b, layerMap, new WeightMatching.Settings(maxSweeps, seed));
+            case "naive" -> WeightMatching.naive(a, b, layerMap);
+            case "activation" -> {
+                if (tasks.isEmpty()) throw new IllegalArgumentException("--aligner activation needs data: give --eval DATASET");
+                Dataset train = dataDir.load(tasks.get(0)).train();
+                int rows = Math.min(alignRows, train.size());
+                Dataset sample = train.subset(train.name() + "-align" + rows,
+                        Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
+                yield ActivationMatching.align(a, b, layerMap, sample);
+            }
+            default -> throw new IllegalArgumentException("unknown aligner '" + aligner + "'; choose weight, activation or naive");
+        };
+        o.printf(Locale.ROOT, "base %s (%s) <- target %s (%s), map %s%n", basePath, a.architecture().describe(), targetPath,
+                b.architecture().describe(), layerMap);
+        o.printf(Locale.ROOT, "aligner %s: objective %.6g -> %.6g in %d sweeps, %.3f s%n", alignment.method(),
+                alignment.objectiveBefore(), alignment.objectiveAfter(), alignment.sweeps(), alignment.seconds());
+        Map<String, INDArray> aligned = Transplant.alignedTensors(a, b, alignment);
+        Map<String, INDArray> naive = Transplant.alignedTensors(a, b, WeightMatching.naive(a, b, layerMap));
+
+        Lmc.Report report = null;
+        if (!noEval && !tasks.isEmpty()) {
+            List<Dataset> sets = new ArrayList<>();
+            for (String t : tasks) sets.add(dataDir.load(t).test());
+            report = Lmc.evaluate(a, aligned, naive, sets, Lmc.grid(grid), tolerance, Evaluator.DEFAULT_BATCH);
+            print(report, o);
+        } else if (!noEval) {
+            o.println("no evaluation: the base's card names no dataset; give --eval mnist or --eval fashion-mnist");
+        }
+
+        if (lambda != null) {
+            Model merged = Merge.convex(a, aligned, lambda);
+            String name = out.getFileName().toString();
+            String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+            ModelCard baseCard = base.card().orElse(null);
+            ModelCard card = new ModelCard(id, merged.architecture(), baseCard != null ? baseCard.family() : "merged",
+                    baseCard != null ? baseCard.dataset() : null, null, null, null, null,
+                    new ModelCard.Provenance(List.of(a.contentHash(), b.contentHash()), Platform.codeVersion(), Platform.describe(),
+                            Instant.now().toString()),
+                    merged.contentHash());
+            ModelIO.save(out, merged, card);
+            o.printf(Locale.ROOT, "wrote the merge at λ = %s to %s (weights %s)%n", lambda, out, merged.contentHash().substring(0, 12));
+        }
+        if (json != null) {
+            ObjectNode root = ModelIO.JSON.createObjectNode();
+            root.put("base", basePath.toString()).put("baseHash", a.contentHash());
+            root.put("target", targetPath.toString()).put("targetHash", b.contentHash());
+            root.set("alignment", ModelIO.JSON.valueToTree(alignment));
+            if (report != null) root.set("evaluation", ModelIO.JSON.valueToTree(report));
+            root.put("codeVersion", Platform.codeVersion());
+            Files.writeString(json, ModelIO.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            o.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    private static void print(Lmc.Report r, PrintWriter o) {
+        Lmc.TaskCurves base = r.tasks().get(0);
+        Table t = new Table("λ", "loss aligned", "acc aligned", "loss naive", "acc naive");
+        for (int k = 0; k < r.lambdas().length; k++) {
+            t.row(String.format(Locale.ROOT, "%.3f", r.lambdas()[k]),
+                    String.format(Locale.ROOT, "%.4f", base.aligned().loss()[k]),
+                    String.format(Locale.ROOT, "%.2f%%", 100 * base.aligned().accuracy()[k]),
+                    String.format(Locale.ROOT, "%.4f", base.naive().loss()[k]),
+                    String.format(Locale.ROOT, "%.2f%%", 100 * base.naive().accuracy()[k]));
+        }
+        o.println("on " + base.dataset() + ":");
+        t.print(o);
+        o.printf(Locale.ROOT, "loss barrier %.4f (naive %.4f); AUC %.4f (naive %.4f), ratio %.3f; λ* = %.3f (loss within %.0f%%)%n",
+                r.barrier(), r.naiveBarrier(), r.auc(), r.naiveAuc(), r.aucRatio(), r.lambdaStar(), 100 * r.tolerance());
+        r.accuracyAtLambdaStar().forEach((d, acc) -> o.printf(Locale.ROOT, "  accuracy at λ* on %s: %.2f%%%n", d, 100 * acc));
+    }
+}

@@ -1,0 +1,78 @@
+package org.mal.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.model.Architecture;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.core.model.ModelIO;
+import org.mal.core.train.Trainer;
+import picocli.CommandLine;
+
+class MergeCommandTest {
+    @TempDir Path dir;
+
+    private String[] run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void writesTheMergeWithProvenanceAndTheAlignmentAsJson() throws Exception {
+        Model base = Trainer.initialWeights(Architecture.mlp(784, List.of(16, 8), 10), 1);
+        Model target = Trainer.initialWeights(Architecture.mlp(784, List.of(12, 9), 10), 2);
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        ModelIO.save(a, base, null);
+        ModelIO.save(b, target, null);
+        Path out = dir.resolve("m.safetensors");
+        Path json = dir.resolve("m.json");
+        String[] r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--lambda", "0.5",
+                "--out", out.toString(), "--json", json.toString());
+        assertEquals("0", r[0], r[2]);
+        ModelIO.Loaded merged = ModelIO.load(out);
+        assertEquals(base.architecture(), merged.model().architecture());
+        ModelCard card = merged.card().orElseThrow();
+        assertEquals(List.of(base.contentHash(), target.contentHash()), card.provenance().parents());
+        String text = Files.readString(json);
+        assertTrue(text.contains("\"method\" : \"weight\"") && text.contains(base.contentHash()), text);
+
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--lambda", "0",
+                "--out", out.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--force"), r[2]);
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--lambda", "0",
+                "--out", out.toString(), "--force");
+        assertEquals(base.contentHash(), ModelIO.load(out).model().contentHash(), "λ = 0 writes the base's weights");
+    }
+
+    @Test
+    void differentDepthsNeedAMapAndBadMapsAreNamed() throws Exception {
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        ModelIO.save(a, Trainer.initialWeights(Architecture.mlp(784, List.of(16, 8), 10), 1), null);
+        ModelIO.save(b, Trainer.initialWeights(Architecture.mlp(784, List.of(12), 10), 2), null);
+        String[] r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("give --map"), r[2]);
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--map", "1:5");
+        assertTrue(r[2].contains("target layer 5 does not exist"), r[2]);
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--map", "1:1,2:1");
+        assertEquals("0", r[0], r[2]);
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--map", "0:0", "--aligner", "magic");
+        assertTrue(r[2].contains("choose weight, activation or naive"), r[2]);
+    }
+}

@@ -1,0 +1,120 @@
+package org.mal.core.merge;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mal.core.data.Dataset;
+import org.mal.core.model.Architecture;
+import org.mal.core.model.Evaluator;
+import org.mal.core.model.Metrics;
+import org.mal.core.model.Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Linear mode connectivity of a merge: loss and accuracy curves over a λ grid, for the aligned
+ * merge and for the naive one (padding or cropping only), on one or more datasets, and the metrics
+ * read from them. The first dataset is the base's task.
+ *
+ * <ul>
+ *   <li>loss barrier (MAL paper Def. 1, Frankle et al. 2020): {@code max_λ L(λ) − ½(L(0) + L(1))};
+ *   <li>AUC: area under the loss curve (trapezoid rule over the grid); the AUC ratio is aligned over
+ *       naive, below 1 when alignment helps (paper Fig. 1);
+ *   <li>λ*: the largest grid λ such that the base-task loss stays within {@code tolerance} (relative)
+ *       of {@code L(0)} at every grid point from 0 up to it — the merging threshold;
+ *   <li>accuracy on every dataset at λ*.
+ * </ul>
+ *
+ * <p>No avoidable work: the layers before the first merged layer do not depend on λ, so their
+ * outputs are computed once per dataset and shared by every grid point of both curves.
+ */
+public final class Lmc {
+    private Lmc() {}
+
+    /** One curve: loss and accuracy at each λ. */
+    public record Curve(double[] loss, double[] accuracy) {}
+
+    /** Both curves on one dataset. */
+    public record TaskCurves(String dataset, String datasetHash, Curve aligned, Curve naive) {}
+
+    /** Curves and metrics; see the class comment. */
+    public record Report(double[] lambdas, List<TaskCurves> tasks, double tolerance, double barrier, double naiveBarrier,
+                         double auc, double naiveAuc, double aucRatio, double lambdaStar,
+                         Map<String, Double> accuracyAtLambdaStar) {}
+
+    /** {@code points} evenly spaced values from 0 to 1 inclusive (numpy's {@code linspace(0, 1, points)}). */
+    public static double[] grid(int points) {
+        if (points < 2) throw new IllegalArgumentException("a λ grid needs at least 2 points, got " + points);
+        double[] g = new double[points];
+        for (int k = 0; k < points; k++) g[k] = (double) k / (points - 1);
+        return g;
+    }
+
+    public static Report evaluate(Model base, Map<String, INDArray> aligned, Map<String, INDArray> naive, List<Dataset> tasks,
+                                  double[] lambdas, double tolerance, int batchSize) {
+        if (tasks.isEmpty()) throw new IllegalArgumentException("LMC needs at least one dataset");
+        if (lambdas[0] != 0 || lambdas[lambdas.length - 1] != 1) throw new IllegalArgumentException("the λ grid must run from 0 to 1");
+        int first = Math.min(firstLayer(aligned), firstLayer(naive));
+        List<TaskCurves> curves = new ArrayList<>();
+        for (Dataset d : tasks) {
+            INDArray prefix = Evaluator.activationsBefore(base, first, d, batchSize);
+            curves.add(new TaskCurves(d.name(), d.contentHash(),
+                    curve(base, aligned, lambdas, first, prefix, d, batchSize),
+                    curve(base, naive, lambdas, first, prefix, d, batchSize)));
+        }
+        Curve a = curves.get(0).aligned();
+        Curve n = curves.get(0).naive();
+        double auc = area(lambdas, a.loss());
+        double naiveAuc = area(lambdas, n.loss());
+        int star = thresholdIndex(a.loss(), tolerance);
+        Map<String, Double> accAtStar = new LinkedHashMap<>();
+        for (TaskCurves t : curves) accAtStar.put(t.dataset(), t.aligned().accuracy()[star]);
+        return new Report(lambdas.clone(), curves, tolerance, barrier(a.loss()), barrier(n.loss()), auc, naiveAuc,
+                auc / naiveAuc, lambdas[star], accAtStar);
+    }
+
+    private static Curve curve(Model base, Map<String, INDArray> tensors, double[] lambdas, int first, INDArray prefix,
+                               Dataset d, int batchSize) {
+        double[] loss = new double[lambdas.length];
+        double[] acc = new double[lambdas.length];
+        for (int k = 0; k < lambdas.length; k++) {
+            Metrics m = Evaluator.evaluateFrom(Merge.convex(base, tensors, lambdas[k]), first, prefix, d, batchSize);
+            loss[k] = m.loss();
+            acc[k] = m.accuracy();
+        }
+        return new Curve(loss, acc);
+    }
+
+    /** {@code max L(λ) − ½(L(0) + L(1))} over the grid. */
+    public static double barrier(double[] loss) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double l : loss) max = Math.max(max, l);
+        return max - 0.5 * (loss[0] + loss[loss.length - 1]);
+    }
+
+    /** Trapezoid rule. */
+    public static double area(double[] x, double[] y) {
+        double a = 0;
+        for (int k = 1; k < x.length; k++) a += 0.5 * (y[k] + y[k - 1]) * (x[k] - x[k - 1]);
+        return a;
+    }
+
+    /** Last index of the leading run of points whose loss is within {@code tolerance} (relative) of {@code loss[0]}. */
+    static int thresholdIndex(double[] loss, double tolerance) {
+        double limit = loss[0] + tolerance * Math.abs(loss[0]);
+        int k = 0;
+        while (k + 1 < loss.length && loss[k + 1] <= limit) k++;
+        return k;
+    }
+
+    /** The first layer among tensors named as {@link Architecture#prefix(int)} says ({@code "<2i>.weight"}). */
+    private static int firstLayer(Map<String, INDArray> tensors) {
+        int first = Integer.MAX_VALUE;
+        for (String name : tensors.keySet()) {
+            int module = Integer.parseInt(name.substring(0, name.indexOf('.')));
+            first = Math.min(first, module / 2);
+        }
+        if (first == Integer.MAX_VALUE) throw new IllegalArgumentException("nothing is merged");
+        return first;
+    }
+}
