@@ -38,14 +38,17 @@ final class MergeCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec command;
 
-    @Option(names = "--base", required = true, description = "Base model (.safetensors).")
-    Path basePath;
+    @Option(names = "--base", required = true, description = "Base model: a .safetensors file (ours or PyTorch's) or a zoo id.")
+    String baseRef;
 
-    @Option(names = "--target", required = true, description = "Target model (.safetensors).")
-    Path targetPath;
+    @Option(names = "--target", required = true, description = "Target model: a .safetensors file or a zoo id.")
+    String targetRef;
 
-    @Option(names = "--map", description = "Layer map base:target, e.g. 0:0,1:2 (default: every layer to itself; "
-            + "needs equal depths).")
+    @Option(names = "--zoo", defaultValue = "zoos/default", description = "Zoo folder for ids (default: ${DEFAULT-VALUE}).")
+    Path zooDir;
+
+    @Option(names = "--map", description = "Layer map base:target, e.g. 0:0,1:2 (layers count from 0). Default: every "
+            + "base layer to the target layer of the same index where both exist.")
     String map;
 
     @Option(names = "--aligner", defaultValue = "weight", description = "weight (weight matching), activation "
@@ -63,12 +66,9 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--max-sweeps", defaultValue = "100", description = "Upper bound on weight-matching sweeps (default: ${DEFAULT-VALUE}).")
     int maxSweeps;
 
-    @Option(names = "--eval", split = ",", description = "Datasets whose test sets evaluate the merge (mnist, "
-            + "fashion-mnist); the first is the base's task. Default: the base's training task when its card names one.")
+    @Option(names = "--eval", split = ",", description = "Datasets whose test sets evaluate the merge over the λ grid "
+            + "(mnist, fashion-mnist); the first is the base's task. Without it no curves are computed.")
     List<String> eval;
-
-    @Option(names = "--no-eval", description = "Do not evaluate.")
-    boolean noEval;
 
     @Option(names = "--grid", defaultValue = "25", description = "Points of the λ grid in [0, 1] (default: ${DEFAULT-VALUE}).")
     int grid;
@@ -99,31 +99,24 @@ final class MergeCommand implements Callable<Integer> {
         for (Path p : new Path[] {out, json}) {
             if (p != null && Files.exists(p) && !force) throw new IllegalArgumentException(p + " exists; pass --force to overwrite it");
         }
+        Path basePath = resolve(baseRef);
+        Path targetPath = resolve(targetRef);
         ModelIO.Loaded base = ModelIO.load(basePath);
         ModelIO.Loaded target = ModelIO.load(targetPath);
         Model a = base.model();
         Model b = target.model();
-        if (a.architecture().inputSize() != b.architecture().inputSize() && map == null) {
-            throw new IllegalArgumentException("the models take different inputs; give --map");
-        }
-        LayerMap layerMap;
-        if (map != null) {
-            layerMap = LayerMap.parse(map);
-        } else if (a.architecture().depth() == b.architecture().depth()) {
-            layerMap = LayerMap.identity(a.architecture().depth());
-        } else {
-            throw new IllegalArgumentException("the base has " + a.architecture().depth() + " layers and the target "
-                    + b.architecture().depth() + "; give --map base:target,... (layers count from 0)");
-        }
-        List<String> tasks = eval != null ? eval
-                : base.card().map(c -> c.dataset() == null ? List.<String>of() : List.of(c.dataset().task())).orElse(List.of());
+        LayerMap layerMap = map != null ? LayerMap.parse(map)
+                : LayerMap.identity(Math.min(a.architecture().depth(), b.architecture().depth()));
+        List<String> tasks = eval != null ? eval : List.of();
         DataDir dataDir = new DataDir(data);
         Alignment alignment = switch (aligner) {
             case "weight" -> WeightMatching.align(a, b, layerMap, new WeightMatching.Settings(maxSweeps, seed));
             case "naive" -> WeightMatching.naive(a, b, layerMap);
             case "activation" -> {
-                if (tasks.isEmpty()) throw new IllegalArgumentException("--aligner activation needs data: give --eval DATASET");
-                Dataset train = dataDir.load(tasks.get(0)).train();
+                String task = !tasks.isEmpty() ? tasks.get(0)
+                        : base.card().filter(c -> c.dataset() != null).map(c -> c.dataset().task()).orElseThrow(() ->
+                                new IllegalArgumentException("--aligner activation needs data: give --eval DATASET"));
+                Dataset train = dataDir.load(task).train();
                 int rows = Math.min(alignRows, train.size());
                 Dataset sample = train.subset(train.name() + "-align" + rows,
                         Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
@@ -135,17 +128,26 @@ final class MergeCommand implements Callable<Integer> {
                 b.architecture().describe(), layerMap);
         o.printf(Locale.ROOT, "aligner %s: objective %.6g -> %.6g in %d sweeps, %.3f s%n", alignment.method(),
                 alignment.objectiveBefore(), alignment.objectiveAfter(), alignment.sweeps(), alignment.seconds());
+        Table groups = new Table("base units <- target units", "base", "target", "moved", "padded", "dropped");
+        for (var m : alignment.matches()) {
+            int[] t = m.targetForBase();
+            int targetSize = m.targetGroup() < 0 ? b.architecture().inputSize() : b.architecture().layers().get(m.targetGroup()).outputSize();
+            long moved = java.util.stream.IntStream.range(0, t.length).filter(p -> t[p] >= 0 && t[p] != p).count();
+            long padded = java.util.Arrays.stream(t).filter(x -> x < 0).count();
+            groups.row(groupName(m.baseGroup(), a) + " <- " + groupName(m.targetGroup(), b), String.valueOf(t.length),
+                    String.valueOf(targetSize), String.valueOf(moved), String.valueOf(padded),
+                    String.valueOf(targetSize - (t.length - padded)));
+        }
+        groups.print(o);
         Map<String, INDArray> aligned = Transplant.alignedTensors(a, b, alignment);
         Map<String, INDArray> naive = Transplant.alignedTensors(a, b, WeightMatching.naive(a, b, layerMap));
 
         Lmc.Report report = null;
-        if (!noEval && !tasks.isEmpty()) {
+        if (!tasks.isEmpty()) {
             List<Dataset> sets = new ArrayList<>();
             for (String t : tasks) sets.add(dataDir.load(t).test());
             report = Lmc.evaluate(a, aligned, naive, sets, Lmc.grid(grid), tolerance, Evaluator.DEFAULT_BATCH);
             print(report, o);
-        } else if (!noEval) {
-            o.println("no evaluation: the base's card names no dataset; give --eval mnist or --eval fashion-mnist");
         }
 
         if (lambda != null) {
@@ -162,16 +164,65 @@ final class MergeCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "wrote the merge at λ = %s to %s (weights %s)%n", lambda, out, merged.contentHash().substring(0, 12));
         }
         if (json != null) {
-            ObjectNode root = ModelIO.JSON.createObjectNode();
-            root.put("base", basePath.toString()).put("baseHash", a.contentHash());
-            root.put("target", targetPath.toString()).put("targetHash", b.contentHash());
-            root.set("alignment", ModelIO.JSON.valueToTree(alignment));
-            if (report != null) root.set("evaluation", ModelIO.JSON.valueToTree(report));
-            root.put("codeVersion", Platform.codeVersion());
-            Files.writeString(json, ModelIO.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            Files.writeString(json, ModelIO.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                    toJson(basePath, a, targetPath, b, alignment, report)));
             o.println("wrote " + json);
         }
         return 0;
+    }
+
+    private static String groupName(int g, Model m) {
+        if (g < 0) return "input";
+        return g == m.architecture().depth() - 1 ? "output" : "layer " + g;
+    }
+
+    /** A model given as a file, or as an id of the zoo in {@code --zoo}. */
+    private Path resolve(String ref) {
+        Path file = Path.of(ref);
+        if (Files.isRegularFile(file)) return file;
+        Path inZoo = new org.mal.core.zoo.Zoo(zooDir).fileOf(ref);
+        if (Files.isRegularFile(inZoo)) return inZoo;
+        throw new IllegalArgumentException("no model '" + ref + "': neither a file nor an id in the zoo " + zooDir
+                + " (see ./mal zoo list --zoo " + zooDir + ")");
+    }
+
+    /** The JSON of {@code --json}: snake_case keys, as documented in the README. */
+    static ObjectNode toJson(Path basePath, Model a, Path targetPath, Model b, Alignment alignment, Lmc.Report r) {
+        ObjectNode root = ModelIO.JSON.createObjectNode();
+        root.put("base", basePath.toString()).put("base_hash", a.contentHash());
+        root.put("target", targetPath.toString()).put("target_hash", b.contentHash());
+        root.put("map", alignment.layerMap());
+        ObjectNode al = root.putObject("alignment");
+        al.put("method", alignment.method());
+        al.put("objective_before", alignment.objectiveBefore());
+        al.put("objective_after", alignment.objectiveAfter());
+        al.put("sweeps", alignment.sweeps());
+        al.put("seconds", alignment.seconds());
+        ObjectNode perms = al.putObject("permutations");
+        for (var m : alignment.matches()) {
+            var arr = perms.putArray(m.key());
+            for (int t : m.targetForBase()) arr.add(t);
+        }
+        if (r != null) {
+            ObjectNode curves = root.putObject("curves");
+            var lambdas = curves.putArray("lambda");
+            for (double l : r.lambdas()) lambdas.add(l);
+            curves.put("dataset", r.tasks().get(0).dataset());
+            curves.set("aligned", ModelIO.JSON.valueToTree(r.tasks().get(0).aligned()));
+            curves.set("naive", ModelIO.JSON.valueToTree(r.tasks().get(0).naive()));
+            curves.set("tasks", ModelIO.JSON.valueToTree(r.tasks()));
+            ObjectNode metrics = root.putObject("metrics");
+            metrics.put("barrier", r.barrier());
+            metrics.put("naive_barrier", r.naiveBarrier());
+            metrics.put("auc", r.auc());
+            metrics.put("naive_auc", r.naiveAuc());
+            metrics.put("auc_ratio", r.aucRatio());
+            metrics.put("lambda_star", r.lambdaStar());
+            metrics.put("tolerance", r.tolerance());
+            metrics.set("accuracy_at_lambda_star", ModelIO.JSON.valueToTree(r.accuracyAtLambdaStar()));
+        }
+        root.put("code_version", Platform.codeVersion());
+        return root;
     }
 
     private static void print(Lmc.Report r, PrintWriter o) {

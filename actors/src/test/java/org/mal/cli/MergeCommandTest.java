@@ -40,7 +40,7 @@ class MergeCommandTest {
         ModelIO.save(b, target, null);
         Path out = dir.resolve("m.safetensors");
         Path json = dir.resolve("m.json");
-        String[] r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--lambda", "0.5",
+        String[] r = run("merge", "--base", a.toString(), "--target", b.toString(), "--lambda", "0.5",
                 "--out", out.toString(), "--json", json.toString());
         assertEquals("0", r[0], r[2]);
         ModelIO.Loaded merged = ModelIO.load(out);
@@ -49,30 +49,48 @@ class MergeCommandTest {
         assertEquals(List.of(base.contentHash(), target.contentHash()), card.provenance().parents());
         String text = Files.readString(json);
         assertTrue(text.contains("\"method\" : \"weight\"") && text.contains(base.contentHash()), text);
+        var tree = ModelIO.JSON.readTree(text);
+        for (String key : List.of("objective_before", "objective_after", "sweeps", "seconds", "permutations")) {
+            assertTrue(tree.path("alignment").has(key), key);
+        }
+        assertTrue(tree.path("alignment").path("permutations").has("b0<-t0"), text);
 
-        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--lambda", "0",
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--lambda", "0",
                 "--out", out.toString());
         assertEquals("1", r[0]);
         assertTrue(r[2].contains("--force"), r[2]);
-        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--lambda", "0",
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--lambda", "0",
                 "--out", out.toString(), "--force");
         assertEquals(base.contentHash(), ModelIO.load(out).model().contentHash(), "λ = 0 writes the base's weights");
     }
 
     @Test
-    void differentDepthsNeedAMapAndBadMapsAreNamed() throws Exception {
+    void modelsCanBeNamedByZooId() throws Exception {
+        Path zoo = Files.createDirectories(dir.resolve("zoo"));
+        ModelIO.save(zoo.resolve("x.safetensors"), Trainer.initialWeights(Architecture.mlp(784, List.of(8), 10), 1), null);
+        ModelIO.save(zoo.resolve("y.safetensors"), Trainer.initialWeights(Architecture.mlp(784, List.of(6), 10), 2), null);
+        String[] r = run("merge", "--base", "x", "--target", "y", "--zoo", zoo.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("layer 0 <- layer 0"), r[1]);
+        r = run("merge", "--base", "nope", "--target", "y", "--zoo", zoo.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("no model 'nope'"), r[2]);
+    }
+
+    @Test
+    void badMapsAreNamed() throws Exception {
         Path a = dir.resolve("a.safetensors");
         Path b = dir.resolve("b.safetensors");
         ModelIO.save(a, Trainer.initialWeights(Architecture.mlp(784, List.of(16, 8), 10), 1), null);
         ModelIO.save(b, Trainer.initialWeights(Architecture.mlp(784, List.of(12), 10), 2), null);
-        String[] r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval");
-        assertEquals("1", r[0]);
-        assertTrue(r[2].contains("give --map"), r[2]);
-        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--map", "1:5");
-        assertTrue(r[2].contains("target layer 5 does not exist"), r[2]);
-        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--map", "1:1,2:1");
+        String[] r = run("merge", "--base", a.toString(), "--target", b.toString());
         assertEquals("0", r[0], r[2]);
-        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--no-eval", "--map", "0:0", "--aligner", "magic");
+        assertTrue(r[1].contains("map 0:0,1:1"), "without --map, layers of equal index where both exist: " + r[1]);
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--map", "1:5");
+        assertTrue(r[2].contains("target layer 5 does not exist"), r[2]);
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--map", "1:1,2:1");
+        assertEquals("0", r[0], r[2]);
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--map", "0:0", "--aligner", "magic");
         assertTrue(r[2].contains("choose weight, activation or naive"), r[2]);
     }
 }

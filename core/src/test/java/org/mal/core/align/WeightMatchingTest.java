@@ -93,9 +93,9 @@ public class WeightMatchingTest {
     }
 
     @Test
-    void recoversAPlantedPermutationEveryTime() {
+    void recoversAPlantedPermutationInAHundredOfAHundredTrials() {
         Architecture arch = Architecture.mlp(30, List.of(24, 16, 12), 5);
-        for (long seed = 0; seed < 10; seed++) {
+        for (long seed = 0; seed < 100; seed++) {
             Model base = Trainer.initialWeights(arch, seed);
             Model target = randomlyPermuted(base, new Random(seed + 100));
             Alignment a = WeightMatching.align(base, target, LayerMap.identity(arch.depth()), new WeightMatching.Settings(100, seed));
