@@ -1,5 +1,6 @@
 package org.mal.core.align;
 
+import java.nio.DoubleBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,22 +56,30 @@ public final class WeightMatching {
     /** The alignment without any permutation: unit {@code p} to unit {@code p}, padding or cropping the rest. */
     public static Alignment naive(Model base, Model target, LayerMap map) {
         map.check(base.architecture(), target.architecture());
+        List<UnitMatch> matches = naiveMatches(base, target, map);
+        double j = new Layers(base, target, map).objective(matches);
+        return new Alignment("naive", map.toString(), matches, j, j, 0, 0);
+    }
+
+    /** Unit {@code p} to unit {@code p} in every group pair the map touches, padding or cropping the rest. */
+    private static List<UnitMatch> naiveMatches(Model base, Model target, LayerMap map) {
         List<UnitMatch> matches = new ArrayList<>();
         for (int[] g : Transplant.groupPairs(map)) {
             matches.add(new UnitMatch(g[0], g[1], identity(Transplant.groupSize(base.architecture(), g[0]),
                     Transplant.groupSize(target.architecture(), g[1]))));
         }
-        Alignment a = new Alignment("naive", map.toString(), matches, 0, 0, 0, 0);
-        double j = objective(base, target, a);
-        return new Alignment("naive", map.toString(), matches, j, j, 0, 0);
+        return matches;
     }
 
     public static Alignment align(Model base, Model target, LayerMap map, Settings settings) {
         long started = System.nanoTime();
-        Alignment start = naive(base, target, map);
+        map.check(base.architecture(), target.architecture());
+        Layers layers = new Layers(base, target, map);
+        List<UnitMatch> naiveMatches = naiveMatches(base, target, map);
+        double before = layers.objective(naiveMatches);
         Architecture archA = base.architecture();
         Architecture archB = target.architecture();
-        List<UnitMatch> current = new ArrayList<>(start.matches());
+        List<UnitMatch> current = new ArrayList<>(naiveMatches);
         List<Integer> free = new ArrayList<>();
         for (int k = 0; k < current.size(); k++) {
             if (!isFixed(current.get(k), archA, archB)) free.add(k);
@@ -92,7 +101,7 @@ public final class WeightMatching {
                 UnitMatch m = current.get(k);
                 int rows = Transplant.groupSize(archA, m.baseGroup());
                 int cols = Transplant.groupSize(archB, m.targetGroup());
-                double[] score = score(base, target, map, current, m);
+                double[] score = layers.score(k, current, m, rows, cols);
                 LinearAssignment.Result r = LinearAssignment.solve(score, rows, cols, LinearAssignment.Goal.MAXIMIZE, duals.get(k));
                 duals.put(k, r.duals());
                 double gain = value(score, cols, r.colForRow()) - value(score, cols, m.targetForBase());
@@ -103,21 +112,15 @@ public final class WeightMatching {
             }
             if (!progress) break;
         }
-        Alignment done = new Alignment("weight", map.toString(), current, start.objectiveBefore(), 0, sweeps, 0);
-        return new Alignment("weight", map.toString(), current, start.objectiveBefore(), objective(base, target, done), sweeps,
+        return new Alignment("weight", map.toString(), current, before, layers.objective(current), sweeps,
                 (System.nanoTime() - started) / 1e9);
     }
 
     /** {@code J} of an alignment (see the class comment). */
     public static double objective(Model base, Model target, Alignment alignment) {
-        Map<String, INDArray> aligned = Transplant.alignedTensors(base, target, alignment);
-        double j = 0;
-        for (Map.Entry<String, INDArray> e : aligned.entrySet()) {
-            double[] a = base.params().get(e.getKey()).castTo(DataType.DOUBLE).dup('c').data().asDouble();
-            double[] b = e.getValue().castTo(DataType.DOUBLE).dup('c').data().asDouble();
-            for (int k = 0; k < a.length; k++) j += a[k] * b[k];
-        }
-        return j;
+        LayerMap map = alignment.map();
+        map.check(base.architecture(), target.architecture());
+        return new Layers(base, target, map).objective(alignment.matches());
     }
 
     static boolean isFixed(UnitMatch m, Architecture a, Architecture b) {
@@ -126,52 +129,114 @@ public final class WeightMatching {
         return (inputs || outputs) && Transplant.groupSize(a, m.baseGroup()) == Transplant.groupSize(b, m.targetGroup());
     }
 
-    /** Score matrix (row-major, rows = base units, cols = target units) of match {@code m}. */
-    private static double[] score(Model base, Model target, LayerMap map, List<UnitMatch> current, UnitMatch m) {
-        Architecture archA = base.architecture();
-        Architecture archB = target.architecture();
-        int rows = Transplant.groupSize(archA, m.baseGroup());
-        int cols = Transplant.groupSize(archB, m.targetGroup());
-        INDArray s = Nd4j.zeros(DataType.DOUBLE, rows, cols);
-        for (LayerMap.Pair p : map.pairs()) {
-            INDArray wa = base.weight(p.base()).castTo(DataType.DOUBLE);
-            INDArray wb = target.weight(p.target()).castTo(DataType.DOUBLE);
-            if (p.base() == m.baseGroup() && p.target() == m.targetGroup()) {
-                // the match aligns this layer's outputs: gather the target's columns by the input match
-                int[] in = find(current, p.base() - 1, p.target() - 1);
-                INDArray gathered = gatherColumns(wb, in);             // n_b x in_A
-                s.addi(wa.mmul(gathered.transpose()));                  // n_a x n_b
-                INDArray ba = base.bias(p.base()).castTo(DataType.DOUBLE).reshape(rows, 1);
-                INDArray bb = target.bias(p.target()).castTo(DataType.DOUBLE).reshape(1, cols);
-                s.addi(ba.mmul(bb));
-            }
-            if (p.base() - 1 == m.baseGroup() && p.target() - 1 == m.targetGroup()) {
-                // the match aligns this layer's inputs: gather the target's rows by the output match
-                int[] out = find(current, p.base(), p.target());
-                INDArray gathered = gatherRows(wb, out);                // out_A x n_b
-                s.addi(wa.transpose().mmul(gathered));                  // n_a x n_b
+    /**
+     * The mapped layers as float64, converted once per alignment, and ND4J buffers reused across
+     * score matrices: allocating off-heap arrays (a fresh gemm result, {@code dup}, {@code
+     * Nd4j.create}) costs about as much as the gemm itself at these sizes.
+     */
+    private static final class Layers {
+        /** A layer's weight {@code [out, in]} (row-major and as an ND4J matrix) and bias. */
+        private record Dense(double[] w, double[] b, int out, int in, INDArray matrix) {
+            static Dense of(Model model, int layer) {
+                INDArray w = model.weight(layer).castTo(DataType.DOUBLE).dup('c');
+                double[] b = model.bias(layer).castTo(DataType.DOUBLE).dup('c').data().asDouble();
+                return new Dense(w.data().asDouble(), b, (int) w.size(0), (int) w.size(1), w);
             }
         }
-        return s.dup('c').data().asDouble();
+
+        private final LayerMap map;
+        private final Map<Integer, Dense> base = new HashMap<>();
+        private final Map<Integer, Dense> target = new HashMap<>();
+        private final Map<String, INDArray> buffers = new HashMap<>();
+
+        Layers(Model baseModel, Model targetModel, LayerMap map) {
+            this.map = map;
+            for (LayerMap.Pair p : map.pairs()) {
+                base.put(p.base(), Dense.of(baseModel, p.base()));
+                target.computeIfAbsent(p.target(), t -> Dense.of(targetModel, t));
+            }
+        }
+
+        /**
+         * {@code J} of the matches (see the class comment), summed in the order of {@link
+         * Transplant#alignedTensors}: per pair, the weight row-major, then the bias.
+         */
+        double objective(List<UnitMatch> matches) {
+            double j = 0;
+            for (LayerMap.Pair p : map.pairs()) {
+                Dense a = base.get(p.base());
+                Dense b = target.get(p.target());
+                int[] out = find(matches, p.base(), p.target());
+                int[] in = find(matches, p.base() - 1, p.target() - 1);
+                for (int r = 0; r < a.out(); r++) {
+                    int q = out[r];
+                    int rowA = r * a.in();
+                    int rowB = q * b.in();
+                    for (int c = 0; c < a.in(); c++) {
+                        j += q >= 0 && in[c] >= 0 ? a.w()[rowA + c] * b.w()[rowB + in[c]] : a.w()[rowA + c] * 0.0;
+                    }
+                }
+                for (int r = 0; r < a.out(); r++) j += out[r] >= 0 ? a.b()[r] * b.b()[out[r]] : a.b()[r] * 0.0;
+            }
+            return j;
+        }
+
+        /** Score matrix (row-major, rows = base units, cols = target units) of match {@code m}, the {@code k}-th. */
+        double[] score(int k, List<UnitMatch> current, UnitMatch m, int rows, int cols) {
+            INDArray s = buffer("s" + k, rows, cols);
+            double beta = 0;                                            // the first gemm overwrites s
+            double[] bias = null;
+            for (LayerMap.Pair p : map.pairs()) {
+                Dense a = base.get(p.base());
+                Dense b = target.get(p.target());
+                if (p.base() == m.baseGroup() && p.target() == m.targetGroup()) {
+                    // the match aligns this layer's outputs: gather the target's columns by the input match
+                    int[] in = find(current, p.base() - 1, p.target() - 1);
+                    double[] g = new double[cols * in.length];          // n_b x in_A: g[q][c] = W_b[q][in[c]]
+                    for (int q = 0; q < cols; q++) {
+                        int src = q * b.in();
+                        int dst = q * in.length;
+                        for (int c = 0; c < in.length; c++) if (in[c] >= 0) g[dst + c] = b.w()[src + in[c]];
+                    }
+                    Nd4j.gemm(a.matrix(), fill(buffer("in" + p, cols, in.length), g), s, false, true, 1.0, beta);
+                    beta = 1;
+                    bias = new double[rows * cols];
+                    for (int r = 0; r < rows; r++) {
+                        for (int q = 0; q < cols; q++) bias[r * cols + q] = a.b()[r] * b.b()[q];
+                    }
+                }
+                if (p.base() - 1 == m.baseGroup() && p.target() - 1 == m.targetGroup()) {
+                    // the match aligns this layer's inputs: gather the target's rows by the output match
+                    int[] out = find(current, p.base(), p.target());
+                    double[] g = new double[out.length * cols];         // out_A x n_b: g[r] = W_b[out[r]]
+                    for (int r = 0; r < out.length; r++) {
+                        if (out[r] >= 0) System.arraycopy(b.w(), out[r] * b.in(), g, r * cols, cols);
+                    }
+                    Nd4j.gemm(a.matrix(), fill(buffer("out" + p, out.length, cols), g), s, true, false, 1.0, beta);
+                    beta = 1;
+                }
+            }
+            double[] score = new double[rows * cols];
+            if (beta != 0) s.data().asNioDouble().get(score);
+            if (bias != null) for (int i = 0; i < score.length; i++) score[i] += bias[i];
+            return score;
+        }
+
+        /** A reused zero-offset row-major {@code rows x cols} float64 buffer. */
+        private INDArray buffer(String key, int rows, int cols) {
+            return buffers.computeIfAbsent(key, x -> Nd4j.create(DataType.DOUBLE, new long[] {rows, cols}, 'c'));
+        }
+
+        private static INDArray fill(INDArray buffer, double[] values) {
+            DoubleBuffer view = buffer.data().asNioDouble();
+            view.put(values);
+            return buffer;
+        }
     }
 
     private static int[] find(List<UnitMatch> matches, int a, int b) {
         for (UnitMatch m : matches) if (m.baseGroup() == a && m.targetGroup() == b) return m.targetForBase();
         throw new IllegalStateException("no match b" + a + "<-t" + b);
-    }
-
-    /** {@code out[:, c] = w[:, idx[c]]}, zero where {@code idx[c] < 0}. */
-    private static INDArray gatherColumns(INDArray w, int[] idx) {
-        INDArray out = Nd4j.zeros(DataType.DOUBLE, w.size(0), idx.length);
-        for (int c = 0; c < idx.length; c++) if (idx[c] >= 0) out.putColumn(c, w.getColumn(idx[c]));
-        return out;
-    }
-
-    /** {@code out[r, :] = w[idx[r], :]}, zero where {@code idx[r] < 0}. */
-    private static INDArray gatherRows(INDArray w, int[] idx) {
-        INDArray out = Nd4j.zeros(DataType.DOUBLE, idx.length, w.size(1));
-        for (int r = 0; r < idx.length; r++) if (idx[r] >= 0) out.putRow(r, w.getRow(idx[r]));
-        return out;
     }
 
     private static double value(double[] score, int cols, int[] targetForBase) {
