@@ -30,7 +30,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Why no separate base permutation {@code Q} (paper Eq. 6): with both sides padded to the larger
  * width, every term of the objective depends on {@code Q} and {@code P} only through {@code QᵀP},
  * so optimising {@code P} alone over injective maps reaches every value the pair can. The base is
- * never permuted, and its function is untouched by construction.
+ * never permuted, and its function is untouched by construction. {@code WeightMatchingTest.aBasePermutationAddsNothingToTheGeneralizedPermutation}
+ * checks this by brute force on a size-incompatible case.
  *
  * <p>Sweeps visit the free matches in a fresh seeded random order; a new match is taken only when it
  * gains more than {@code 1e-12}; the loop stops after a sweep without gain or after

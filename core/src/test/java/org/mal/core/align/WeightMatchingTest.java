@@ -205,6 +205,68 @@ public class WeightMatchingTest {
         assertTrue(e.getMessage().contains("base:target"), e.getMessage());
     }
 
+    /** Every injective map of base units to target units that leaves exactly max(0, nBase - nTarget) base units padded. */
+    private static List<int[]> injectiveMaps(int nBase, int nTarget) {
+        List<int[]> out = new java.util.ArrayList<>();
+        extend(new int[nBase], 0, new boolean[nTarget], Math.max(0, nBase - nTarget), out);
+        return out;
+    }
+
+    private static void extend(int[] partial, int pos, boolean[] used, int padsLeft, List<int[]> out) {
+        if (pos == partial.length) {
+            if (padsLeft == 0) out.add(partial.clone());
+            return;
+        }
+        if (padsLeft > 0) {
+            partial[pos] = -1;
+            extend(partial, pos + 1, used, padsLeft - 1, out);
+        }
+        for (int q = 0; q < used.length; q++) {
+            if (used[q]) continue;
+            used[q] = true;
+            partial[pos] = q;
+            extend(partial, pos + 1, used, padsLeft, out);
+            used[q] = false;
+        }
+    }
+
+    private static List<int[]> permutations(int n) {
+        List<int[]> out = new java.util.ArrayList<>();
+        extend(new int[n], 0, new boolean[n], 0, out);
+        return out;
+    }
+
+    /**
+     * Paper Eq. 6 lets the base permute too (Q) in size-incompatible layers. With both sides padded,
+     * Q and P enter the objective only through QᵀP, so Q adds nothing: checked here by brute force
+     * over every (Q0, Q1, P0, P1) of a model whose middle layer is size-incompatible both ways.
+     */
+    @Test
+    void aBasePermutationAddsNothingToTheGeneralizedPermutation() {
+        Model base = Trainer.initialWeights(Architecture.mlp(5, List.of(2, 3), 2), 21);
+        Model target = Trainer.initialWeights(Architecture.mlp(5, List.of(3, 2), 2), 22);
+        LayerMap map = LayerMap.identity(3);
+        double bestP = Double.NEGATIVE_INFINITY;
+        double bestQP = Double.NEGATIVE_INFINITY;
+        int[] id5 = {0, 1, 2, 3, 4};
+        int[] id2 = {0, 1};
+        for (int[] q0 : permutations(2)) {
+            for (int[] q1 : permutations(3)) {
+                Model qBase = base.permuted(Map.of("P_0", q0, "P_1", q1));   // same function as the base
+                for (int[] p0 : injectiveMaps(2, 3)) {
+                    for (int[] p1 : injectiveMaps(3, 2)) {
+                        Alignment a = new Alignment("brute", map.toString(), List.of(new UnitMatch(-1, -1, id5),
+                                new UnitMatch(0, 0, p0), new UnitMatch(1, 1, p1), new UnitMatch(2, 2, id2)), 0, 0, 0, 0);
+                        double j = WeightMatching.objective(qBase, target, a);
+                        bestQP = Math.max(bestQP, j);
+                        if (q0[0] == 0 && q1[0] == 0 && q1[1] == 1) bestP = Math.max(bestP, j);
+                    }
+                }
+            }
+        }
+        assertEquals(bestQP, bestP, 1e-12);
+    }
+
     @Test
     void inverseHelperMatchesPermutationSpec() {
         int[] p = randomPermutation(10, new Random(1));
