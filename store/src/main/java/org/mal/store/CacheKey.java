@@ -1,0 +1,319 @@
+package org.mal.store;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The key of a cached result: the SHA-256 of a canonical encoding of everything that determines the
+ * result (design.md, invariant 6). Two keys are equal exactly when their encodings are equal, so
+ * equal inputs never recompute and any difference in an input gives another key.
+ *
+ * <h2>Encoding (version 1)</h2>
+ * All integers are big-endian; {@code str} is a u32 byte length followed by UTF-8 bytes.
+ * <pre>
+ * key      := "MALK" (4 ASCII bytes)  version:u8 = 1  kind:str  count:u32  field*
+ * field    := name:str  value                       fields sorted by name (unsigned UTF-8 bytes), names unique
+ * value    := 'S' str                               string, UTF-8 as given (no Unicode normalisation)
+ *           | 'L' i64                               long; int, short and byte are widened to long
+ *           | 'D' u64                               double as Double.doubleToLongBits (one NaN; -0.0 != 0.0);
+ *                                                   float is widened to double first
+ *           | 'Z' u8                                boolean, 0 or 1
+ *           | 'B' u32 bytes                         byte[]
+ *           | 'T' count:u32 value*                  list, in its order (also long[], int[], double[], float[])
+ *           | 'M' count:u32 (name:str value)*       map with String keys, sorted like fields
+ * </pre>
+ * Every value carries a type tag and every variable-length part a length prefix, so no two
+ * different field sets share an encoding. The key is {@code SHA-256(encoding)}. The kind (for
+ * example {@code "evaluation"}) keeps keys of different kinds of results apart. The encoding is
+ * pinned by a golden file ({@code store/src/test/resources/golden/cache-key-evaluation.txt}); a
+ * change of it is a change of every key, that is, a cache flush, and must be a visible decision.
+ * See also {@code store/ENCODING.md}.
+ *
+ * <p>Instances are immutable.
+ */
+public final class CacheKey {
+    /** The kind of evaluation keys, see {@link #evaluation()}. */
+    public static final String EVALUATION = "evaluation";
+    static final byte[] MAGIC = {'M', 'A', 'L', 'K'};
+    static final byte VERSION = 1;
+
+    private static final Comparator<String> BY_UTF8 =
+            (a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+
+    private final String kind;
+    private final byte[] encoding;
+    private final byte[] hash;
+
+    private CacheKey(String kind, byte[] encoding) {
+        this.kind = kind;
+        this.encoding = encoding;
+        this.hash = sha256(encoding);
+    }
+
+    /** A builder for a key of any kind; fields may be added in any order. */
+    public static Builder builder(String kind) { return new Builder(kind); }
+
+    /** A builder for the key of an evaluation, requiring every field invariant 6 names. */
+    public static EvaluationBuilder evaluation() { return new EvaluationBuilder(); }
+
+    public String kind() { return kind; }
+
+    /** The canonical encoding (a copy). */
+    public byte[] encoding() { return encoding.clone(); }
+
+    /** The SHA-256 of the encoding (a copy); this is the stored key. */
+    public byte[] hash() { return hash.clone(); }
+
+    byte[] hashBytes() { return hash; }
+
+    /** The SHA-256, 64 lower-case hex digits. */
+    public String hex() { return Hex.of(hash); }
+
+    @Override
+    public boolean equals(Object o) { return o instanceof CacheKey k && Arrays.equals(hash, k.hash); }
+
+    @Override
+    public int hashCode() { return Arrays.hashCode(hash); }
+
+    @Override
+    public String toString() { return kind + ":" + hex(); }
+
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    /** Collects named fields; each value is encoded when it is added, so later changes to it do not leak in. */
+    public static final class Builder {
+        private final String kind;
+        private final TreeMap<String, byte[]> fields = new TreeMap<>(BY_UTF8);
+
+        private Builder(String kind) {
+            this.kind = requireName(kind, "kind");
+        }
+
+        public Builder put(String name, String value) { return putValue(name, value); }
+
+        public Builder put(String name, long value) { return putValue(name, value); }
+
+        public Builder put(String name, double value) { return putValue(name, value); }
+
+        public Builder put(String name, boolean value) { return putValue(name, value); }
+
+        public Builder put(String name, byte[] value) { return putValue(name, value); }
+
+        public Builder put(String name, List<?> value) { return putValue(name, value); }
+
+        public Builder put(String name, Map<String, ?> value) { return putValue(name, value); }
+
+        public Builder put(String name, long[] value) { return putValue(name, value); }
+
+        public Builder put(String name, double[] value) { return putValue(name, value); }
+
+        /**
+         * Adds a value of any supported type (see the class comment).
+         *
+         * @throws IllegalArgumentException for a duplicate name, a null or an unsupported value
+         */
+        public Builder putValue(String name, Object value) {
+            requireName(name, "field name");
+            if (fields.containsKey(name)) throw new IllegalArgumentException("field '" + name + "' is already set");
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                writeValue(out, value, name);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            fields.put(name, bytes.toByteArray());
+            return this;
+        }
+
+        boolean has(String name) { return fields.containsKey(name); }
+
+        public CacheKey build() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                out.write(MAGIC);
+                out.writeByte(VERSION);
+                writeStr(out, kind);
+                out.writeInt(fields.size());
+                for (Map.Entry<String, byte[]> f : fields.entrySet()) {
+                    writeStr(out, f.getKey());
+                    out.write(f.getValue());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new CacheKey(kind, bytes.toByteArray());
+        }
+    }
+
+    /**
+     * The key of an evaluation: content hashes of the base's and the target's weights, the move, the
+     * aligner's and merger's settings, the lambda grid, the evaluation data and the code version, all
+     * required; {@link #extra} adds anything else that changes the result (seeds, tolerances).
+     * Field names in the encoding: {@code base.weights}, {@code target.weights}, {@code move},
+     * {@code aligner}, {@code merger}, {@code lambda.grid}, {@code evaluation.data},
+     * {@code code.version}, {@code extra.<name>}.
+     */
+    public static final class EvaluationBuilder {
+        static final List<String> REQUIRED = List.of("base.weights", "target.weights", "move", "aligner", "merger",
+                "lambda.grid", "evaluation.data", "code.version");
+        private final Builder fields = new Builder(EVALUATION);
+
+        private EvaluationBuilder() {}
+
+        /** SHA-256 of the base's (or current assembly's) weights, 64 lower-case hex digits. */
+        public EvaluationBuilder baseWeights(String sha256Hex) {
+            Hex.sha256(sha256Hex, "base weights hash");
+            fields.put("base.weights", sha256Hex);
+            return this;
+        }
+
+        /** SHA-256 of the target's weights, 64 lower-case hex digits. */
+        public EvaluationBuilder targetWeights(String sha256Hex) {
+            Hex.sha256(sha256Hex, "target weights hash");
+            fields.put("target.weights", sha256Hex);
+            return this;
+        }
+
+        /** The move as a map of its fields (target id, layer map, lambda policy, ...). */
+        public EvaluationBuilder move(Map<String, ?> move) {
+            fields.put("move", move);
+            return this;
+        }
+
+        /** The aligner: its class or name and resolved settings. */
+        public EvaluationBuilder aligner(Map<String, ?> settings) {
+            fields.put("aligner", settings);
+            return this;
+        }
+
+        /** The merger: its class or name and resolved settings. */
+        public EvaluationBuilder merger(Map<String, ?> settings) {
+            fields.put("merger", settings);
+            return this;
+        }
+
+        public EvaluationBuilder lambdaGrid(double[] lambdas) {
+            fields.put("lambda.grid", lambdas);
+            return this;
+        }
+
+        /** The evaluation data's id, a content hash of the dataset(s) and split used. */
+        public EvaluationBuilder evaluationData(String id) {
+            fields.put("evaluation.data", id);
+            return this;
+        }
+
+        public EvaluationBuilder codeVersion(String version) {
+            fields.put("code.version", version);
+            return this;
+        }
+
+        /** Any further input that changes the result, stored as {@code extra.<name>}. */
+        public EvaluationBuilder extra(String name, Object value) {
+            fields.putValue("extra." + requireName(name, "extra field name"), value);
+            return this;
+        }
+
+        /** @throws IllegalStateException naming every required field not set */
+        public CacheKey build() {
+            List<String> missing = new ArrayList<>();
+            for (String r : REQUIRED) if (!fields.has(r)) missing.add(r);
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("evaluation cache key is missing " + String.join(", ", missing));
+            }
+            return fields.build();
+        }
+    }
+
+    private static String requireName(String name, String what) {
+        if (name == null || name.isEmpty()) throw new IllegalArgumentException(what + " must be non-empty");
+        return name;
+    }
+
+    private static void writeStr(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static void writeValue(DataOutputStream out, Object v, String path) throws IOException {
+        if (v == null) {
+            throw new IllegalArgumentException("null at '" + path + "': leave the field out or encode absence explicitly");
+        } else if (v instanceof String s) {
+            out.writeByte('S');
+            writeStr(out, s);
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            out.writeByte('L');
+            out.writeLong(((Number) v).longValue());
+        } else if (v instanceof Double || v instanceof Float) {
+            out.writeByte('D');
+            out.writeLong(Double.doubleToLongBits(((Number) v).doubleValue()));
+        } else if (v instanceof Boolean b) {
+            out.writeByte('Z');
+            out.writeByte(b ? 1 : 0);
+        } else if (v instanceof byte[] b) {
+            out.writeByte('B');
+            out.writeInt(b.length);
+            out.write(b);
+        } else if (v instanceof long[] a) {
+            out.writeByte('T');
+            out.writeInt(a.length);
+            for (long x : a) writeValue(out, x, path);
+        } else if (v instanceof int[] a) {
+            out.writeByte('T');
+            out.writeInt(a.length);
+            for (int x : a) writeValue(out, x, path);
+        } else if (v instanceof double[] a) {
+            out.writeByte('T');
+            out.writeInt(a.length);
+            for (double x : a) writeValue(out, x, path);
+        } else if (v instanceof float[] a) {
+            out.writeByte('T');
+            out.writeInt(a.length);
+            for (float x : a) writeValue(out, x, path);
+        } else if (v instanceof List<?> list) {
+            out.writeByte('T');
+            out.writeInt(list.size());
+            int i = 0;
+            for (Object x : list) writeValue(out, x, path + "[" + i++ + "]");
+        } else if (v instanceof Map<?, ?> map) {
+            TreeMap<String, Object> sorted = new TreeMap<>(BY_UTF8);
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (!(e.getKey() instanceof String name)) {
+                    throw new IllegalArgumentException("map key " + e.getKey() + " at '" + path + "' is not a String");
+                }
+                sorted.put(name, e.getValue());
+            }
+            out.writeByte('M');
+            out.writeInt(sorted.size());
+            for (Map.Entry<String, Object> e : sorted.entrySet()) {
+                writeStr(out, e.getKey());
+                writeValue(out, e.getValue(), path + "." + e.getKey());
+            }
+        } else if (v instanceof Collection<?>) {
+            throw new IllegalArgumentException("unordered collection " + v.getClass().getName() + " at '" + path
+                    + "': pass a List in a defined order");
+        } else {
+            throw new IllegalArgumentException("unsupported type " + v.getClass().getName() + " at '" + path
+                    + "': use String, long, double, boolean, byte[], List or Map<String, ?>");
+        }
+    }
+}

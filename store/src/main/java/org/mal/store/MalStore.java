@@ -1,0 +1,988 @@
+package org.mal.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.Stream;
+import org.mal.core.Platform;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WALRecoveryMode;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The MAL store: one RocksDB database in one folder holding model blobs, the evaluation cache, the
+ * search journal and the store's settings. This is the only class that touches RocksDB; it owns
+ * every native handle and releases them in {@link #close()}.
+ *
+ * <h2>Column families and keys</h2>
+ * <table>
+ * <caption>layout, format version 1</caption>
+ * <tr><th>column family</th><th>key</th><th>value (in an {@link Envelope})</th></tr>
+ * <tr><td>{@code blobs}</td><td>{@code 'M'} + SHA-256 of the content (33 bytes)</td>
+ *     <td>BLOB_MANIFEST: length, chunk size, the chunks' SHA-256s ({@link BlobManifest})</td></tr>
+ * <tr><td>{@code blobs}</td><td>{@code 'C'} + SHA-256 of the chunk (33 bytes)</td>
+ *     <td>BLOB_CHUNK: up to {@value #CHUNK_SIZE} bytes of content</td></tr>
+ * <tr><td>{@code evaluations}</td><td>{@link CacheKey#hash()} (32 bytes)</td>
+ *     <td>EVALUATION: the evaluation's JSON, UTF-8</td></tr>
+ * <tr><td>{@code journal}</td><td>sequence number, 8 bytes big-endian (so key order = sequence order)</td>
+ *     <td>JOURNAL_EVENT: the event's JSON, UTF-8</td></tr>
+ * <tr><td>{@code meta}</td><td>a name, UTF-8</td><td>META: a string, UTF-8</td></tr>
+ * </table>
+ * The {@code default} column family exists (RocksDB requires it) and stays empty. Meta names
+ * starting with {@code store.} are the store's own: {@code store.format-version} (decimal, {@value
+ * #FORMAT_VERSION} here; its presence is what makes a RocksDB database a MAL store),
+ * {@code store.created} and {@code store.created-by}.
+ *
+ * <h2>Durability</h2>
+ * Durability is named by two write options: {@link #sync} (the WAL is fsync'ed before the call
+ * returns) and {@link #nosync} (written to the WAL, not yet fsync'ed). The WAL is never disabled.
+ * Journal appends, evaluations, meta and blob manifests use {@code sync}: when the call returns,
+ * the write survives a process crash or power loss. Blob chunks use {@code nosync}; the synced
+ * manifest written after them syncs the WAL up to and including them, so a blob is durable when
+ * {@link #putBlob} returns, and a blob whose manifest is absent after a crash is simply absent.
+ * Recovery uses RocksDB's point-in-time mode: a torn record at the WAL's tail (never acknowledged,
+ * since acknowledgement follows the fsync) is dropped together with everything after it.
+ *
+ * <h2>One writer</h2>
+ * RocksDB's {@code LOCK} file admits one process; a second open, from another process or from this
+ * JVM, throws {@link StoreInUseException}. Within the process, one {@code MalStore} is safe to share
+ * between threads: operations run under a read lock, {@link #close()} takes the write lock, so no
+ * operation ever uses a released native handle. Journal appends are serialised.
+ *
+ * <h2>Format versions</h2>
+ * Opening a store of another format version throws {@link StoreFormatException} and changes
+ * nothing. Extension point: a future format {@code n + 1} adds a migration from {@code n} in
+ * {@code checkFormat}, which rewrites the affected values and the version in one synced batch.
+ */
+public final class MalStore implements AutoCloseable {
+    /** The on-disk layout this class reads and writes. */
+    public static final int FORMAT_VERSION = 1;
+    /** Blob content is stored in chunks of this many bytes (4 MiB); the manifest records it. */
+    public static final int CHUNK_SIZE = 4 << 20;
+
+    static final String META_FORMAT = "store.format-version";
+    static final String META_CREATED = "store.created";
+    static final String META_CREATED_BY = "store.created-by";
+    static final String RESERVED_META_PREFIX = "store.";
+    static final byte MANIFEST_PREFIX = 'M';
+    static final byte CHUNK_PREFIX = 'C';
+
+    /** The column families MAL uses, by their RocksDB names. */
+    enum Column {
+        BLOBS("blobs"), EVALUATIONS("evaluations"), JOURNAL("journal"), META("meta");
+
+        final String cfName;
+
+        Column(String cfName) { this.cfName = cfName; }
+    }
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+
+    // Native handles, listed in creation order; close() releases them in reverse (see there).
+    private final LRUCache blockCache;
+    private final BloomFilter bloomFilter;
+    private final List<ColumnFamilyOptions> cfOptions;
+    private final DBOptions dbOptions;
+    /** Commits that must survive a crash once the call returns: the WAL is fsync'ed. */
+    private final WriteOptions sync;
+    /** Blob chunks: in the WAL, not yet fsync'ed; the synced manifest after them makes them durable. */
+    private final WriteOptions nosync;
+    private final ReadOptions read;
+    private RocksDB db;
+    private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+    private final ColumnFamilyHandle[] columns = new ColumnFamilyHandle[Column.values().length];
+
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private final Object appendLock = new Object();
+    /** The last journal sequence number; the next append gets {@code lastSeq + 1}. Written under appendLock. */
+    private volatile long lastSeq;
+    /** An append failed inside RocksDB, whose WAL may or may not hold it. Guarded by appendLock. */
+    private boolean appendFailed;
+
+    /**
+     * Opens the store in {@code dir}, creating it if the folder is absent or empty.
+     *
+     * @throws NotAStoreException the folder holds something else
+     * @throws StoreFormatException the store has another format version
+     * @throws StoreInUseException another process or {@code MalStore} has it open
+     */
+    public static MalStore open(Path dir) { return open(dir, true); }
+
+    /**
+     * Opens an existing store and never creates one.
+     *
+     * @throws NotAStoreException the folder is missing, empty or holds something else
+     * @throws StoreFormatException the store has another format version
+     * @throws StoreInUseException another process or {@code MalStore} has it open
+     */
+    public static MalStore openExisting(Path dir) { return open(dir, false); }
+
+    /** The storage engine, for provenance and benchmark reports, e.g. {@code RocksDB 11.8.1}. */
+    public static String engineVersion() { return "RocksDB " + RocksDB.rocksdbVersion(); }
+
+    private static MalStore open(Path dir, boolean mayCreate) {
+        Objects.requireNonNull(dir, "dir");
+        dir = dir.toAbsolutePath().normalize();
+        boolean fresh;
+        if (!Files.exists(dir)) {
+            if (!mayCreate) throw new NotAStoreException(dir, "the folder does not exist");
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new StoreException(dir, "cannot create store folder " + dir + ": " + e, e);
+            }
+            fresh = true;
+        } else if (!Files.isDirectory(dir)) {
+            throw new NotAStoreException(dir, "it is a file, not a folder");
+        } else {
+            List<String> entries = listFolder(dir);
+            if (entries.isEmpty()) {
+                if (!mayCreate) throw new NotAStoreException(dir, "the folder is empty");
+                fresh = true;
+            } else if (!Files.isRegularFile(dir.resolve("CURRENT"))) {
+                throw new NotAStoreException(dir, "the folder holds " + entries.size() + " entries (e.g. "
+                        + String.join(", ", entries.subList(0, Math.min(3, entries.size())))
+                        + ") but no RocksDB database (no CURRENT file)");
+            } else {
+                fresh = false;
+            }
+        }
+        List<String> cfNames = fresh ? null : existingColumnFamilies(dir);
+        MalStore store = new MalStore(dir, cfNames);
+        try {
+            store.initialise(fresh, mayCreate);
+            return store;
+        } catch (RuntimeException e) {
+            try {
+                store.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    private static List<String> listFolder(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new StoreException(dir, "cannot list store folder " + dir + ": " + e, e);
+        }
+    }
+
+    /** The column families of an existing database; read from its MANIFEST without opening (or changing) it. */
+    private static List<String> existingColumnFamilies(Path dir) {
+        List<byte[]> names;
+        try (Options options = new Options()) {
+            names = RocksDB.listColumnFamilies(options, dir.toString());
+        } catch (RocksDBException e) {
+            throw new NotAStoreException(dir, "RocksDB cannot read it as a database (" + e.getMessage() + ")");
+        }
+        List<String> out = new ArrayList<>();
+        for (byte[] n : names) out.add(new String(n, StandardCharsets.UTF_8));
+        List<String> missing = new ArrayList<>();
+        for (Column c : Column.values()) if (!out.contains(c.cfName)) missing.add(c.cfName);
+        if (!missing.isEmpty()) {
+            throw new NotAStoreException(dir, "a RocksDB database without MAL's column families " + missing
+                    + " (it has " + out + ")");
+        }
+        return out;
+    }
+
+    /**
+     * Opens RocksDB. {@code cfNames == null} creates a new database with MAL's column families;
+     * otherwise every listed family is opened (RocksDB requires all of them), foreign ones with
+     * default options.
+     */
+    private MalStore(Path dir, List<String> cfNames) {
+        this.dir = dir;
+        boolean create = cfNames == null;
+        blockCache = new LRUCache(64L << 20);
+        bloomFilter = new BloomFilter(10);
+        cfOptions = new ArrayList<>();
+        dbOptions = new DBOptions()
+                .setCreateIfMissing(create)
+                .setCreateMissingColumnFamilies(create)
+                .setParanoidChecks(true)
+                .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery)
+                .setKeepLogFileNum(3)
+                .setInfoLogLevel(InfoLogLevel.INFO_LEVEL);
+        sync = new WriteOptions().setSync(true).setDisableWAL(false);
+        nosync = new WriteOptions().setSync(false).setDisableWAL(false);
+        read = new ReadOptions().setVerifyChecksums(true);
+
+        List<String> names = new ArrayList<>();
+        names.add(new String(RocksDB.DEFAULT_COLUMN_FAMILY, StandardCharsets.UTF_8));
+        for (Column c : Column.values()) names.add(c.cfName);
+        if (!create) for (String n : cfNames) if (!names.contains(n)) names.add(n);
+
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        for (String n : names) {
+            ColumnFamilyOptions o = optionsFor(n);
+            cfOptions.add(o);
+            descriptors.add(new ColumnFamilyDescriptor(n.getBytes(StandardCharsets.UTF_8), o));
+        }
+        try {
+            db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+        } catch (RocksDBException e) {
+            closeOptions();
+            if (isLockError(e)) throw new StoreInUseException(dir, e);
+            throw new StoreException(dir, "cannot open store " + dir + ": " + e.getMessage(), e);
+        }
+        for (Column c : Column.values()) columns[c.ordinal()] = handles.get(names.indexOf(c.cfName));
+    }
+
+    private ColumnFamilyOptions optionsFor(String cfName) {
+        ColumnFamilyOptions o = new ColumnFamilyOptions();
+        BlockBasedTableConfig table = new BlockBasedTableConfig().setBlockCache(blockCache);
+        if (cfName.equals(Column.BLOBS.cfName)) {
+            // Weights are float noise to a compressor; chunks go to blob files so compaction moves keys, not megabytes.
+            o.setCompressionType(CompressionType.NO_COMPRESSION)
+                    .setEnableBlobFiles(true)
+                    .setMinBlobSize(64 << 10)
+                    .setBlobFileSize(256L << 20)
+                    .setBlobCompressionType(CompressionType.NO_COMPRESSION)
+                    .setEnableBlobGarbageCollection(true);
+            table.setFilterPolicy(bloomFilter);
+        } else if (cfName.equals(Column.EVALUATIONS.cfName)) {
+            o.setCompressionType(CompressionType.LZ4_COMPRESSION);
+            table.setFilterPolicy(bloomFilter);
+        } else if (cfName.equals(Column.JOURNAL.cfName) || cfName.equals(Column.META.cfName)) {
+            o.setCompressionType(CompressionType.LZ4_COMPRESSION);
+        }
+        o.setTableFormatConfig(table);
+        return o;
+    }
+
+    private static boolean isLockError(RocksDBException e) {
+        String m = String.valueOf(e.getMessage());
+        // another process: "While lock file: <dir>/LOCK: Resource temporarily unavailable";
+        // this process:    "lock hold by current process, acquire time ... : <dir>/LOCK: No locks available"
+        return m.contains("/LOCK") && (m.contains("lock hold by current process") || m.contains("While lock file")
+                || m.contains("Resource temporarily unavailable"));
+    }
+
+    /** Checks (or, for a new store, writes) the format version, and finds the journal's last sequence number. */
+    private void initialise(boolean fresh, boolean mayCreate) {
+        Optional<String> format = readMeta(META_FORMAT);
+        if (format.isEmpty()) {
+            if (!fresh && !isEmpty()) {
+                throw new NotAStoreException(dir, "it has MAL's column families but no " + META_FORMAT + " and is not empty");
+            }
+            if (!fresh && !mayCreate) {
+                throw new NotAStoreException(dir, "its creation did not finish (no " + META_FORMAT
+                        + "); MalStore.open initialises it");
+            }
+            try (WriteBatch batch = new WriteBatch()) {
+                putMetaIn(batch, META_CREATED, Instant.now().toString());
+                putMetaIn(batch, META_CREATED_BY, "MAL " + Platform.codeVersion() + ", " + engineVersion());
+                // Last in the batch only for readability: the batch commits as a whole.
+                putMetaIn(batch, META_FORMAT, Integer.toString(FORMAT_VERSION));
+                db.write(sync, batch);
+            } catch (RocksDBException e) {
+                throw wrap("initialise", e);
+            }
+        } else {
+            checkFormat(format.get());
+        }
+        lastSeq = findLastSeq();
+    }
+
+    private void checkFormat(String stored) {
+        int found;
+        try {
+            found = Integer.parseInt(stored);
+        } catch (NumberFormatException e) {
+            throw new CorruptValueException(dir, Column.META.cfName, META_FORMAT.getBytes(StandardCharsets.UTF_8),
+                    "format version '" + stored + "' is not a number");
+        }
+        // Extension point: migrations from older formats go here, each in one synced batch.
+        if (found != FORMAT_VERSION) throw new StoreFormatException(dir, found, FORMAT_VERSION);
+    }
+
+    private boolean isEmpty() {
+        for (Column c : Column.values()) {
+            try (RocksIterator it = db.newIterator(handle(c), read)) {
+                it.seekToFirst();
+                if (it.isValid()) return false;
+            }
+        }
+        return true;
+    }
+
+    private long findLastSeq() {
+        try (RocksIterator it = db.newIterator(handle(Column.JOURNAL), read)) {
+            it.seekToLast();
+            if (!it.isValid()) {
+                it.status();
+                return 0;
+            }
+            byte[] key = it.key();
+            long seq = seqOf(key);
+            // The tail record is the one a crash could have hit; check it now rather than at first read.
+            Envelope.unwrap(dir, Column.JOURNAL.cfName, key, it.value(), Envelope.ValueType.JOURNAL_EVENT);
+            it.seekToFirst();
+            long first = seqOf(it.key());
+            if (first != 1) {
+                throw new CorruptValueException(dir, Column.JOURNAL.cfName, it.key(),
+                        "the journal starts at sequence " + first + ", not 1");
+            }
+            return seq;
+        } catch (RocksDBException e) {
+            throw wrap("read the journal's last sequence number", e);
+        }
+    }
+
+    private long seqOf(byte[] key) {
+        if (key.length != 8) {
+            throw new CorruptValueException(dir, Column.JOURNAL.cfName, key, "journal key of " + key.length + " bytes, not 8");
+        }
+        long seq = Envelope.getLong(key, 0);
+        if (seq < 1) throw new CorruptValueException(dir, Column.JOURNAL.cfName, key, "sequence number " + seq + " < 1");
+        return seq;
+    }
+
+    static byte[] seqKey(long seq) {
+        byte[] k = new byte[8];
+        Envelope.putLong(k, 0, seq);
+        return k;
+    }
+
+    /** The store's folder. */
+    public Path directory() { return dir; }
+
+    // ---------------------------------------------------------------- journal
+
+    /** Appends an event that creates no cache entries; see {@link #append(String, Map)}. */
+    public long append(String eventJson) { return append(eventJson, Map.of()); }
+
+    /**
+     * Appends an event to the journal and puts the cache entries it creates, in one synced
+     * {@code WriteBatch}: after a crash, either the event and all its entries are there or none of
+     * them is. Returns only when the batch is on disk (fsync).
+     *
+     * <p>If RocksDB fails the write, the WAL may or may not hold it, so this store refuses further
+     * appends; reopening it shows which (the journal then has no gap either way).
+     *
+     * @return the event's sequence number: 1 for the first event, then one more each time
+     */
+    public long append(String eventJson, Map<CacheKey, String> cacheEntries) {
+        Objects.requireNonNull(eventJson, "eventJson");
+        Objects.requireNonNull(cacheEntries, "cacheEntries");
+        byte[] event = eventJson.getBytes(StandardCharsets.UTF_8);
+        List<byte[][]> entries = new ArrayList<>(cacheEntries.size());
+        for (Map.Entry<CacheKey, String> e : cacheEntries.entrySet()) {
+            byte[] key = e.getKey().hashBytes();
+            byte[] json = Objects.requireNonNull(e.getValue(), "cache entry value").getBytes(StandardCharsets.UTF_8);
+            entries.add(new byte[][] {key, Envelope.wrap(key, Envelope.ValueType.EVALUATION, json)});
+        }
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            synchronized (appendLock) {
+                if (appendFailed) {
+                    throw new StoreException(dir, "store " + dir + " refuses appends after a failed one; reopen it");
+                }
+                long seq = lastSeq + 1;
+                byte[] key = seqKey(seq);
+                try (WriteBatch batch = new WriteBatch()) {
+                    batch.put(handle(Column.JOURNAL), key, Envelope.wrap(key, Envelope.ValueType.JOURNAL_EVENT, event));
+                    for (byte[][] kv : entries) batch.put(handle(Column.EVALUATIONS), kv[0], kv[1]);
+                    db.write(sync, batch);
+                } catch (RocksDBException e) {
+                    appendFailed = true;
+                    throw wrap("append journal event " + seq, e);
+                }
+                lastSeq = seq;
+                return seq;
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** The last sequence number appended, 0 when the journal is empty. */
+    public long lastSequence() { return lastSeq; }
+
+    /** Every journal record from {@code fromSeq} on, in order; see {@link #readJournal(long, int)}. */
+    public List<JournalEntry> readJournal(long fromSeq) { return readJournal(fromSeq, Integer.MAX_VALUE); }
+
+    /**
+     * Up to {@code max} journal records starting at {@code fromSeq}, in sequence order. Empty when
+     * {@code fromSeq} is past the end. Every record is checked; a gap in the sequence or a corrupt
+     * record throws {@link CorruptValueException}. Page through a long journal by calling again
+     * with the last sequence number + 1.
+     */
+    public List<JournalEntry> readJournal(long fromSeq, int max) {
+        if (fromSeq < 1) throw new IllegalArgumentException("sequence numbers start at 1, got " + fromSeq);
+        if (max < 0) throw new IllegalArgumentException("max must be >= 0, got " + max);
+        List<JournalEntry> out = new ArrayList<>();
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            try (RocksIterator it = db.newIterator(handle(Column.JOURNAL), read)) {
+                long expect = fromSeq;
+                for (it.seek(seqKey(fromSeq)); it.isValid() && out.size() < max; it.next()) {
+                    byte[] key = it.key();
+                    long seq = seqOf(key);
+                    if (seq != expect) {
+                        throw new CorruptValueException(dir, Column.JOURNAL.cfName, key,
+                                "gap in the journal: expected sequence " + expect + ", found " + seq);
+                    }
+                    byte[] payload = Envelope.unwrap(dir, Column.JOURNAL.cfName, key, it.value(),
+                            Envelope.ValueType.JOURNAL_EVENT);
+                    out.add(new JournalEntry(seq, new String(payload, StandardCharsets.UTF_8)));
+                    expect++;
+                }
+                it.status();
+            }
+            return out;
+        } catch (RocksDBException e) {
+            throw wrap("read the journal from " + fromSeq, e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- evaluations
+
+    /** The cached evaluation for {@code key}, if any. */
+    public Optional<String> evaluation(CacheKey key) {
+        byte[] k = key.hashBytes();
+        byte[] value = get(Column.EVALUATIONS, k, "look up evaluation");
+        if (value == null) return Optional.empty();
+        return Optional.of(new String(Envelope.unwrap(dir, Column.EVALUATIONS.cfName, k, value,
+                Envelope.ValueType.EVALUATION), StandardCharsets.UTF_8));
+    }
+
+    /** Caches one evaluation, synced. Results produced by a journaled event belong in {@link #append}. */
+    public void putEvaluation(CacheKey key, String evaluationJson) { putEvaluations(Map.of(key, evaluationJson)); }
+
+    /** Caches evaluations in one synced batch (all or none after a crash). An existing entry is replaced. */
+    public void putEvaluations(Map<CacheKey, String> entries) {
+        try (WriteBatch batch = new WriteBatch()) {
+            lifecycle.readLock().lock();
+            try {
+                ensureOpen();
+                for (Map.Entry<CacheKey, String> e : entries.entrySet()) {
+                    byte[] k = e.getKey().hashBytes();
+                    byte[] json = Objects.requireNonNull(e.getValue(), "evaluation JSON").getBytes(StandardCharsets.UTF_8);
+                    batch.put(handle(Column.EVALUATIONS), k, Envelope.wrap(k, Envelope.ValueType.EVALUATION, json));
+                }
+                db.write(sync, batch);
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        } catch (RocksDBException e) {
+            throw wrap("put " + entries.size() + " evaluations", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- meta
+
+    /** A setting stored with the store (e.g. the search settings), if present. */
+    public Optional<String> meta(String name) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            return readMeta(name);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * Stores a setting, synced. Names starting with {@code store.} are reserved for the store.
+     */
+    public void putMeta(String name, String value) {
+        if (name.startsWith(RESERVED_META_PREFIX)) {
+            throw new IllegalArgumentException("meta names starting with '" + RESERVED_META_PREFIX + "' are the store's own: " + name);
+        }
+        Objects.requireNonNull(value, "value");
+        try (WriteBatch batch = new WriteBatch()) {
+            lifecycle.readLock().lock();
+            try {
+                ensureOpen();
+                putMetaIn(batch, name, value);
+                db.write(sync, batch);
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        } catch (RocksDBException e) {
+            throw wrap("put meta " + name, e);
+        }
+    }
+
+    private void putMetaIn(WriteBatch batch, String name, String value) throws RocksDBException {
+        byte[] k = name.getBytes(StandardCharsets.UTF_8);
+        batch.put(handle(Column.META), k, Envelope.wrap(k, Envelope.ValueType.META, value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Optional<String> readMeta(String name) {
+        byte[] k = name.getBytes(StandardCharsets.UTF_8);
+        byte[] value;
+        try {
+            value = db.get(handle(Column.META), read, k);
+        } catch (RocksDBException e) {
+            throw wrap("read meta " + name, e);
+        }
+        if (value == null) return Optional.empty();
+        return Optional.of(new String(Envelope.unwrap(dir, Column.META.cfName, k, value, Envelope.ValueType.META),
+                StandardCharsets.UTF_8));
+    }
+
+    // ---------------------------------------------------------------- blobs
+
+    /** Stores {@code content}; see {@link #putBlob(InputStream)}. */
+    public String putBlob(byte[] content) {
+        try {
+            return putBlob(new java.io.ByteArrayInputStream(content));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Stores the stream's content (read to its end, not closed) and returns its SHA-256 in hex, the
+     * blob's name. Content is read, hashed and written one {@value #CHUNK_SIZE}-byte chunk at a
+     * time with a single reused buffer, so heap use does not grow with the blob. Chunks are named
+     * by their own SHA-256: content stored before is not written again (a chunk that exists is not
+     * re-read to check it; reads and {@link #verify()} do that). Durable when this returns.
+     *
+     * @throws IOException from the stream; chunks written so far stay as unreferenced garbage
+     */
+    public String putBlob(InputStream in) throws IOException {
+        MessageDigest whole = sha256();
+        MessageDigest chunk = sha256();
+        byte[] buf = new byte[Envelope.OVERHEAD + CHUNK_SIZE];
+        List<byte[]> chunkHashes = new ArrayList<>();
+        long length = 0;
+        boolean wroteChunk = false;
+        while (true) {
+            int n = in.readNBytes(buf, Envelope.HEADER, CHUNK_SIZE);
+            if (n == 0) break;
+            whole.update(buf, Envelope.HEADER, n);
+            chunk.update(buf, Envelope.HEADER, n);
+            byte[] key = new byte[1 + BlobManifest.HASH];
+            key[0] = CHUNK_PREFIX;
+            digestInto(chunk, key, 1);
+            chunkHashes.add(Arrays.copyOfRange(key, 1, key.length));
+            lifecycle.readLock().lock();
+            try {
+                ensureOpen();
+                if (!db.keyExists(handle(Column.BLOBS), read, key)) {
+                    int len = Envelope.seal(key, Envelope.ValueType.BLOB_CHUNK, buf, n);
+                    db.put(handle(Column.BLOBS), nosync, key, 0, key.length, buf, 0, len);
+                    wroteChunk = true;
+                }
+            } catch (RocksDBException e) {
+                throw wrap("write chunk " + chunkHashes.size() + " of a blob", e);
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+            length += n;
+            if (n < CHUNK_SIZE) break;
+        }
+        byte[] hash = whole.digest();
+        byte[] key = manifestKey(hash);
+        BlobManifest manifest = new BlobManifest(length, CHUNK_SIZE, chunkHashes.toArray(new byte[0][]));
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            // Rewriting an existing manifest is harmless; it is skipped only when it would sync nothing new.
+            if (wroteChunk || !db.keyExists(handle(Column.BLOBS), read, key)) {
+                db.put(handle(Column.BLOBS), sync, key, Envelope.wrap(key, Envelope.ValueType.BLOB_MANIFEST, manifest.encode()));
+            }
+        } catch (RocksDBException e) {
+            throw wrap("write the manifest of blob " + Hex.of(hash), e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+        return Hex.of(hash);
+    }
+
+    /** Whether a complete blob with this SHA-256 is stored (its manifest is; chunks are checked on read). */
+    public boolean hasBlob(String sha256Hex) {
+        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            return db.keyExists(handle(Column.BLOBS), read, key);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** The blob's length in bytes, if it is stored. */
+    public OptionalLong blobLength(String sha256Hex) {
+        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
+        BlobManifest m = manifest(key);
+        return m == null ? OptionalLong.empty() : OptionalLong.of(m.length());
+    }
+
+    /**
+     * Opens a stored blob for reading. The stream holds one chunk in memory at a time; each chunk's
+     * envelope, length and SHA-256 are checked before any of its bytes are returned, so corrupt
+     * content is never delivered: {@code read} throws {@link CorruptValueException} instead. The
+     * stream is for one thread; it fails once the store is closed.
+     *
+     * @throws NoSuchElementException no blob has this hash
+     */
+    public InputStream openBlob(String sha256Hex) {
+        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
+        BlobManifest m = manifest(key);
+        if (m == null) throw new NoSuchElementException("no blob " + sha256Hex + " in store " + dir);
+        return new BlobInputStream(key, m);
+    }
+
+    private BlobManifest manifest(byte[] key) {
+        byte[] value = get(Column.BLOBS, key, "read blob manifest");
+        if (value == null) return null;
+        return BlobManifest.decode(dir, key,
+                Envelope.unwrap(dir, Column.BLOBS.cfName, key, value, Envelope.ValueType.BLOB_MANIFEST));
+    }
+
+    static byte[] manifestKey(byte[] hash) {
+        byte[] key = new byte[1 + hash.length];
+        key[0] = MANIFEST_PREFIX;
+        System.arraycopy(hash, 0, key, 1, hash.length);
+        return key;
+    }
+
+    private final class BlobInputStream extends InputStream {
+        private final byte[] manifestKey;
+        private final BlobManifest manifest;
+        private final byte[] buf;
+        private final MessageDigest digest = sha256();
+        private final byte[] actual = new byte[BlobManifest.HASH];
+        private int nextChunk;
+        private int pos;
+        private int limit;
+
+        BlobInputStream(byte[] manifestKey, BlobManifest manifest) {
+            this.manifestKey = manifestKey;
+            this.manifest = manifest;
+            this.buf = new byte[Envelope.OVERHEAD + (manifest.chunkCount() == 0 ? 0 : manifest.chunkSize())];
+        }
+
+        @Override
+        public int read() {
+            if (pos == limit && !fill()) return -1;
+            return buf[pos++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) return 0;
+            if (pos == limit && !fill()) return -1;
+            int n = Math.min(len, limit - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public int available() { return limit - pos; }
+
+        private boolean fill() {
+            if (nextChunk == manifest.chunkCount()) return false;
+            int i = nextChunk;
+            byte[] hash = manifest.chunkHashes()[i];
+            byte[] key = new byte[1 + BlobManifest.HASH];
+            key[0] = CHUNK_PREFIX;
+            System.arraycopy(hash, 0, key, 1, hash.length);
+            int size;
+            lifecycle.readLock().lock();
+            try {
+                ensureOpen();
+                size = db.get(handle(Column.BLOBS), read, key, buf);
+            } catch (RocksDBException e) {
+                throw wrap("read chunk " + i + " of blob " + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length)), e);
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+            String blob = "chunk " + i + " of " + manifest.chunkCount() + " of blob "
+                    + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length));
+            if (size == RocksDB.NOT_FOUND) throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " is missing");
+            if (size > buf.length) {
+                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " is " + size
+                        + " bytes, more than its chunk size allows");
+            }
+            int n = Envelope.check(dir, Column.BLOBS.cfName, key, buf, size, Envelope.ValueType.BLOB_CHUNK);
+            if (n != manifest.chunkLength(i)) {
+                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " holds " + n
+                        + " bytes; the manifest says " + manifest.chunkLength(i));
+            }
+            digest.update(buf, Envelope.HEADER, n);
+            digestInto(digest, actual, 0);
+            if (!Arrays.equals(actual, hash)) {
+                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + ": content does not match its SHA-256");
+            }
+            pos = Envelope.HEADER;
+            limit = Envelope.HEADER + n;
+            nextChunk++;
+            return true;
+        }
+    }
+
+    // ---------------------------------------------------------------- integrity
+
+    /**
+     * Reads every value in the store and checks it: envelopes and CRCs everywhere, the journal's
+     * sequence 1..n without gaps, each blob manifest's chunks present with the right length and
+     * SHA-256. Reads all blob content; cost grows with the store.
+     *
+     * @throws CorruptValueException at the first problem, naming the column family and key
+     */
+    public Integrity verify() {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            long meta = count(Column.META, Envelope.ValueType.META, -1);
+            long evaluations = count(Column.EVALUATIONS, Envelope.ValueType.EVALUATION, 32);
+            long journal = 0;
+            try (RocksIterator it = db.newIterator(handle(Column.JOURNAL), read)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    long seq = seqOf(it.key());
+                    if (seq != journal + 1) {
+                        throw new CorruptValueException(dir, Column.JOURNAL.cfName, it.key(),
+                                "gap in the journal: expected sequence " + (journal + 1) + ", found " + seq);
+                    }
+                    Envelope.unwrap(dir, Column.JOURNAL.cfName, it.key(), it.value(), Envelope.ValueType.JOURNAL_EVENT);
+                    journal = seq;
+                }
+                it.status();
+            }
+            long blobs = 0;
+            long blobBytes = 0;
+            long chunks = 0;
+            Set<String> referenced = new HashSet<>();
+            Set<String> stored = new HashSet<>();
+            try (RocksIterator it = db.newIterator(handle(Column.BLOBS), read)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (key.length == 1 + BlobManifest.HASH && key[0] == MANIFEST_PREFIX) {
+                        BlobManifest m = BlobManifest.decode(dir, key, Envelope.unwrap(dir, Column.BLOBS.cfName, key,
+                                it.value(), Envelope.ValueType.BLOB_MANIFEST));
+                        // Reading the blob through the stream checks presence, length and SHA-256 of every chunk.
+                        try (InputStream in = new BlobInputStream(key, m)) {
+                            in.transferTo(OutputStreamNull.INSTANCE);
+                        }
+                        for (byte[] h : m.chunkHashes()) referenced.add(Hex.of(h));
+                        blobs++;
+                        blobBytes += m.length();
+                    } else if (key.length == 1 + BlobManifest.HASH && key[0] == CHUNK_PREFIX) {
+                        Envelope.unwrap(dir, Column.BLOBS.cfName, key, it.value(), Envelope.ValueType.BLOB_CHUNK);
+                        stored.add(Hex.of(Arrays.copyOfRange(key, 1, key.length)));
+                        chunks++;
+                    } else {
+                        throw new CorruptValueException(dir, Column.BLOBS.cfName, key, "not a manifest or chunk key");
+                    }
+                }
+                it.status();
+            }
+            stored.removeAll(referenced);
+            return new Integrity(meta, evaluations, journal, blobs, blobBytes, chunks, stored.size());
+        } catch (RocksDBException e) {
+            throw wrap("verify", e);
+        } catch (IOException e) {
+            throw new StoreException(dir, "cannot verify store " + dir + ": " + e, e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private long count(Column c, Envelope.ValueType type, int keyLength) throws RocksDBException {
+        long n = 0;
+        try (RocksIterator it = db.newIterator(handle(c), read)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (keyLength >= 0 && key.length != keyLength) {
+                    throw new CorruptValueException(dir, c.cfName, key, "key of " + key.length + " bytes, not " + keyLength);
+                }
+                Envelope.unwrap(dir, c.cfName, key, it.value(), type);
+                n++;
+            }
+            it.status();
+        }
+        return n;
+    }
+
+    private static final class OutputStreamNull extends java.io.OutputStream {
+        static final OutputStreamNull INSTANCE = new OutputStreamNull();
+
+        @Override
+        public void write(int b) {}
+
+        @Override
+        public void write(byte[] b, int off, int len) {}
+    }
+
+    // ---------------------------------------------------------------- test hooks (package-private)
+
+    /** Writes raw bytes, bypassing the envelope: lets tests plant corrupt or foreign values. */
+    void rawPut(Column c, byte[] key, byte[] value) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            db.put(handle(c), sync, key, value);
+        } catch (RocksDBException e) {
+            throw wrap("raw put", e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Reads raw bytes, envelope included; null when absent. */
+    byte[] rawGet(Column c, byte[] key) { return get(c, key, "raw get"); }
+
+    void rawDelete(Column c, byte[] key) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            db.delete(handle(c), sync, key);
+        } catch (RocksDBException e) {
+            throw wrap("raw delete", e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Every key of a column family, in order. */
+    List<byte[]> rawKeys(Column c) {
+        List<byte[]> keys = new ArrayList<>();
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            try (RocksIterator it = db.newIterator(handle(c), read)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) keys.add(it.key());
+            }
+            return keys;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private byte[] get(Column c, byte[] key, String op) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            return db.get(handle(c), read, key);
+        } catch (RocksDBException e) {
+            throw wrap(op, e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private ColumnFamilyHandle handle(Column c) { return columns[c.ordinal()]; }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("store " + dir + " is closed");
+    }
+
+    private StoreException wrap(String op, RocksDBException e) {
+        return new StoreException(dir, "cannot " + op + " in store " + dir + ": " + e.getMessage(), e);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
+    private static void digestInto(MessageDigest md, byte[] out, int offset) {
+        try {
+            md.digest(out, offset, BlobManifest.HASH);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Closes the store; a second call does nothing. Waits for running operations to finish, then
+     * releases native handles in this order: (1) column family handles, which RocksDB requires to
+     * go before their database; (2) the database, which waits for background flushes and
+     * compactions (nothing is lost by not flushing: every acknowledged write is in the WAL);
+     * (3) the read/write options, column family and database options, bloom filter and block
+     * cache, which the database used until then.
+     *
+     * @throws StoreException RocksDB reported an error while closing (every handle is released anyway)
+     */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            for (ColumnFamilyHandle h : handles) h.close();
+            RocksDBException failure = null;
+            if (db != null) {
+                try {
+                    db.closeE();
+                } catch (RocksDBException e) {
+                    failure = e;
+                }
+            }
+            closeOptions();
+            if (failure != null) throw wrap("close", failure);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void closeOptions() {
+        read.close();
+        nosync.close();
+        sync.close();
+        dbOptions.close();
+        for (ColumnFamilyOptions o : cfOptions) o.close();
+        bloomFilter.close();
+        blockCache.close();
+    }
+
+    @Override
+    public String toString() { return "MalStore[" + dir + "]"; }
+}
