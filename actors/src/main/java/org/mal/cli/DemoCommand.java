@@ -28,20 +28,20 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--zoo", description = "Zoo folder (default: zoos/<zoo.name>).")
     Path zooDir;
 
-    @Option(names = "--data", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
-    Path data;
+    @picocli.CommandLine.Mixin
+    DataOption data;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         long started = System.nanoTime();
-        DataDir dataDir = new DataDir(data);
+        DataDir dataDir = data.dir();
         if (!DataDir.KNOWN.stream().allMatch(dataDir::isPresent)) {
-            out.println("== data: fetching into " + data);
-            FetchReport report = DataCommand.fetch(data, Optional.empty(), out);
+            out.println("== data: fetching into " + data.path);
+            FetchReport report = DataCommand.fetch(data.path, Optional.empty(), out);
             if (!report.complete()) throw new IllegalStateException("the data is incomplete; see the report above");
         } else {
-            out.println("== data: present in " + data);
+            out.println("== data: present in " + data.path);
         }
 
         Path confFile = conf != null ? conf : installationDir().resolve("conf").resolve("zoo-default.conf");

@@ -86,8 +86,8 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write the alignment and the evaluation as JSON here.")
     Path json;
 
-    @Option(names = "--data", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
-    Path data;
+    @picocli.CommandLine.Mixin
+    DataOption data;
 
     @Option(names = "--force", description = "Overwrite --out and --json if they exist.")
     boolean force;
@@ -108,7 +108,7 @@ final class MergeCommand implements Callable<Integer> {
         LayerMap layerMap = map != null ? LayerMap.parse(map)
                 : LayerMap.identity(Math.min(a.architecture().depth(), b.architecture().depth()));
         List<String> tasks = eval != null ? eval : List.of();
-        DataDir dataDir = new DataDir(data);
+        DataDir dataDir = data.dir();
         Alignment alignment = switch (aligner) {
             case "weight" -> WeightMatching.align(a, b, layerMap, new WeightMatching.Settings(maxSweeps, seed));
             case "naive" -> WeightMatching.naive(a, b, layerMap);

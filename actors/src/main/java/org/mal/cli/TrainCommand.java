@@ -49,8 +49,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Share of the training set held out for validation (default: ${DEFAULT-VALUE}).")
     double validation;
 
-    @Option(names = "--data", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
-    Path data;
+    @picocli.CommandLine.Mixin
+    DataOption data;
 
     @Option(names = "--force", description = "Overwrite --out if it exists.")
     boolean force;
@@ -67,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
         if (out.toAbsolutePath().getParent() != null) Files.createDirectories(out.toAbsolutePath().getParent());
         ModelCard card;
         try (TrainingProgress progress = new TrainingProgress(spec.commandLine().getOut())) {
-            card = ZooBuilder.trainEntry(entry, training, seed, new DataDir(data).load(dataset), out, 0, 1, progress);
+            card = ZooBuilder.trainEntry(entry, training, seed, data.dir().load(dataset), out, 0, 1, progress);
         }
         spec.commandLine().getOut().printf(Locale.ROOT, "%s: %s on %s, train acc %.2f%%, test acc %.2f%% (loss %.4f), %.1f s -> %s%n",
                 id, card.architecture().describe(), dataset, 100 * card.train().accuracy(), 100 * card.test().accuracy(),

@@ -52,13 +52,13 @@ final class ZooCommand implements Runnable {
         @Option(names = "--zoo", description = "Zoo folder (default: zoos/<zoo.name>).")
         Path zooDir;
 
-        @Option(names = "--data", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
-        Path data;
+        @picocli.CommandLine.Mixin
+        DataOption data;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = command.commandLine().getOut();
-            Zoo zoo = build(conf, zooDir, new DataDir(data), out);
+            Zoo zoo = build(conf, zooDir, data.dir(), out);
             out.println("list the zoo with: ./mal zoo list --zoo " + zoo.dir());
             return 0;
         }

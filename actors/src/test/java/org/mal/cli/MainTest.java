@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,21 +12,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.ModelIO;
 import org.mal.core.train.Trainer;
-import picocli.CommandLine;
 
 class MainTest {
     @TempDir Path dir;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -37,7 +26,7 @@ class MainTest {
                 List.of("zoo", "train"), List.of("zoo", "list"), List.of("train"), List.of("demo"), List.of("merge"))) {
             String[] args = command.toArray(new String[0]);
             String[] withHelp = java.util.stream.Stream.concat(command.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
-            Run r = run(withHelp);
+            CliRun r = run(withHelp);
             assertEquals(0, r.exitCode(), String.join(" ", args));
             assertTrue(r.out().startsWith("Usage: mal"), r.out());
         }
@@ -45,7 +34,7 @@ class MainTest {
 
     @Test
     void usageErrorsExitWithTwo() {
-        Run r = run("bogus");
+        CliRun r = run("bogus");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("Unmatched argument"), r.err());
         assertEquals(2, run("zoo", "train").exitCode(), "--conf is required");
@@ -53,10 +42,10 @@ class MainTest {
 
     @Test
     void failuresPrintOneLineAndExitWithOne() {
-        Run r = run("zoo", "train", "--conf", dir.resolve("missing.conf").toString());
+        CliRun r = run("zoo", "train", "--conf", dir.resolve("missing.conf").toString());
         assertEquals(1, r.exitCode());
         assertEquals("mal: config file " + dir.resolve("missing.conf") + " does not exist", r.err().strip());
-        Run verbose = run("zoo", "train", "--conf", dir.resolve("missing.conf").toString(), "--verbose");
+        CliRun verbose = run("zoo", "train", "--conf", dir.resolve("missing.conf").toString(), "--verbose");
         assertTrue(verbose.err().contains("\tat "), "--verbose adds the stack trace");
     }
 
@@ -64,7 +53,7 @@ class MainTest {
     void badConfigNamesTheKey() throws IOException {
         Path conf = dir.resolve("z.conf");
         Files.writeString(conf, "zoo { name = x }");
-        Run r = run("zoo", "train", "--conf", conf.toString());
+        CliRun r = run("zoo", "train", "--conf", conf.toString());
         assertEquals(1, r.exitCode());
         assertTrue(r.err().startsWith("mal: ") && r.err().contains("zoo.families"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -75,7 +64,7 @@ class MainTest {
         Path zoo = Files.createDirectories(dir.resolve("zoo"));
         ModelIO.save(zoo.resolve("imported.safetensors"), Trainer.initialWeights(Architecture.mlp(784, List.of(32, 16), 10), 1), null);
         Files.writeString(zoo.resolve("broken.safetensors"), "garbage");
-        Run r = run("zoo", "list", "--zoo", zoo.toString());
+        CliRun r = run("zoo", "list", "--zoo", zoo.toString());
         assertEquals(1, r.exitCode(), "an unreadable entry makes the listing fail");
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.get(0).startsWith("id") && lines.get(0).contains("test acc"), r.out());
@@ -86,7 +75,7 @@ class MainTest {
     @Test
     void trainRefusesToOverwriteWithoutForce() throws IOException {
         Path out = Files.writeString(dir.resolve("m.safetensors"), "keep me");
-        Run r = run("train", "--dataset", "mnist", "--widths", "8", "--out", out.toString(), "--data", dir.toString());
+        CliRun r = run("train", "--dataset", "mnist", "--widths", "8", "--out", out.toString(), "--data", dir.toString());
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("--force"), r.err());
         assertEquals("keep me", Files.readString(out));
@@ -94,7 +83,7 @@ class MainTest {
 
     @Test
     void missingDataSaysHowToFetchIt() {
-        Run r = run("train", "--dataset", "mnist", "--widths", "8", "--out", dir.resolve("m.safetensors").toString(),
+        CliRun r = run("train", "--dataset", "mnist", "--widths", "8", "--out", dir.resolve("m.safetensors").toString(),
                 "--data", dir.resolve("nodata").toString());
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("./mal data fetch"), r.err());
