@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.mal.core.Platform;
 import org.mal.core.align.ActivationMatching;
 import org.mal.core.align.Alignment;
+import org.mal.core.align.DepthAlignment;
 import org.mal.core.align.LayerMap;
 import org.mal.core.align.Transplant;
 import org.mal.core.align.WeightMatching;
@@ -50,6 +51,11 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--map", description = "Layer map base:target, e.g. 0:0,1:2 (layers count from 0). Default: every "
             + "base layer to the target layer of the same index where both exist.")
     String map;
+
+    @Option(names = "--depth", description = "cka: derive the layer map from the linear CKA of hidden layers on --align-rows "
+            + "rows of the base task's training data (each layer of the shallower model to its most similar layer of the "
+            + "deeper one, order preserved; output layers paired). Instead of --map.")
+    String depth;
 
     @Option(names = "--aligner", defaultValue = "weight", description = "weight (weight matching), activation "
             + "(correlation of activations on --align-rows rows of the base task's training set) or naive "
@@ -105,23 +111,21 @@ final class MergeCommand implements Callable<Integer> {
         ModelIO.Loaded target = ModelIO.load(targetPath);
         Model a = base.model();
         Model b = target.model();
-        LayerMap layerMap = map != null ? LayerMap.parse(map)
-                : LayerMap.identity(Math.min(a.architecture().depth(), b.architecture().depth()));
         List<String> tasks = eval != null ? eval : List.of();
         DataDir dataDir = data.dir();
+        if (map != null && depth != null) throw new IllegalArgumentException("give --map or --depth, not both");
+        LayerMap layerMap;
+        if (depth != null) {
+            if (!depth.equals("cka")) throw new IllegalArgumentException("unknown --depth '" + depth + "'; the choice is cka");
+            layerMap = DepthAlignment.layerMap(a, b, alignmentSample(base, tasks, dataDir));
+        } else {
+            layerMap = map != null ? LayerMap.parse(map)
+                    : LayerMap.identity(Math.min(a.architecture().depth(), b.architecture().depth()));
+        }
         Alignment alignment = switch (aligner) {
             case "weight" -> WeightMatching.align(a, b, layerMap, new WeightMatching.Settings(maxSweeps, seed));
             case "naive" -> WeightMatching.naive(a, b, layerMap);
-            case "activation" -> {
-                String task = !tasks.isEmpty() ? tasks.get(0)
-                        : base.card().filter(c -> c.dataset() != null).map(c -> c.dataset().task()).orElseThrow(() ->
-                                new IllegalArgumentException("--aligner activation needs data: give --eval DATASET"));
-                Dataset train = dataDir.load(task).train();
-                int rows = Math.min(alignRows, train.size());
-                Dataset sample = train.subset(train.name() + "-align" + rows,
-                        Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
-                yield ActivationMatching.align(a, b, layerMap, sample);
-            }
+            case "activation" -> ActivationMatching.align(a, b, layerMap, alignmentSample(base, tasks, dataDir));
             default -> throw new IllegalArgumentException("unknown aligner '" + aligner + "'; choose weight, activation or naive");
         };
         o.printf(Locale.ROOT, "base %s (%s) <- target %s (%s), map %s%n", basePath, a.architecture().describe(), targetPath,
@@ -169,6 +173,16 @@ final class MergeCommand implements Callable<Integer> {
             o.println("wrote " + json);
         }
         return 0;
+    }
+
+    /** A stratified sample of {@code --align-rows} rows of the base task's training set: the first --eval dataset, else the card's. */
+    private Dataset alignmentSample(ModelIO.Loaded base, List<String> tasks, DataDir dataDir) {
+        String task = !tasks.isEmpty() ? tasks.get(0)
+                : base.card().filter(c -> c.dataset() != null).map(c -> c.dataset().task()).orElseThrow(() ->
+                        new IllegalArgumentException("--aligner activation and --depth cka need data: give --eval DATASET"));
+        Dataset train = dataDir.load(task).train();
+        int rows = Math.min(alignRows, train.size());
+        return train.subset(train.name() + "-align" + rows, Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
     }
 
     private static String groupName(int g, Model m) {

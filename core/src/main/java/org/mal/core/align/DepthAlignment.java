@@ -136,6 +136,22 @@ public final class DepthAlignment {
         return start;
     }
 
+    /**
+     * A layer map for models of different depth by SMA on CKA: each layer of the shallower model is
+     * paired with its best-matching layer of the deeper one, order preserved; hidden layers only
+     * (the output layers are always paired with each other). Usable with any aligner.
+     */
+    public static LayerMap layerMap(Model base, Model target, Dataset data) {
+        boolean baseDeeper = base.architecture().depth() >= target.architecture().depth();
+        Model deep = baseDeeper ? base : target;
+        Model shallow = baseDeeper ? target : base;
+        int[] a = alignLayers(similarity(deep, shallow, data));
+        List<LayerMap.Pair> pairs = new ArrayList<>();
+        for (int k = 0; k < a.length; k++) pairs.add(baseDeeper ? new LayerMap.Pair(a[k], k) : new LayerMap.Pair(k, a[k]));
+        pairs.add(new LayerMap.Pair(base.architecture().depth() - 1, target.architecture().depth() - 1));
+        return new LayerMap(pairs);
+    }
+
     private static int check(double[][] c) {
         if (c.length == 0 || c[0].length == 0) throw new IllegalArgumentException("empty similarity matrix");
         int n = c[0].length;
