@@ -1,0 +1,116 @@
+package org.mal.policies;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import org.mal.core.align.LayerMap;
+import org.mal.core.model.ModelCard;
+
+/**
+ * Enumerates the raw candidate moves a policy's laws then filter, order and parameterise. For each
+ * zoo model other than the base (in id order), with {@code dA} base layers and {@code dB} target
+ * layers and {@code d = min(dA, dB)}, the layer maps are, in this order and without duplicates:
+ *
+ * <ol>
+ *   <li>{@code identity}: {@code i <- i} for every {@code i < d} (layers of the same index);
+ *   <li>{@code depth-matched}: every base layer {@code i <- round(i (dB-1)/(dA-1))}, the target layer
+ *       at the nearest relative depth (only when it maps each base layer to a distinct target layer);
+ *   <li>{@code prefixes}: {@code i <- i} for {@code i < k}, for {@code k = 1 .. d-1} (the shallow layers);
+ *   <li>{@code suffixes}: the last {@code k} layers aligned from the output end,
+ *       {@code dA-1-t <- dB-1-t} for {@code t < k}, {@code k = 1 .. d-1};
+ *   <li>{@code single-layer}: {@code i <- j} for every pair, base layer outer, target layer inner.
+ * </ol>
+ *
+ * <p>At most {@code max-per-target} maps per target are kept (the first ones in the order above), so
+ * the candidate count is bounded by {@code zoo size × max-per-target}; without the cap it is at most
+ * {@code 2 + 2(d-1) + dA·dB} per target.
+ *
+ * @param move the aligner, merger and λ policy every candidate starts with (laws may change them)
+ */
+public record Candidates(boolean identity, boolean depthMatched, boolean prefixes, boolean suffixes, boolean singleLayer,
+                         int maxPerTarget, MoveDefaults move) {
+
+    /** The method parts of a fresh move. */
+    public record MoveDefaults(String aligner, SortedMap<String, Object> alignerSettings, String merger,
+                               SortedMap<String, Object> mergerSettings, String lambdaPolicy,
+                               SortedMap<String, Object> lambdaSettings) {
+
+        static final String DEFAULTS = """
+                aligner = weight, aligner-settings {}, merger = convex, merger-settings {}
+                lambda-policy = fixed, lambda-settings { value = 0.5 }
+                """;
+
+        public static MoveDefaults from(Settings s) {
+            s = s.withDefaults(DEFAULTS).only("aligner", "aligner-settings", "merger", "merger-settings", "lambda-policy", "lambda-settings");
+            return new MoveDefaults(s.getString("aligner"), s.getMap("aligner-settings"), s.getString("merger"),
+                    s.getMap("merger-settings"), s.getString("lambda-policy"), s.getMap("lambda-settings"));
+        }
+
+        public Move of(String base, String target, LayerMap map) {
+            return new Move(base, target, map.toString(), aligner, alignerSettings, merger, mergerSettings, lambdaPolicy, lambdaSettings);
+        }
+    }
+
+    static final String DEFAULTS = """
+            identity = true, depth-matched = true, prefixes = true, suffixes = true, single-layer = true
+            max-per-target = 64, move {}
+            """;
+
+    public Candidates {
+        if (maxPerTarget < 1) throw new IllegalArgumentException("max-per-target must be at least 1, got " + maxPerTarget);
+    }
+
+    public static Candidates from(Settings s) {
+        s = s.withDefaults(DEFAULTS).only("identity", "depth-matched", "prefixes", "suffixes", "single-layer", "max-per-target", "move");
+        int max = s.getInt("max-per-target");
+        if (max < 1) throw s.invalid("max-per-target", "must be at least 1, got " + max);
+        return new Candidates(s.getBoolean("identity"), s.getBoolean("depth-matched"), s.getBoolean("prefixes"),
+                s.getBoolean("suffixes"), s.getBoolean("single-layer"), max, MoveDefaults.from(s.sub("move")));
+    }
+
+    public static Candidates defaults() { return from(Settings.empty("policy.candidates")); }
+
+    public List<Move> generate(PolicyContext ctx) {
+        List<Move> out = new ArrayList<>();
+        for (ModelCard target : ctx.zoo().cards()) {
+            if (target.id().equals(ctx.base().id())) continue;
+            for (LayerMap map : maps(ctx.base().architecture().depth(), target.architecture().depth())) {
+                out.add(move.of(ctx.base().id(), target.id(), map));
+            }
+        }
+        return out;
+    }
+
+    /** The layer maps for a base of depth {@code dA} and a target of depth {@code dB}, in proposal order. */
+    public List<LayerMap> maps(int dA, int dB) {
+        Map<String, LayerMap> maps = new LinkedHashMap<>();
+        int d = Math.min(dA, dB);
+        if (identity) add(maps, range(0, d, 0));
+        if (depthMatched) {
+            List<LayerMap.Pair> pairs = new ArrayList<>();
+            java.util.Set<Integer> used = new java.util.HashSet<>();
+            for (int i = 0; i < dA; i++) {
+                int j = dA == 1 ? 0 : (int) Math.round((double) i * (dB - 1) / (dA - 1));
+                if (used.add(j)) pairs.add(new LayerMap.Pair(i, j));
+            }
+            if (pairs.size() == dA) add(maps, new LayerMap(pairs));
+        }
+        if (prefixes) for (int k = 1; k < d; k++) add(maps, range(0, k, 0));
+        if (suffixes) for (int k = 1; k < d; k++) add(maps, range(dA - k, dA, dB - dA));
+        if (singleLayer) for (int i = 0; i < dA; i++) for (int j = 0; j < dB; j++) add(maps, new LayerMap(List.of(new LayerMap.Pair(i, j))));
+        return maps.values().stream().limit(maxPerTarget).toList();
+    }
+
+    /** {@code i <- i + shift} for {@code from <= i < to}. */
+    private static LayerMap range(int from, int to, int shift) {
+        List<LayerMap.Pair> pairs = new ArrayList<>();
+        for (int i = from; i < to; i++) pairs.add(new LayerMap.Pair(i, i + shift));
+        return new LayerMap(pairs);
+    }
+
+    private static void add(Map<String, LayerMap> maps, LayerMap map) {
+        maps.putIfAbsent(Move.canonicalLayerMap(map.toString()), map);
+    }
+}

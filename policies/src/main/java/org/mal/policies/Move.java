@@ -1,0 +1,140 @@
+package org.mal.policies;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.mal.core.align.LayerMap;
+
+/**
+ * One candidate step of the search, as a value (mergekit's "recipe"): which target model's layers go
+ * into which base layers, and how they are aligned, merged and how λ is chosen.
+ *
+ * <p>Its {@link #canonical()} JSON (keys sorted, layer pairs sorted by base layer, integral numbers
+ * written as integers) is stable across runs and insertion orders, so it can be part of a cache key:
+ * two moves are {@link #equals equal} exactly when their canonical encodings are.
+ *
+ * @param base id of the base model (or assembly) the move applies to
+ * @param target id of the zoo model whose layers are offered
+ * @param layerMap the layer map as {@link LayerMap#toString()}, e.g. {@code "0:0,1:2"}
+ * @param lambdaPolicy how λ is chosen: {@code fixed} (settings {@code value}) or {@code threshold}
+ *     (the merging-threshold law; settings say how λ* is searched)
+ */
+public record Move(String base, String target, String layerMap,
+                   String aligner, SortedMap<String, Object> alignerSettings,
+                   String merger, SortedMap<String, Object> mergerSettings,
+                   String lambdaPolicy, SortedMap<String, Object> lambdaSettings) {
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
+
+    public Move {
+        Objects.requireNonNull(base, "a move needs a 'base'");
+        Objects.requireNonNull(target, "a move needs a 'target'");
+        Objects.requireNonNull(aligner, "a move needs an 'aligner'");
+        Objects.requireNonNull(merger, "a move needs a 'merger'");
+        Objects.requireNonNull(lambdaPolicy, "a move needs a 'lambdaPolicy'");
+        layerMap = canonicalLayerMap(Objects.requireNonNull(layerMap, "a move needs a 'layerMap'"));
+        alignerSettings = canonicalMap(alignerSettings);
+        mergerSettings = canonicalMap(mergerSettings);
+        lambdaSettings = canonicalMap(lambdaSettings);
+    }
+
+    /** The parsed layer map. */
+    @JsonIgnore
+    public LayerMap layers() { return LayerMap.parse(layerMap); }
+
+    public Move withLayerMap(LayerMap map) {
+        return new Move(base, target, map.toString(), aligner, alignerSettings, merger, mergerSettings, lambdaPolicy, lambdaSettings);
+    }
+
+    public Move withLambda(String policy, Map<String, ?> settings) {
+        return new Move(base, target, layerMap, aligner, alignerSettings, merger, mergerSettings, policy, canonicalMap(settings));
+    }
+
+    public Move withAligner(String name, Map<String, ?> settings) {
+        return new Move(base, target, layerMap, name, canonicalMap(settings), merger, mergerSettings, lambdaPolicy, lambdaSettings);
+    }
+
+    public Move withMerger(String name, Map<String, ?> settings) {
+        return new Move(base, target, layerMap, aligner, alignerSettings, name, canonicalMap(settings), lambdaPolicy, lambdaSettings);
+    }
+
+    /** Canonical JSON: sorted keys, no whitespace; equal moves give equal strings. */
+    public String canonical() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode move " + this, e);
+        }
+    }
+
+    /** SHA-256 (hex) of {@link #canonical()}: a short cache key. */
+    public String hash() {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(canonical().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Move fromCanonical(String json) {
+        try {
+            return JSON.readValue(json, Move.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a move: " + json + " (" + e.getOriginalMessage() + ")", e);
+        }
+    }
+
+    static String canonicalLayerMap(String text) {
+        List<LayerMap.Pair> pairs = new ArrayList<>(LayerMap.parse(text).pairs());
+        pairs.sort(Comparator.comparingInt(LayerMap.Pair::base));
+        return new LayerMap(pairs).toString();
+    }
+
+    /**
+     * Sorted, unmodifiable deep copy; integral numbers become {@code Long} and others {@code Double},
+     * so that {@code 1} and {@code 1.0} (HOCON int vs double) encode alike.
+     */
+    public static SortedMap<String, Object> canonicalMap(Map<String, ?> settings) {
+        TreeMap<String, Object> out = new TreeMap<>();
+        if (settings != null) settings.forEach((k, v) -> out.put(k, canonicalValue(v)));
+        return Collections.unmodifiableSortedMap(out);
+    }
+
+    private static Object canonicalValue(Object v) {
+        if (v instanceof Number n) {
+            double d = n.doubleValue();
+            if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15) return (long) d;
+            return d;
+        }
+        if (v instanceof Map<?, ?> m) {
+            TreeMap<String, Object> out = new TreeMap<>();
+            m.forEach((k, x) -> out.put(String.valueOf(k), canonicalValue(x)));
+            return Collections.unmodifiableSortedMap(out);
+        }
+        if (v instanceof List<?> l) return l.stream().map(Move::canonicalValue).toList();
+        if (v == null || v instanceof String || v instanceof Boolean) return v;
+        throw new IllegalArgumentException("a move setting must be a number, string, boolean, list or object, got " + v.getClass().getName());
+    }
+
+    @Override
+    public String toString() { return canonical(); }
+}

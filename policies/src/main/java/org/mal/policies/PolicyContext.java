@@ -1,0 +1,24 @@
+package org.mal.policies;
+
+import java.util.List;
+import java.util.Objects;
+import org.mal.core.model.ModelCard;
+
+/**
+ * What a law may consult besides the move: the base's card, the zoo, and the evaluations made so far
+ * (oldest first; empty at the start of a search; what a learning law learns from).
+ */
+public record PolicyContext(ModelCard base, ZooIndex zoo, List<Evaluated> history) {
+
+    public PolicyContext {
+        Objects.requireNonNull(base, "a policy context needs the base's card");
+        Objects.requireNonNull(zoo, "a policy context needs a zoo index");
+        history = List.copyOf(history);
+    }
+
+    public PolicyContext(ModelCard base, ZooIndex zoo) { this(base, zoo, List.of()); }
+
+    public ModelCard target(Move move) { return zoo.require(move.target()); }
+
+    public MoveFeatures features(Move move) { return MoveFeatures.of(base, target(move), move.layers()); }
+}

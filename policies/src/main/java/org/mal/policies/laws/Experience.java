@@ -1,0 +1,124 @@
+package org.mal.policies.laws;
+
+import com.typesafe.config.Config;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.mal.policies.Evaluated;
+import org.mal.policies.Law;
+import org.mal.policies.LawFactory;
+import org.mal.policies.Move;
+import org.mal.policies.MoveFeatures;
+import org.mal.policies.PolicyContext;
+import org.mal.policies.Settings;
+
+/**
+ * The learning law (first version): a UCB1 bandit whose arms are classes of moves, learned from the
+ * evaluations already made ({@link PolicyContext#history()}). A move's arm is {@link #arm}: dataset
+ * pair (same/cross), the shape relations of its layers, its maximal relative-depth gap rounded to
+ * quarters, whether a target layer goes deeper-to-shallower, and whether it maps one, some or all
+ * base layers. The reward of an evaluation is its λ* ({@code reward = lambda-star}) or its mean
+ * accuracy at λ* ({@code mean-accuracy}), 0 for a failure.
+ *
+ * <p>Score = mean reward of the arm + {@code exploration}·sqrt(ln N / n), N evaluations in all, n in
+ * the arm; an arm never tried scores {@code optimism} + {@code exploration}·sqrt(ln (N+1)), so it is
+ * tried before arms known to be poor. Deterministic (no random draws): ties fall to the policy's
+ * canonical order. With {@code skip-evaluated}, moves already in the history are not proposed again.
+ */
+public final class Experience implements Law {
+    private final String reward;
+    private final double exploration;
+    private final double optimism;
+    private final boolean skipEvaluated;
+    private final Memo memo = new Memo();
+
+    public Experience(String reward, double exploration, double optimism, boolean skipEvaluated) {
+        this.reward = reward;
+        this.exploration = exploration;
+        this.optimism = optimism;
+        this.skipEvaluated = skipEvaluated;
+    }
+
+    public static final String NAME = "experience";
+    static final String DEFAULTS = "reward = lambda-star, exploration = 0.5, optimism = 1.0, skip-evaluated = true";
+
+    public static Experience from(Settings s) {
+        s = s.withDefaults(DEFAULTS).only("reward", "exploration", "optimism", "skip-evaluated");
+        String r = s.getString("reward");
+        if (!r.equals("lambda-star") && !r.equals("mean-accuracy")) throw s.invalid("reward", "must be lambda-star or mean-accuracy, got " + r);
+        double e = s.getDouble("exploration");
+        if (!(e >= 0)) throw s.invalid("exploration", "must be >= 0, got " + e);
+        return new Experience(r, e, s.getDouble("optimism"), s.getBoolean("skip-evaluated"));
+    }
+
+    @Override public String name() { return NAME; }
+
+    /** The bandit arm of a move: the features that, by the laws, should predict its outcome. */
+    public static String arm(MoveFeatures f) {
+        StringBuilder shapes = new StringBuilder();
+        for (MoveFeatures.ShapeRelation r : MoveFeatures.ShapeRelation.values()) {
+            if (f.shapeCounts().containsKey(r)) shapes.append(shapes.isEmpty() ? "" : "+").append(r.name().toLowerCase());
+        }
+        String extent = f.layers().size() == f.baseDepth() ? "all" : f.layers().size() == 1 ? "one" : "some";
+        return (f.sameDataset() ? "same" : "cross") + "/" + shapes + "/gap" + Math.round(f.maxDepthGap() * 4) / 4.0
+                + "/" + (f.maxDeepToShallow() > 1e-12 ? "deep-to-shallow" : "shallow-or-level") + "/" + extent;
+    }
+
+    @Override
+    public boolean admits(Move move, MoveFeatures features, PolicyContext ctx) {
+        return !skipEvaluated || !stats(ctx).evaluated().contains(move.canonical());
+    }
+
+    @Override
+    public double score(Move move, MoveFeatures features, PolicyContext ctx) {
+        Stats s = stats(ctx);
+        double[] arm = s.byArm.get(arm(features));
+        if (arm == null) return optimism + exploration * Math.sqrt(Math.log(s.total + 1.0));
+        return arm[0] / arm[1] + exploration * Math.sqrt(Math.log(s.total) / arm[1]);
+    }
+
+    private double reward(Evaluated e) {
+        if (!e.succeeded()) return 0.0;
+        if (reward.equals("lambda-star")) return e.report().lambdaStar();
+        return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
+    }
+
+    private record Stats(Map<String, double[]> byArm, int total, Set<String> evaluated) {}
+
+    private static final class Memo {
+        List<Evaluated> history;
+        Stats stats;
+    }
+
+    // A policy asks once per move; the history only changes between planning steps, so the summary
+    // is kept for the last history seen (compared by identity: PolicyContext copies it once).
+    private synchronized Stats stats(PolicyContext ctx) {
+        if (memo.history == ctx.history()) return memo.stats;
+        Map<String, double[]> byArm = new HashMap<>();
+        Set<String> seen = new HashSet<>();
+        int n = 0;
+        for (Evaluated e : ctx.history()) {
+            seen.add(e.move().canonical());
+            MoveFeatures f;
+            try {
+                f = ctx.features(e.move());
+            } catch (RuntimeException gone) {
+                continue; // the target left the zoo: its evaluation says nothing about moves still possible
+            }
+            double[] a = byArm.computeIfAbsent(arm(f), k -> new double[2]);
+            a[0] += reward(e);
+            a[1] += 1;
+            n++;
+        }
+        memo.history = ctx.history();
+        memo.stats = new Stats(byArm, n, seen);
+        return memo.stats;
+    }
+
+    public static final class Factory implements LawFactory {
+        @Override public String name() { return NAME; }
+        @Override public Law create(Config settings, String path) { return from(Settings.of(settings, path)); }
+    }
+}

@@ -1,0 +1,58 @@
+package org.mal.policies.laws;
+
+import com.typesafe.config.Config;
+import org.mal.core.model.Metrics;
+import org.mal.core.model.ModelCard;
+import org.mal.policies.Law;
+import org.mal.policies.LawFactory;
+import org.mal.policies.Move;
+import org.mal.policies.MoveFeatures;
+import org.mal.policies.PolicyContext;
+import org.mal.policies.Settings;
+
+/**
+ * Paper law 1: merging heterogeneous models on the same dataset works best when at least one of the
+ * two performs well. For same-dataset pairs: drops the pair when both the base and the target are
+ * below {@code weak-below} accuracy, and scores the target's accuracy (so strong targets come
+ * first). Cross-dataset pairs are left alone (score 0). Accuracy is the card's validation accuracy,
+ * or its test accuracy if it has none; a card with neither counts as weak.
+ */
+public record StrongBase(double weakBelow) implements Law {
+    public static final String NAME = "strong-base";
+    static final String DEFAULTS = "weak-below = 0.5";
+
+    public StrongBase {
+        if (!(weakBelow >= 0 && weakBelow <= 1)) throw new IllegalArgumentException("weak-below must be in [0, 1], got " + weakBelow);
+    }
+
+    public static StrongBase from(Settings s) {
+        s = s.withDefaults(DEFAULTS).only("weak-below");
+        double w = s.getDouble("weak-below");
+        if (!(w >= 0 && w <= 1)) throw s.invalid("weak-below", "must be an accuracy in [0, 1], got " + w);
+        return new StrongBase(w);
+    }
+
+    @Override public String name() { return NAME; }
+
+    @Override
+    public boolean admits(Move move, MoveFeatures f, PolicyContext ctx) {
+        if (!f.sameDataset()) return true;
+        return accuracy(ctx.base()) >= weakBelow || accuracy(ctx.target(move)) >= weakBelow;
+    }
+
+    @Override
+    public double score(Move move, MoveFeatures f, PolicyContext ctx) {
+        return f.sameDataset() ? accuracy(ctx.target(move)) : 0.0;
+    }
+
+    /** Validation accuracy, else test accuracy, else 0. */
+    public static double accuracy(ModelCard card) {
+        Metrics m = card.validation() != null ? card.validation() : card.test();
+        return m == null ? 0.0 : m.accuracy();
+    }
+
+    public static final class Factory implements LawFactory {
+        @Override public String name() { return NAME; }
+        @Override public Law create(Config settings, String path) { return from(Settings.of(settings, path)); }
+    }
+}
