@@ -19,6 +19,7 @@ import org.mal.core.align.WeightMatching;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Splits;
 import org.mal.core.merge.Lmc;
+import org.mal.core.model.Evaluator;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
@@ -57,6 +58,9 @@ final class LawsCheckCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write every evaluated pair here.")
     Path json;
 
+    @Option(names = "--force", description = "Overwrite --json if it exists.")
+    boolean force;
+
     private record Entry(ModelCard card, Model model) {}
 
     private record Result(String base, String target, String map, String group, double auc, double naiveAuc, double aucRatio,
@@ -65,6 +69,13 @@ final class LawsCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
+        if (grid < 2) throw new IllegalArgumentException("--grid needs at least 2 points, got " + grid);
+        if (rows < 1) throw new IllegalArgumentException("--rows must be >= 1, got " + rows);
+        if (json != null) {
+            if (Files.exists(json) && !force) throw new IllegalArgumentException(json + " exists; pass --force to overwrite it");
+            Path parent = json.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) throw new IllegalArgumentException("the folder of " + json + " does not exist");
+        }
         List<Entry> zoo = new ArrayList<>();
         for (Zoo.Entry e : new Zoo(zooDir).list()) {
             if (e.card().isPresent() && e.card().get().dataset() != null) {
@@ -93,7 +104,7 @@ final class LawsCheckCommand implements Callable<Integer> {
                 // laws 1 and 2: every layer to itself
                 String group = same ? "same-dataset" : (a.model().architecture().hiddenWidths().equals(b.model().architecture().hiddenWidths())
                         ? "cross-dataset, equal widths" : "cross-dataset, other widths");
-                results.add(evaluate(a, b, LayerMap.identity(Math.min(dA, dB)), group, test, lambdas));
+                results.add(evaluate(a, b, LayerMap.common(dA, dB), group, test, lambdas));
                 if (!same) continue;
                 // law 3: single hidden layers i <- j, by relative depth
                 for (int i = 0; i < dA - 1; i++) {
@@ -102,7 +113,7 @@ final class LawsCheckCommand implements Callable<Integer> {
                         double rj = dB > 2 ? (double) j / (dB - 2) : 0;
                         String g = Math.abs(ri - rj) < 1e-9 ? "single layer, depth-matched"
                                 : rj > ri ? "single layer, deep -> shallow" : "single layer, shallow -> deep";
-                        results.add(evaluate(a, b, LayerMap.parse(i + ":" + j), g, test, lambdas));
+                        results.add(evaluate(a, b, new LayerMap(List.of(new LayerMap.Pair(i, j))), g, test, lambdas));
                     }
                 }
             }
@@ -128,8 +139,15 @@ final class LawsCheckCommand implements Callable<Integer> {
         out.println();
         out.println("Law 1 (strong base), same-dataset identity merges split at the median of the stronger model's validation accuracy:");
         List<Result> same = byGroup.get("same-dataset");
+        // a card without validation metrics (e.g. a merged model) counts by its test accuracy
         Map<String, Double> valAcc = new HashMap<>();
-        for (Entry e : zoo) valAcc.put(e.card().id(), e.card().validation() != null ? e.card().validation().accuracy() : Double.NaN);
+        for (Entry e : zoo) {
+            ModelCard c = e.card();
+            valAcc.put(c.id(), c.validation() != null ? c.validation().accuracy() : c.test() != null ? c.test().accuracy() : Double.NaN);
+        }
+        long unknown = same.stream().filter(r -> Double.isNaN(Math.max(valAcc.get(r.base()), valAcc.get(r.target())))).count();
+        if (unknown > 0) out.println("(" + unknown + " merges left out: a model's card has no accuracy)");
+        same = same.stream().filter(r -> !Double.isNaN(Math.max(valAcc.get(r.base()), valAcc.get(r.target())))).toList();
         List<Double> strength = same.stream().map(r -> Math.max(valAcc.get(r.base()), valAcc.get(r.target()))).sorted().toList();
         if (!strength.isEmpty()) {
             double median = strength.get(strength.size() / 2);
@@ -159,7 +177,7 @@ final class LawsCheckCommand implements Callable<Integer> {
         Alignment al = WeightMatching.align(a.model(), b.model(), map, WeightMatching.Settings.DEFAULT);
         Lmc.Report r = Lmc.evaluate(a.model(), Transplant.alignedTensors(a.model(), b.model(), al),
                 Transplant.alignedTensors(a.model(), b.model(), WeightMatching.naive(a.model(), b.model(), map)),
-                List.of(test), lambdas, tolerance, 2_000);
+                List.of(test), lambdas, tolerance, Evaluator.DEFAULT_BATCH);
         return new Result(a.card().id(), b.card().id(), map.toString(), group, r.auc(), r.naiveAuc(), r.aucRatio(), r.barrier(),
                 r.lambdaStar());
     }

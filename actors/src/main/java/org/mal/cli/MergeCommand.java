@@ -49,7 +49,7 @@ final class MergeCommand implements Callable<Integer> {
     Path zooDir;
 
     @Option(names = "--map", description = "Layer map base:target, e.g. 0:0,1:2 (layers count from 0). Default: every "
-            + "base layer to the target layer of the same index where both exist.")
+            + "hidden layer to the target's hidden layer of the same index where both exist, and output to output.")
     String map;
 
     @Option(names = "--depth", description = "cka: derive the layer map from the linear CKA of hidden layers on --align-rows "
@@ -66,7 +66,8 @@ final class MergeCommand implements Callable<Integer> {
             + "(stratified sample; default: ${DEFAULT-VALUE}).")
     int alignRows;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the weight-matching sweep order (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the weight-matching sweep order and of the "
+            + "data sample of --aligner activation and --depth cka (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--max-sweeps", defaultValue = "100", description = "Upper bound on weight-matching sweeps (default: ${DEFAULT-VALUE}).")
@@ -102,6 +103,15 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = command.commandLine().getOut();
         if ((lambda == null) != (out == null)) throw new IllegalArgumentException("--lambda and --out go together");
+        if (lambda != null && !(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
+        if (grid < 2) throw new IllegalArgumentException("--grid needs at least 2 points, got " + grid);
+        if (!(tolerance >= 0)) throw new IllegalArgumentException("--tolerance must be >= 0, got " + tolerance);
+        if (alignRows < 1) throw new IllegalArgumentException("--align-rows must be >= 1, got " + alignRows);
+        if (maxSweeps < 1) throw new IllegalArgumentException("--max-sweeps must be >= 1, got " + maxSweeps);
+        for (Path p : new Path[] {out, json}) {
+            Path parent = p == null ? null : p.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) throw new IllegalArgumentException("the folder of " + p + " does not exist");
+        }
         for (Path p : new Path[] {out, json}) {
             if (p != null && Files.exists(p) && !force) throw new IllegalArgumentException(p + " exists; pass --force to overwrite it");
         }
@@ -119,8 +129,7 @@ final class MergeCommand implements Callable<Integer> {
             if (!depth.equals("cka")) throw new IllegalArgumentException("unknown --depth '" + depth + "'; the choice is cka");
             layerMap = DepthAlignment.layerMap(a, b, alignmentSample(base, tasks, dataDir));
         } else {
-            layerMap = map != null ? LayerMap.parse(map)
-                    : LayerMap.identity(Math.min(a.architecture().depth(), b.architecture().depth()));
+            layerMap = map != null ? LayerMap.parse(map) : LayerMap.common(a.architecture().depth(), b.architecture().depth());
         }
         Alignment alignment = switch (aligner) {
             case "weight" -> WeightMatching.align(a, b, layerMap, new WeightMatching.Settings(maxSweeps, seed));
@@ -135,7 +144,7 @@ final class MergeCommand implements Callable<Integer> {
         Table groups = new Table("base units <- target units", "base", "target", "moved", "padded", "dropped");
         for (var m : alignment.matches()) {
             int[] t = m.targetForBase();
-            int targetSize = m.targetGroup() < 0 ? b.architecture().inputSize() : b.architecture().layers().get(m.targetGroup()).outputSize();
+            int targetSize = Transplant.groupSize(b.architecture(), m.targetGroup());
             long moved = java.util.stream.IntStream.range(0, t.length).filter(p -> t[p] >= 0 && t[p] != p).count();
             long padded = java.util.Arrays.stream(t).filter(x -> x < 0).count();
             groups.row(groupName(m.baseGroup(), a) + " <- " + groupName(m.targetGroup(), b), String.valueOf(t.length),
@@ -159,11 +168,14 @@ final class MergeCommand implements Callable<Integer> {
             String name = out.getFileName().toString();
             String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
             ModelCard baseCard = base.card().orElse(null);
-            ModelCard card = new ModelCard(id, merged.architecture(), baseCard != null ? baseCard.family() : "merged",
+            ModelCard card = new ModelCard(id, merged.architecture(), "merged",
                     baseCard != null ? baseCard.dataset() : null, null, null, null, null,
                     new ModelCard.Provenance(List.of(a.contentHash(), b.contentHash()), Platform.codeVersion(), Platform.describe(),
                             Instant.now().toString()),
-                    merged.contentHash());
+                    merged.contentHash(),
+                    new ModelCard.MergeRecipe(a.contentHash(), b.contentHash(), layerMap.toString(), alignment.method(),
+                            Map.of("seed", String.valueOf(seed), "max-sweeps", String.valueOf(maxSweeps),
+                                    "align-rows", String.valueOf(alignRows)), lambda));
             ModelIO.save(out, merged, card);
             o.printf(Locale.ROOT, "wrote the merge at λ = %s to %s (weights %s)%n", lambda, out, merged.contentHash().substring(0, 12));
         }

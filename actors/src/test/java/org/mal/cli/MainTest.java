@@ -82,6 +82,15 @@ class MainTest {
     }
 
     @Test
+    void trainOptionsAreCheckedByTheirNames() {
+        CliRun r = run("train", "--dataset", "mnist", "--widths", "8", "--lr", "1e-3,0", "--out", dir.resolve("m.safetensors").toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--lr must be positive"), r.err());
+        r = run("train", "--dataset", "mnist", "--widths", "8", "--validation", "0", "--out", dir.resolve("m.safetensors").toString());
+        assertTrue(r.err().contains("--validation must be in (0, 1)"), r.err());
+    }
+
+    @Test
     void missingDataSaysHowToFetchIt() {
         CliRun r = run("train", "--dataset", "mnist", "--widths", "8", "--out", dir.resolve("m.safetensors").toString(),
                 "--data", dir.resolve("nodata").toString());

@@ -39,6 +39,10 @@ class MergeCommandTest {
         assertEquals(base.architecture(), merged.model().architecture());
         ModelCard card = merged.card().orElseThrow();
         assertEquals(List.of(base.contentHash(), target.contentHash()), card.provenance().parents());
+        assertEquals("merged", card.family());
+        assertEquals(0.5, card.merge().lambda());
+        assertEquals("0:0,1:1,2:2", card.merge().layerMap());
+        assertEquals("weight", card.merge().aligner());
         String text = Files.readString(json);
         assertTrue(text.contains("\"method\" : \"weight\"") && text.contains(base.contentHash()), text);
         var tree = ModelIO.JSON.readTree(text);
@@ -54,6 +58,18 @@ class MergeCommandTest {
         r = run("merge", "--base", a.toString(), "--target", b.toString(), "--lambda", "0",
                 "--out", out.toString(), "--force");
         assertEquals(base.contentHash(), ModelIO.load(out).model().contentHash(), "λ = 0 writes the base's weights");
+    }
+
+    @Test
+    void badOptionsFailBeforeAnyWork() throws Exception {
+        Path a = dir.resolve("a.safetensors");
+        ModelIO.save(a, Trainer.initialWeights(Architecture.mlp(784, List.of(8), 10), 1), null);
+        String[] r = run("merge", "--base", a.toString(), "--target", a.toString(), "--lambda", "1.5", "--out", dir.resolve("m.safetensors").toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--lambda must be in [0, 1]"), r[2]);
+        assertEquals("", r[1], "nothing was aligned or printed");
+        r = run("merge", "--base", a.toString(), "--target", a.toString(), "--json", dir.resolve("no/such/r.json").toString());
+        assertTrue(r[2].contains("does not exist"), r[2]);
     }
 
     @Test
@@ -77,7 +93,7 @@ class MergeCommandTest {
         ModelIO.save(b, Trainer.initialWeights(Architecture.mlp(784, List.of(12), 10), 2), null);
         String[] r = run("merge", "--base", a.toString(), "--target", b.toString());
         assertEquals("0", r[0], r[2]);
-        assertTrue(r[1].contains("map 0:0,1:1"), "without --map, layers of equal index where both exist: " + r[1]);
+        assertTrue(r[1].contains("map 0:0,2:1"), "without --map, hidden layers of equal index and output to output: " + r[1]);
         r = run("merge", "--base", a.toString(), "--target", b.toString(), "--map", "1:5");
         assertTrue(r[2].contains("target layer 5 does not exist"), r[2]);
         r = run("merge", "--base", a.toString(), "--target", b.toString(), "--map", "1:1,2:1");

@@ -117,7 +117,12 @@ public final class Policy {
             Map<String, Double> scores = new LinkedHashMap<>();
             double total = 0;
             for (WeightedLaw wl : laws) {
-                double v = wl.weight() * wl.law().score(m, f, ctx);
+                double raw = wl.law().score(m, f, ctx);
+                if (!Double.isFinite(raw)) {
+                    throw new IllegalStateException("law " + wl.law().name() + " scored " + raw + " for move " + m.canonical()
+                            + "; scores must be finite");
+                }
+                double v = wl.weight() * raw;
                 scores.merge(wl.law().name(), v, Double::sum);
                 total += v;
             }

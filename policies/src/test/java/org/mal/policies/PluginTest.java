@@ -40,6 +40,13 @@ class PluginTest {
     }
 
     @Test
+    void aLawThatScoresNaNIsNamedInsteadOfRankedFirst() {
+        String msg = assertThrows(IllegalStateException.class,
+                () -> policy("{ name = org.mal.policies.NanScoreLaw }").propose(ctx())).getMessage();
+        assertTrue(msg.contains("law nan-score scored NaN"), msg);
+    }
+
+    @Test
     void aClassThatIsNotALawIsRefusedWithItsPath() {
         String msg = assertThrows(ConfigException.class, () -> policy("{ name = java.lang.String }")).getMessage();
         assertTrue(msg.contains("policy.laws[0].name") && msg.contains("implements neither"), msg);

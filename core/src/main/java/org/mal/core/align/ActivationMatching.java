@@ -35,6 +35,7 @@ public final class ActivationMatching {
             throw new IllegalArgumentException("activation matching runs both models on " + data.name() + " (" + data.featureCount()
                     + " features); the base takes " + archA.inputSize() + " and the target " + archB.inputSize());
         }
+        if (data.size() == 0) throw new IllegalArgumentException("activation matching needs at least one row of data; " + data.name() + " is empty");
         INDArray x = data.features(0, data.size());
         List<INDArray> actsA = activations(base, x);
         List<INDArray> actsB = activations(target, x);
@@ -70,7 +71,6 @@ public final class ActivationMatching {
 
     /** Pearson correlation of every column of {@code a} with every column of {@code b}, row-major [cols a, cols b]. */
     static double[] correlation(INDArray a, INDArray b) {
-        long n = a.size(0);
         INDArray ca = a.subRowVector(a.mean(0));
         INDArray cb = b.subRowVector(b.mean(0));
         INDArray sa = ca.norm2(0).addi(EPS);
@@ -78,7 +78,6 @@ public final class ActivationMatching {
         INDArray cov = ca.transpose().mmul(cb);                 // [cols a, cols b], sums over n rows
         cov.diviColumnVector(sa.reshape(sa.length(), 1));
         cov.diviRowVector(sb.reshape(1, sb.length()));
-        if (n == 0) throw new IllegalArgumentException("activation matching needs at least one row of data");
         return cov.dup('c').data().asDouble();
     }
 }

@@ -142,6 +142,10 @@ public final class DepthAlignment {
      * (the output layers are always paired with each other). Usable with any aligner.
      */
     public static LayerMap layerMap(Model base, Model target, Dataset data) {
+        if (base.architecture().depth() < 2 || target.architecture().depth() < 2) {
+            throw new IllegalArgumentException("depth alignment compares hidden layers; the base " + base.architecture().describe()
+                    + " or the target " + target.architecture().describe() + " has none");
+        }
         boolean baseDeeper = base.architecture().depth() >= target.architecture().depth();
         Model deep = baseDeeper ? base : target;
         Model shallow = baseDeeper ? target : base;

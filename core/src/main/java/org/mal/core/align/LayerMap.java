@@ -36,6 +36,17 @@ public record LayerMap(List<Pair> pairs) {
         return new LayerMap(pairs);
     }
 
+    /**
+     * The default map of two models: hidden layer {@code i} to hidden layer {@code i} for every index
+     * both have, and the output layer to the output layer. Equals {@link #identity} for equal depths.
+     */
+    public static LayerMap common(int baseDepth, int targetDepth) {
+        List<Pair> pairs = new ArrayList<>();
+        for (int i = 0; i < Math.min(baseDepth, targetDepth) - 1; i++) pairs.add(new Pair(i, i));
+        pairs.add(new Pair(baseDepth - 1, targetDepth - 1));
+        return new LayerMap(pairs);
+    }
+
     /** Parses {@code "0:0,1:2"} (base:target pairs). */
     public static LayerMap parse(String text) {
         List<Pair> pairs = new ArrayList<>();

@@ -82,7 +82,7 @@ public final class Transplant {
     }
 
     /** Number of units of group {@code g} of an architecture: its input size for -1, else layer g's outputs. */
-    static int groupSize(Architecture arch, int g) {
+    public static int groupSize(Architecture arch, int g) {
         return g < 0 ? arch.inputSize() : arch.layers().get(g).outputSize();
     }
 }

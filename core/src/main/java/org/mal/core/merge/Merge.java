@@ -16,11 +16,13 @@ public final class Merge {
      */
     public static Model convex(Model base, Map<String, INDArray> aligned, double lambda) {
         if (!(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("λ must be in [0, 1], got " + lambda);
-        Map<String, INDArray> params = new LinkedHashMap<>(base.params());
+        for (String name : aligned.keySet()) {
+            if (!base.params().containsKey(name)) throw new IllegalArgumentException("the base has no tensor " + name);
+        }
         if (lambda == 0) return base;
+        Map<String, INDArray> params = new LinkedHashMap<>(base.params());
         aligned.forEach((name, t) -> {
             INDArray w = base.params().get(name);
-            if (w == null) throw new IllegalArgumentException("the base has no tensor " + name);
             params.put(name, w.mul(1 - lambda).addi(t.castTo(w.dataType()).mul(lambda)));
         });
         return new Model(base.architecture(), params);

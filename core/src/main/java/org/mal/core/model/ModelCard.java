@@ -2,6 +2,7 @@ package org.mal.core.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,6 +13,7 @@ import java.util.Objects;
  * @param family the shape family (e.g. {@code pyramid}) or {@code custom}
  * @param validation metrics on the held-out part of the training set; {@code null} if none was held out
  * @param weightsHash {@link Model#contentHash()} of the weights the card describes
+ * @param merge how the weights were merged from two models, for merged models; {@code null} otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelCard(
@@ -24,7 +26,14 @@ public record ModelCard(
         Metrics test,
         Recipe recipe,
         Provenance provenance,
-        String weightsHash) {
+        String weightsHash,
+        MergeRecipe merge) {
+
+    /** A card of a model that was not merged. */
+    public ModelCard(String id, Architecture architecture, String family, DatasetRef dataset, Metrics train, Metrics validation,
+                     Metrics test, Recipe recipe, Provenance provenance, String weightsHash) {
+        this(id, architecture, family, dataset, train, validation, test, recipe, provenance, weightsHash, null);
+    }
 
     public ModelCard {
         Objects.requireNonNull(id, "a model card needs an 'id'");
@@ -42,6 +51,17 @@ public record ModelCard(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Recipe(String optimizer, double learningRate, int epochs, int batchSize, long seed,
                          List<Double> learningRatesTried, Double validationFraction, double trainSeconds) {}
+
+    /**
+     * What {@code ./mal merge} did: base and target (content hashes), the layer map, the aligner
+     * (as {@code Alignment.method()}), its settings, and λ.
+     */
+    public record MergeRecipe(String baseHash, String targetHash, String layerMap, String aligner, Map<String, String> settings,
+                              double lambda) {
+        public MergeRecipe {
+            settings = new java.util.TreeMap<>(settings);
+        }
+    }
 
     /** Where the weights come from: parent models (content hashes), code version, platform, time (UTC, ISO-8601). */
     public record Provenance(List<String> parents, String codeVersion, String platform, String createdAt) {}

@@ -82,6 +82,15 @@ public final class ModelIO {
                 throw new IOException(file + ": " + e.getMessage(), e);
             }
         }
+        for (var e : model.params().entrySet()) {
+            INDArray t = e.getValue();
+            if (t.isNaN().any() || t.isInfinite().any()) {
+                double[] v = t.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
+                int k = 0;
+                while (k < v.length && Double.isFinite(v[k])) k++;
+                throw new IOException(file + ": tensor " + e.getKey() + " holds a non-finite value (" + v[k] + " at flat index " + k + ")");
+            }
+        }
         if (card.isPresent() && !card.get().weightsHash().equals(model.contentHash())) {
             throw new IOException(file + ": the weights hash to " + model.contentHash() + " but the model card says "
                     + card.get().weightsHash() + "; the file is corrupt or was edited");

@@ -36,7 +36,7 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
             if (!(validationFraction > 0 && validationFraction < 1)) {
                 throw new IllegalArgumentException("zoo.training.validation-fraction must be in (0, 1), got " + validationFraction);
             }
-            new TrainConfig(optimizer, learningRates.get(0), epochs, batchSize, seed); // validates the rest
+            for (double rate : learningRates) new TrainConfig(optimizer, rate, epochs, batchSize, seed); // validates every rate and the rest
         }
     }
 

@@ -99,6 +99,19 @@ class ModelIOTest {
     }
 
     @Test
+    void nonFiniteWeightsAreReportedWithTheTensor() throws IOException {
+        Model m = Trainer.initialWeights(Architecture.mlp(6, List.of(4), 2), 2);
+        Map<String, INDArray> params = new LinkedHashMap<>(m.params());
+        INDArray broken = m.weight(1).dup();
+        broken.putScalar(1, 3, Float.NaN);
+        params.put("2.weight", broken);
+        Path file = dir.resolve("nan.safetensors");
+        Safetensors.write(file, params, Map.of());
+        IOException e = assertThrows(IOException.class, () -> ModelIO.load(file));
+        assertTrue(e.getMessage().contains("2.weight") && e.getMessage().contains("NaN") && e.getMessage().contains("index 7"), e.getMessage());
+    }
+
+    @Test
     void refusesToWriteACardForOtherWeights() {
         Model m = Trainer.initialWeights(Architecture.mlp(7, List.of(5), 3), 1);
         Model other = Trainer.initialWeights(Architecture.mlp(7, List.of(5), 3), 2);
