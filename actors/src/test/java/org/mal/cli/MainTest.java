@@ -23,7 +23,7 @@ class MainTest {
     @Test
     void everyCommandHasHelp() {
         for (List<String> command : List.<List<String>>of(List.of(), List.of("data"), List.of("data", "fetch"), List.of("zoo"),
-                List.of("zoo", "train"), List.of("zoo", "list"), List.of("train"), List.of("demo"), List.of("merge"), List.of("laws-check"))) {
+                List.of("zoo", "train"), List.of("zoo", "list"), List.of("train"), List.of("demo"), List.of("merge"), List.of("laws-check"), List.of("learning-check"))) {
             String[] args = command.toArray(new String[0]);
             String[] withHelp = java.util.stream.Stream.concat(command.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
             CliRun r = run(withHelp);

@@ -1,0 +1,154 @@
+package org.mal.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.mal.core.align.Alignment;
+import org.mal.core.align.Transplant;
+import org.mal.core.align.WeightMatching;
+import org.mal.core.data.Dataset;
+import org.mal.core.data.Splits;
+import org.mal.core.merge.Lmc;
+import org.mal.core.model.Evaluator;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.core.model.ModelIO;
+import org.mal.core.zoo.Zoo;
+import org.mal.policies.Evaluated;
+import org.mal.policies.Move;
+import org.mal.policies.Policy;
+import org.mal.policies.PolicyContext;
+import org.mal.policies.ZooIndex;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * An experiment: does the learning law ({@code experience}) find the best move with fewer
+ * evaluations than proposing the same candidates in a uniformly random order? For each base of the
+ * zoo, every candidate move is evaluated once (weight matching, loss curve on the base task) to know
+ * its reward (λ*) and the best reward; then the two strategies are replayed against those results:
+ * the learning policy proposes, its top move not yet evaluated is "evaluated" and added to the
+ * history; the random strategy walks a seeded shuffle. The count is the number of evaluations until
+ * a move with the best reward is reached.
+ */
+@Command(name = "learning-check", mixinStandardHelpOptions = true,
+        description = {"Evaluations until the best move: the learning law against uniformly random proposals of the "
+                + "same candidates, for every base of a trained zoo."})
+final class LearningCheckCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
+
+    @Option(names = "--zoo", defaultValue = "zoos/default", description = "Zoo folder (default: ${DEFAULT-VALUE}).")
+    Path zooDir;
+
+    @picocli.CommandLine.Mixin
+    DataOption data;
+
+    @Option(names = "--grid", defaultValue = "21", description = "λ grid points (default: ${DEFAULT-VALUE}).")
+    int grid;
+
+    @Option(names = "--rows", defaultValue = "1000", description = "Test rows per task, stratified (default: ${DEFAULT-VALUE}).")
+    int rows;
+
+    @Option(names = "--seeds", defaultValue = "25", description = "Random orders per base (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--policy", defaultValue = "policy { laws = [ { name = experience } ] }",
+            description = "The learning policy (HOCON) (default: ${DEFAULT-VALUE}).")
+    String policyText;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = command.commandLine().getOut();
+        if (grid < 2 || rows < 1 || seeds < 1) throw new IllegalArgumentException("--grid >= 2, --rows >= 1 and --seeds >= 1 are needed");
+        Zoo zoo = new Zoo(zooDir);
+        ZooIndex index = ZooIndex.from(zoo);
+        if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards");
+        Policy learning = Policy.parse(policyText);
+        Policy plain = Policy.parse("policy { laws = [] }");
+        Map<String, Model> models = new HashMap<>();
+        for (ModelCard c : index.cards()) models.put(c.id(), ModelIO.load(zoo.fileOf(c.id())).model());
+        Map<String, Dataset> tests = new HashMap<>();
+        double[] lambdas = Lmc.grid(grid);
+        Table t = new Table("base", "candidates", "best λ*", "best moves", "learning: evaluations to best", "random: median", "random: mean");
+        List<Integer> learningCounts = new ArrayList<>();
+        List<Double> randomMedians = new ArrayList<>();
+        long started = System.nanoTime();
+        for (ModelCard base : index.cards()) {
+            Dataset test = tests.computeIfAbsent(base.dataset().task(), task -> {
+                Dataset d = data.dir().load(task).test();
+                int n = Math.min(rows, d.size());
+                return d.subset(d.name() + "-" + n, Splits.stratified(d.labels(), d.classCount(), n, 1).selected());
+            });
+            PolicyContext empty = new PolicyContext(base, index, List.of());
+            List<Move> candidates = plain.propose(empty).stream().map(Policy.Proposal::move).toList();
+            Map<String, Evaluated> results = new HashMap<>();
+            for (Move m : candidates) results.put(m.canonical(), evaluate(models.get(base.id()), models.get(m.target()), m, test, lambdas));
+            double best = results.values().stream().mapToDouble(e -> e.report().lambdaStar()).max().orElseThrow();
+            long bestCount = results.values().stream().filter(e -> e.report().lambdaStar() == best).count();
+
+            // the learning policy, replayed
+            List<Evaluated> history = new ArrayList<>();
+            int steps = 0;
+            boolean reached = false;
+            while (true) {
+                List<Policy.Proposal> ps = learning.propose(new PolicyContext(base, index, List.copyOf(history)));
+                Move next = null;
+                for (Policy.Proposal p : ps) {
+                    if (results.containsKey(p.move().canonical()) && history.stream().noneMatch(h -> h.move().canonical().equals(p.move().canonical()))) {
+                        next = p.move();
+                        break;
+                    }
+                }
+                if (next == null) break;
+                Evaluated e = results.get(next.canonical());
+                history.add(e);
+                steps++;
+                if (e.report().lambdaStar() == best) {
+                    reached = true;
+                    break;
+                }
+            }
+            // uniformly random orders of the same candidates
+            List<Integer> counts = new ArrayList<>();
+            for (int s = 0; s < seeds; s++) {
+                List<Move> order = new ArrayList<>(candidates);
+                Collections.shuffle(order, new Random(s));
+                int k = 0;
+                while (results.get(order.get(k).canonical()).report().lambdaStar() != best) k++;
+                counts.add(k + 1);
+            }
+            Collections.sort(counts);
+            double median = counts.size() % 2 == 1 ? counts.get(counts.size() / 2)
+                    : 0.5 * (counts.get(counts.size() / 2 - 1) + counts.get(counts.size() / 2));
+            // a policy whose laws filter out every best move never reaches one: counted as all candidates + 1
+            learningCounts.add(reached ? steps : candidates.size() + 1);
+            randomMedians.add(median);
+            t.row(base.id(), String.valueOf(candidates.size()), String.format(Locale.ROOT, "%.3f", best), String.valueOf(bestCount),
+                    reached ? String.valueOf(steps) : "not reached (" + steps + " proposed)", String.format(Locale.ROOT, "%.1f", median),
+                    String.format(Locale.ROOT, "%.1f", counts.stream().mapToInt(Integer::intValue).average().orElse(0)));
+        }
+        t.print(out);
+        Collections.sort(learningCounts);
+        Collections.sort(randomMedians);
+        out.printf(Locale.ROOT, "median over bases: learning %d evaluations, random %.1f (medians of %d orders); %.0f s%n",
+                learningCounts.get(learningCounts.size() / 2), randomMedians.get(randomMedians.size() / 2), seeds,
+                (System.nanoTime() - started) / 1e9);
+        return 0;
+    }
+
+    private static Evaluated evaluate(Model base, Model target, Move move, Dataset test, double[] lambdas) {
+        Alignment al = WeightMatching.align(base, target, move.layers(), WeightMatching.Settings.DEFAULT);
+        Lmc.Report r = Lmc.evaluate(base, Transplant.alignedTensors(base, target, al),
+                Transplant.alignedTensors(base, target, WeightMatching.naive(base, target, move.layers())),
+                List.of(test), lambdas, 0.05, Evaluator.DEFAULT_BATCH);
+        return Evaluated.ok(move, r);
+    }
+}
