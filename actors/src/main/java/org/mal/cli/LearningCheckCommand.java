@@ -90,7 +90,7 @@ final class LearningCheckCommand implements Callable<Integer> {
             PolicyContext empty = new PolicyContext(base, index, List.of());
             List<Move> candidates = plain.propose(empty).stream().map(Policy.Proposal::move).toList();
             Map<String, Evaluated> results = new HashMap<>();
-            for (Move m : candidates) results.put(m.canonical(), evaluate(models.get(base.id()), models.get(m.target()), m, test, lambdas));
+            for (Move m : candidates) results.put(key(m), evaluate(models.get(base.id()), models.get(m.target()), m, test, lambdas));
             double best = results.values().stream().mapToDouble(e -> e.report().lambdaStar()).max().orElseThrow();
             long bestCount = results.values().stream().filter(e -> e.report().lambdaStar() == best).count();
 
@@ -102,14 +102,14 @@ final class LearningCheckCommand implements Callable<Integer> {
                 List<Policy.Proposal> ps = learning.propose(new PolicyContext(base, index, List.copyOf(history)));
                 Move next = null;
                 for (Policy.Proposal p : ps) {
-                    if (results.containsKey(p.move().canonical()) && history.stream().noneMatch(h -> h.move().canonical().equals(p.move().canonical()))) {
+                    if (results.containsKey(key(p.move())) && history.stream().noneMatch(h -> key(h.move()).equals(key(p.move())))) {
                         next = p.move();
                         break;
                     }
                 }
                 if (next == null) break;
-                Evaluated e = results.get(next.canonical());
-                history.add(e);
+                Evaluated e = results.get(key(next));
+                history.add(Evaluated.ok(next, e.report()));
                 steps++;
                 if (e.report().lambdaStar() == best) {
                     reached = true;
@@ -122,7 +122,7 @@ final class LearningCheckCommand implements Callable<Integer> {
                 List<Move> order = new ArrayList<>(candidates);
                 Collections.shuffle(order, new Random(s));
                 int k = 0;
-                while (results.get(order.get(k).canonical()).report().lambdaStar() != best) k++;
+                while (results.get(key(order.get(k))).report().lambdaStar() != best) k++;
                 counts.add(k + 1);
             }
             Collections.sort(counts);
@@ -143,6 +143,12 @@ final class LearningCheckCommand implements Callable<Integer> {
                 (System.nanoTime() - started) / 1e9);
         return 0;
     }
+
+    /**
+     * What identifies a move's outcome in this experiment: target and layer map. Every move is
+     * evaluated the same way (weight matching, the λ grid), whatever aligner or λ policy a law set.
+     */
+    private static String key(Move m) { return m.target() + "|" + m.layerMap(); }
 
     private static Evaluated evaluate(Model base, Model target, Move move, Dataset test, double[] lambdas) {
         Alignment al = WeightMatching.align(base, target, move.layers(), WeightMatching.Settings.DEFAULT);
