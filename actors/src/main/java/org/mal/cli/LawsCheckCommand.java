@@ -12,14 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.mal.core.align.Alignment;
 import org.mal.core.align.LayerMap;
-import org.mal.core.align.Transplant;
-import org.mal.core.align.WeightMatching;
 import org.mal.core.data.Dataset;
-import org.mal.core.data.Splits;
 import org.mal.core.merge.Lmc;
-import org.mal.core.model.Evaluator;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
@@ -85,11 +80,7 @@ final class LawsCheckCommand implements Callable<Integer> {
         if (zoo.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards");
         Map<String, Dataset> tests = new HashMap<>();
         for (Entry e : zoo) {
-            tests.computeIfAbsent(e.card().dataset().task(), t -> {
-                Dataset test = data.dir().load(t).test();
-                int n = Math.min(rows, test.size());
-                return test.subset(test.name() + "-" + n, Splits.stratified(test.labels(), test.classCount(), n, 1).selected());
-            });
+            tests.computeIfAbsent(e.card().dataset().task(), t -> ZooExperiment.testSample(data.dir(), t, rows));
         }
         double[] lambdas = Lmc.grid(grid);
         List<Result> results = new ArrayList<>();
@@ -174,10 +165,7 @@ final class LawsCheckCommand implements Callable<Integer> {
     }
 
     private Result evaluate(Entry a, Entry b, LayerMap map, String group, Dataset test, double[] lambdas) {
-        Alignment al = WeightMatching.align(a.model(), b.model(), map, WeightMatching.Settings.DEFAULT);
-        Lmc.Report r = Lmc.evaluate(a.model(), Transplant.alignedTensors(a.model(), b.model(), al),
-                Transplant.alignedTensors(a.model(), b.model(), WeightMatching.naive(a.model(), b.model(), map)),
-                List.of(test), lambdas, tolerance, Evaluator.DEFAULT_BATCH);
+        Lmc.Report r = ZooExperiment.evaluate(a.model(), b.model(), map, test, lambdas, tolerance);
         return new Result(a.card().id(), b.card().id(), map.toString(), group, r.auc(), r.naiveAuc(), r.aucRatio(), r.barrier(),
                 r.lambdaStar());
     }

@@ -10,13 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import org.mal.core.align.Alignment;
-import org.mal.core.align.Transplant;
-import org.mal.core.align.WeightMatching;
 import org.mal.core.data.Dataset;
-import org.mal.core.data.Splits;
 import org.mal.core.merge.Lmc;
-import org.mal.core.model.Evaluator;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
@@ -82,15 +77,14 @@ final class LearningCheckCommand implements Callable<Integer> {
         List<Double> randomMedians = new ArrayList<>();
         long started = System.nanoTime();
         for (ModelCard base : index.cards()) {
-            Dataset test = tests.computeIfAbsent(base.dataset().task(), task -> {
-                Dataset d = data.dir().load(task).test();
-                int n = Math.min(rows, d.size());
-                return d.subset(d.name() + "-" + n, Splits.stratified(d.labels(), d.classCount(), n, 1).selected());
-            });
+            Dataset test = tests.computeIfAbsent(base.dataset().task(), task -> ZooExperiment.testSample(data.dir(), task, rows));
             PolicyContext empty = new PolicyContext(base, index, List.of());
             List<Move> candidates = plain.propose(empty).stream().map(Policy.Proposal::move).toList();
             Map<String, Evaluated> results = new HashMap<>();
-            for (Move m : candidates) results.put(key(m), evaluate(models.get(base.id()), models.get(m.target()), m, test, lambdas));
+            for (Move m : candidates) {
+                results.put(key(m), Evaluated.ok(m, ZooExperiment.evaluate(models.get(base.id()), models.get(m.target()), m.layers(), test,
+                        lambdas, 0.05)));
+            }
             double best = results.values().stream().mapToDouble(e -> e.report().lambdaStar()).max().orElseThrow();
             long bestCount = results.values().stream().filter(e -> e.report().lambdaStar() == best).count();
 
@@ -149,12 +143,4 @@ final class LearningCheckCommand implements Callable<Integer> {
      * evaluated the same way (weight matching, the λ grid), whatever aligner or λ policy a law set.
      */
     private static String key(Move m) { return m.target() + "|" + m.layerMap(); }
-
-    private static Evaluated evaluate(Model base, Model target, Move move, Dataset test, double[] lambdas) {
-        Alignment al = WeightMatching.align(base, target, move.layers(), WeightMatching.Settings.DEFAULT);
-        Lmc.Report r = Lmc.evaluate(base, Transplant.alignedTensors(base, target, al),
-                Transplant.alignedTensors(base, target, WeightMatching.naive(base, target, move.layers())),
-                List.of(test), lambdas, 0.05, Evaluator.DEFAULT_BATCH);
-        return Evaluated.ok(move, r);
-    }
 }
