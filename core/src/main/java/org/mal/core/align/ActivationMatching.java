@@ -52,9 +52,8 @@ public final class ActivationMatching {
             matches.add(new UnitMatch(m.baseGroup(), m.targetGroup(), r.colForRow()));
         }
         String method = "activation:" + data.name() + ":" + data.size();
-        Alignment done = new Alignment(method, map.toString(), matches, start.objectiveBefore(), 0, 1, 0);
         return new Alignment(method, map.toString(), matches, start.objectiveBefore(),
-                WeightMatching.objective(base, target, done), 1, (System.nanoTime() - started) / 1e9);
+                WeightMatching.objective(base, target, map, matches), 1, (System.nanoTime() - started) / 1e9);
     }
 
     /** Activations of every group: index 0 is the input, index k + 1 the outputs of layer k. */

@@ -119,9 +119,13 @@ public final class WeightMatching {
 
     /** {@code J} of an alignment (see the class comment). */
     public static double objective(Model base, Model target, Alignment alignment) {
-        LayerMap map = alignment.map();
+        return objective(base, target, alignment.map(), alignment.matches());
+    }
+
+    /** {@code J} of matches for a map, without building an {@link Alignment}. */
+    static double objective(Model base, Model target, LayerMap map, List<UnitMatch> matches) {
         map.check(base.architecture(), target.architecture());
-        return new Layers(base, target, map).objective(alignment.matches());
+        return new Layers(base, target, map).objective(matches);
     }
 
     static boolean isFixed(UnitMatch m, Architecture a, Architecture b) {

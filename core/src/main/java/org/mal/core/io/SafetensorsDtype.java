@@ -89,7 +89,8 @@ enum SafetensorsDtype {
                 return Nd4j.create(v, shape, DataType.INT32);
             }
             default:
-                throw new UnsupportedOperationException("dtype " + this + " cannot be converted to ND4J");
+                // callers check isDecodable() first and report the file; reaching here is a bug
+                throw new IllegalStateException("dtype " + this + " is not decodable; check isDecodable() first");
         }
     }
 
