@@ -1,0 +1,381 @@
+package org.mal.search;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.delivery.WorkPullingProducerController;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.mal.core.Platform;
+import org.mal.core.model.Metrics;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.core.model.ModelIO;
+import org.mal.policies.Evaluated;
+import org.mal.policies.Move;
+import org.mal.policies.Objective;
+import org.mal.policies.ZooIndex;
+import org.mal.store.CacheKey;
+import org.mal.store.MalStore;
+
+/**
+ * Owns the search state and is the only writer of the journal. Every event is appended to the
+ * journal (synced) before the state changes and before anything is done because of it; an
+ * evaluation's cache entry is written in the same atomic batch as its event.
+ *
+ * <p>A step: ask the {@link Planner} for moves not yet evaluated for the base; journal the plan;
+ * answer each move from the cache or hand it to the workers (work pulling); journal every result or
+ * failure (a failed move is retried up to {@code retries} times, then counts as failed); when every
+ * move has a result, accept the best one the objective accepts (ties: smallest canonical move), or
+ * none, compute the new assembly, store it, and journal the step's close. The choice depends only on
+ * the set of results, never on the order workers finished in, so a resumed run makes the same
+ * choices as an uninterrupted one.
+ */
+public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
+
+    public interface Command {}
+
+    /** The planner's answer. */
+    public record Planned(int step, List<String> moves) implements Command {}
+
+    public record PlanFailed(int step, String reason) implements Command {}
+
+    /** A worker's result. */
+    public record Result(WorkItem item, Outcome outcome, String worker) implements Command, WireMessage {}
+
+    public record Failure(WorkItem item, String reason, String worker) implements Command, WireMessage {}
+
+    /** The zoo watcher saw the zoo change. */
+    public record ZooUpdate(ZooIndex index, List<String> added, List<String> removed) implements Command {}
+
+    /** Stop taking new work, journal what is in flight, then stop (SIGTERM). */
+    public record Drain(String reason, ActorRef<Done> replyTo) implements Command {}
+
+    /** The current state, for status and tests. */
+    public record GetState(ActorRef<SearchState> replyTo) implements Command {}
+
+    private record Next() implements Command {}
+
+    private record RequestNext(WorkPullingProducerController.RequestNext<WorkItem> next) implements Command {}
+
+    private record Assembled(int step, String move, double score, ModelCard card, String blob, String error) implements Command {}
+
+    /** What the coordinator works with; the caller owns the store and closes it after the system stops. */
+    public record Deps(MalStore store, Workbench bench, SearchSettings settings, Objective objective, ZooIndex zoo,
+                       ActorRef<Planner.Command> planner, ActorRef<Reporter.Command> reporter) {}
+
+    private final Deps deps;
+    private final Executor blocking;
+    private SearchState state;
+    private ZooIndex zoo;
+    private final Deque<WorkItem> queue = new ArrayDeque<>();
+    private final Map<String, Integer> inFlight = new HashMap<>();
+    private ActorRef<WorkItem> sendNextTo;
+    private boolean planning;
+    private boolean assembling;
+    private boolean waitingForZoo;
+    private ActorRef<Done> drainReply;
+    private String drainReason;
+
+    public static Behavior<Command> create(SearchState initial, Deps deps) {
+        return Behaviors.setup(ctx -> new Coordinator(ctx, initial, deps));
+    }
+
+    private Coordinator(ActorContext<Command> ctx, SearchState initial, Deps deps) {
+        super(ctx);
+        this.deps = deps;
+        this.state = initial;
+        this.zoo = deps.zoo();
+        this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(Search.BLOCKING_DISPATCHER));
+        ActorRef<WorkPullingProducerController.Command<WorkItem>> producer = ctx.spawn(
+                WorkPullingProducerController.create(WorkItem.class, "mal-moves", Worker.SERVICE_KEY, Optional.empty()), "producer");
+        producer.tell(new WorkPullingProducerController.Start<>(
+                ctx.messageAdapter(WorkPullingProducerController.requestNextClass(), RequestNext::new)));
+        report("resumed at step " + state.step());
+        ctx.getSelf().tell(new Next());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Next.class, n -> next())
+                .onMessage(Planned.class, this::onPlanned)
+                .onMessage(PlanFailed.class, f -> stop("the planner failed: " + f.reason()))
+                .onMessage(RequestNext.class, this::onRequestNext)
+                .onMessage(Result.class, this::onResult)
+                .onMessage(Failure.class, this::onFailure)
+                .onMessage(Assembled.class, this::onAssembled)
+                .onMessage(ZooUpdate.class, this::onZooUpdate)
+                .onMessage(Drain.class, this::onDrain)
+                .onMessage(GetState.class, g -> {
+                    g.replyTo().tell(state);
+                    return this;
+                })
+                .onSignal(PostStop.class, s -> this)
+                .build();
+    }
+
+    /** Journal, then apply: the only way the state changes. */
+    private void journal(SearchEvent event, Map<CacheKey, String> cacheEntries) {
+        SearchState next = state.apply(event);
+        deps.store().append(SearchJson.write(event), cacheEntries);
+        state = next;
+    }
+
+    private void journal(SearchEvent event) { journal(event, Map.of()); }
+
+    private Behavior<Command> next() {
+        if (drainReply != null) return drainIfIdle();
+        if (planning || assembling) return this;
+        switch (state.phase()) {
+            case STOPPED -> { return finish(); }
+            case CLOSING -> { return close(); }
+            case EVALUATING -> {
+                dispatchPending();
+                return this;
+            }
+            case PLANNING -> { return plan(); }
+        }
+        return this;
+    }
+
+    private Behavior<Command> plan() {
+        SearchSettings.Budget b = deps.settings().budget();
+        if (b.steps() > 0 && state.step() >= b.steps()) return stop("budget: " + b.steps() + " steps");
+        if (b.evaluations() > 0 && state.evaluations() >= b.evaluations()) return stop("budget: " + b.evaluations() + " evaluations");
+        if (b.seconds() > 0 && state.elapsedSeconds(Instant.now()) >= b.seconds()) return stop("budget: " + b.seconds() + " s");
+        if (b.patience() > 0 && state.idleSteps() >= b.patience()) {
+            return stop("no move accepted in the last " + b.patience() + " steps");
+        }
+        int count = deps.settings().movesPerStep();
+        if (b.evaluations() > 0) count = Math.min(count, b.evaluations() - state.evaluations());
+        Set<String> exclude = new HashSet<>();
+        for (Evaluated e : state.history()) if (e.move().base().equals(state.base().id())) exclude.add(e.move().canonical());
+        planning = true;
+        deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo, state.history(), exclude, count, getContext().getSelf()));
+        return this;
+    }
+
+    private Behavior<Command> onPlanned(Planned p) {
+        planning = false;
+        if (p.step() != state.step() || state.phase() != SearchState.Phase.PLANNING) return this;
+        if (drainReply != null) return drainIfIdle();
+        if (p.moves().isEmpty()) {
+            if (deps.settings().budget().openEnded()) {
+                waitingForZoo = true;
+                report("every candidate evaluated; waiting for new zoo models");
+                return this;
+            }
+            return stop("exhausted: every candidate move for the base has been evaluated");
+        }
+        journal(new SearchEvent.StepPlanned(state.step(), state.baseHash(), p.moves()));
+        report("step " + state.step() + " planned: " + p.moves().size() + " moves");
+        dispatchPending();
+        return this;
+    }
+
+    /** Answers pending moves from the cache, queues the rest for the workers. */
+    private void dispatchPending() {
+        for (String m : state.pending()) {
+            if (inFlight.containsKey(m) || queued(m)) continue;
+            Move move = Move.fromCanonical(m);
+            Optional<ModelCard> target = zoo.get(move.target());
+            if (target.isEmpty()) {
+                journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1,
+                        "zoo model '" + move.target() + "' is not in the zoo any more", true));
+                continue;
+            }
+            CacheKey key = MoveRunner.cacheKey(deps.bench(), move, state.base(), target.get(), state.lossLimit());
+            Optional<String> cached = deps.store().evaluation(key);
+            if (cached.isPresent()) {
+                journal(new SearchEvent.MoveEvaluated(state.step(), m, key.hex(), SearchJson.read(cached.get(), Outcome.class), true, "cache"));
+                continue;
+            }
+            queue.add(new WorkItem(state.run(), state.step(), m, state.base(), state.baseBlob(), target.get(), state.lossLimit(),
+                    state.attempts().getOrDefault(m, 0) + 1, getContext().getSelf()));
+        }
+        report(null);
+        sendWork();
+        if (state.phase() == SearchState.Phase.CLOSING) getContext().getSelf().tell(new Next());
+    }
+
+    private boolean queued(String move) {
+        for (WorkItem w : queue) if (w.move().equals(move)) return true;
+        return false;
+    }
+
+    private Behavior<Command> onRequestNext(RequestNext r) {
+        sendNextTo = r.next().sendNextTo();
+        sendWork();
+        return this;
+    }
+
+    private void sendWork() {
+        if (sendNextTo == null || queue.isEmpty() || drainReply != null) return;
+        WorkItem w = queue.poll();
+        inFlight.put(w.move(), w.attempt());
+        sendNextTo.tell(w);
+        sendNextTo = null;
+    }
+
+    /** Whether a worker's message answers the attempt in flight (redeliveries and stale steps are dropped). */
+    private boolean current(WorkItem item) {
+        return item.run() == state.run() && item.step() == state.step() && Integer.valueOf(item.attempt()).equals(inFlight.get(item.move()));
+    }
+
+    private Behavior<Command> onResult(Result r) {
+        if (!current(r.item())) return this;
+        inFlight.remove(r.item().move());
+        Move move = Move.fromCanonical(r.item().move());
+        CacheKey key = MoveRunner.cacheKey(deps.bench(), move, r.item().base(), r.item().target(), r.item().lossLimit());
+        journal(new SearchEvent.MoveEvaluated(state.step(), r.item().move(), key.hex(), r.outcome(), false, r.worker()),
+                Map.of(key, SearchJson.write(r.outcome())));
+        report(null);
+        getContext().getSelf().tell(new Next());
+        return this;
+    }
+
+    private Behavior<Command> onFailure(Failure f) {
+        if (!current(f.item())) return this;
+        inFlight.remove(f.item().move());
+        boolean giveUp = f.item().attempt() > deps.settings().retries();
+        journal(new SearchEvent.MoveFailed(state.step(), f.item().move(), f.item().attempt(), f.reason(), giveUp));
+        getContext().getLog().warn("move failed on {} (attempt {}{}): {}", f.worker(), f.item().attempt(), giveUp ? ", giving up" : "",
+                f.reason());
+        report("a move failed: " + f.reason());
+        getContext().getSelf().tell(new Next());
+        return this;
+    }
+
+    /** Chooses the step's move and, if one is accepted, builds the assembly off the actor's thread. */
+    private Behavior<Command> close() {
+        List<String> candidates = new ArrayList<>(state.results().keySet());
+        candidates.sort(Comparator.naturalOrder());
+        String best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (String m : candidates) {
+            Evaluated e = state.results().get(m).evaluated(Move.fromCanonical(m));
+            if (!deps.objective().accepts(e)) continue;
+            double s = deps.objective().score(e);
+            if (best == null || s > bestScore) {
+                best = m;
+                bestScore = s;
+            }
+        }
+        if (best == null) {
+            journal(new SearchEvent.StepClosed(state.step(), null, Double.NaN, null, null));
+            report("step " + (state.step() - 1) + ": no move accepted");
+            getContext().getSelf().tell(new Next());
+            return this;
+        }
+        assembling = true;
+        String chosen = best;
+        double score = bestScore;
+        SearchState s = state;
+        CompletableFuture<Assembled> f = CompletableFuture.supplyAsync(() -> assemble(s, chosen, score), blocking);
+        getContext().pipeToSelf(f, (ok, err) -> ok != null ? ok
+                : new Assembled(s.step(), chosen, score, null, null, Planner.describe(err.getCause() != null ? err.getCause() : err)));
+        return this;
+    }
+
+    /** The merge of the accepted move, saved as a file and as a store blob, with its card. */
+    private Assembled assemble(SearchState s, String m, double score) {
+        try {
+            Move move = Move.fromCanonical(m);
+            Outcome o = s.results().get(m);
+            ModelCard target = zoo.require(move.target());
+            Model merged = MoveRunner.materialise(deps.bench(), move, s.base(), s.baseBlob(), target, o.lambda());
+            String hash = merged.contentHash();
+            String id = s.origin().id() + "~" + hash.substring(0, 12);
+            ModelCard base = s.base();
+            ModelCard card = new ModelCard(id, merged.architecture(), "assembly", base.dataset(), null, null,
+                    new Metrics(o.loss(), o.orderedAccuracy().values().iterator().next(),
+                            deps.bench().selection(MoveRunner.task(base)).size()),
+                    null,
+                    new ModelCard.Provenance(List.of(base.weightsHash(), target.weightsHash()), Platform.codeVersion(), Platform.describe(),
+                            Instant.now().toString()),
+                    hash,
+                    new ModelCard.MergeRecipe(base.weightsHash(), target.weightsHash(), move.layerMap(), o.aligner(),
+                            Map.of("move", m), o.lambda()));
+            var file = deps.bench().assemblyFile(hash);
+            Files.createDirectories(file.getParent());
+            ModelIO.save(file, merged, card);
+            String blob = deps.store().putBlob(Files.readAllBytes(file));
+            return new Assembled(s.step(), m, score, card, blob, null);
+        } catch (IOException | RuntimeException e) {
+            return new Assembled(s.step(), m, score, null, null, Planner.describe(e));
+        }
+    }
+
+    private Behavior<Command> onAssembled(Assembled a) {
+        assembling = false;
+        if (a.error() != null) return stop("cannot build the assembly of step " + a.step() + ": " + a.error());
+        journal(new SearchEvent.StepClosed(a.step(), a.move(), a.score(), a.card(), a.blob()));
+        report("step " + a.step() + ": accepted " + a.card().id());
+        getContext().getSelf().tell(new Next());
+        return this;
+    }
+
+    private Behavior<Command> onZooUpdate(ZooUpdate u) {
+        zoo = u.index();
+        if (state.phase() != SearchState.Phase.STOPPED) {
+            journal(new SearchEvent.ZooChanged(u.added(), u.removed(), Instant.now().toString()));
+        }
+        report("zoo: +" + u.added().size() + " -" + u.removed().size() + " models");
+        if (waitingForZoo && !u.added().isEmpty()) {
+            waitingForZoo = false;
+            getContext().getSelf().tell(new Next());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onDrain(Drain d) {
+        drainReply = d.replyTo();
+        drainReason = d.reason();
+        queue.clear();
+        report("stopping: waiting for " + inFlight.size() + " moves in flight");
+        return drainIfIdle();
+    }
+
+    private Behavior<Command> drainIfIdle() {
+        if (!inFlight.isEmpty() || assembling || planning) return this;
+        if (state.phase() != SearchState.Phase.STOPPED) journal(new SearchEvent.Paused(drainReason, Instant.now().toString()));
+        report("paused: " + drainReason);
+        drainReply.tell(Done.getInstance());
+        return finish();
+    }
+
+    private Behavior<Command> stop(String reason) {
+        journal(new SearchEvent.Stopped(reason, Instant.now().toString()));
+        report("stopped: " + reason);
+        return finish();
+    }
+
+    private Behavior<Command> finish() {
+        deps.reporter().tell(new Reporter.Final(state));
+        return Behaviors.stopped();
+    }
+
+    private void report(String note) {
+        deps.reporter().tell(new Reporter.Update(state, inFlight.size() + queue.size(), note));
+    }
+}

@@ -1,0 +1,188 @@
+package org.mal.search;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.mal.core.Platform;
+import org.mal.core.align.ActivationMatching;
+import org.mal.core.align.Alignment;
+import org.mal.core.align.LayerMap;
+import org.mal.core.align.Transplant;
+import org.mal.core.align.WeightMatching;
+import org.mal.core.data.Dataset;
+import org.mal.core.merge.Lmc;
+import org.mal.core.merge.Merge;
+import org.mal.core.merge.Threshold;
+import org.mal.core.model.Evaluator;
+import org.mal.core.model.Metrics;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.policies.Move;
+import org.mal.policies.laws.MergingThreshold;
+import org.mal.store.CacheKey;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Carries out one move: align the target's layers to the base, merge, and evaluate the merge over
+ * the λ grid and at the λ its policy chooses. No actors here; a worker calls {@link #run}.
+ *
+ * <p>Aligners: {@code weight} (settings {@code max-sweeps}, default 100; the sweep order's seed is
+ * the search's), {@code activation} (settings {@code rows}, default 1000, of the base task's
+ * training data), {@code naive}. Merger: {@code convex}. λ policies: {@code threshold} (the
+ * merging-threshold law: {@code method} refined-grid with {@code refine} points, or bisection with
+ * {@code steps}) and {@code fixed} ({@code value}; the move retains nothing, λ = 0, when the loss
+ * there is over the limit).
+ */
+public final class MoveRunner {
+    private MoveRunner() {}
+
+    /** The models a move works on, loaded. */
+    public record Inputs(Model base, Model target, String baseTask, String targetTask) {}
+
+    /**
+     * @param base the base's card (the origin or an assembly); {@code baseBlob} null means a zoo model
+     * @param lossLimit the base-task loss the merge may not exceed
+     */
+    public static Outcome run(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lossLimit) {
+        long started = System.nanoTime();
+        Inputs in = inputs(bench, move, base, baseBlob, target);
+        LayerMap map = move.layers();
+        Alignment alignment = align(bench, move, in, map);
+        Map<String, INDArray> aligned = Transplant.alignedTensors(in.base(), in.target(), alignment);
+        Map<String, INDArray> naive = Transplant.alignedTensors(in.base(), in.target(), WeightMatching.naive(in.base(), in.target(), map));
+        List<String> taskNames = tasks(bench, in);
+        List<Dataset> sets = new ArrayList<>();
+        for (String t : taskNames) sets.add(bench.selection(t));
+        double[] lambdas = bench.lambdas();
+        Lmc.Report report = Lmc.evaluate(in.base(), aligned, naive, sets, lambdas, bench.evaluation().tolerance(), Evaluator.DEFAULT_BATCH);
+        double[] baseLoss = report.tasks().get(0).aligned().loss();
+        double lambda = switch (move.lambdaPolicy()) {
+            case MergingThreshold.POLICY -> {
+                String method = String.valueOf(move.lambdaSettings().getOrDefault("method", "refined-grid"));
+                yield switch (method) {
+                    case "refined-grid" -> Threshold.search(in.base(), aligned, sets.get(0), lambdas, baseLoss, lossLimit,
+                            Threshold.Method.REFINED_GRID, intSetting(move.lambdaSettings(), "refine", 9));
+                    case "bisection" -> Threshold.search(in.base(), aligned, sets.get(0), lambdas, baseLoss, lossLimit,
+                            Threshold.Method.BISECTION, intSetting(move.lambdaSettings(), "steps", 6));
+                    default -> throw new IllegalArgumentException("unknown threshold method '" + method + "'; refined-grid or bisection");
+                };
+            }
+            case "fixed" -> {
+                Object v = move.lambdaSettings().get("value");
+                if (!(v instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
+                    throw new IllegalArgumentException("a fixed λ policy needs a value in [0, 1], got " + v);
+                }
+                yield Threshold.lossAt(in.base(), aligned, sets.get(0), n.doubleValue()) <= lossLimit ? n.doubleValue() : 0.0;
+            }
+            default -> throw new IllegalArgumentException("unknown λ policy '" + move.lambdaPolicy() + "'; threshold or fixed");
+        };
+        Model merged = Merge.convex(in.base(), aligned, lambda);
+        Map<String, Double> accuracy = new LinkedHashMap<>();
+        double loss = Double.NaN;
+        for (int k = 0; k < sets.size(); k++) {
+            Metrics m = Evaluator.evaluate(merged, sets.get(k));
+            if (k == 0) loss = m.loss();
+            accuracy.put(sets.get(k).name(), m.accuracy());
+        }
+        return new Outcome(report, lambda, loss, accuracy, alignment.method(), alignment.objectiveAfter(),
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    /** The merge a move's outcome describes, computed again (alignment is deterministic). */
+    public static Model materialise(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lambda) {
+        Inputs in = inputs(bench, move, base, baseBlob, target);
+        Alignment alignment = align(bench, move, in, move.layers());
+        return Merge.convex(in.base(), Transplant.alignedTensors(in.base(), in.target(), alignment), lambda);
+    }
+
+    /**
+     * The evaluation cache key of a move: both models' weights, the move (without the base's name,
+     * which the weights identify), its aligner and merger, the λ grid, the evaluation rows, the loss
+     * limit, the seed and the code version.
+     */
+    public static CacheKey cacheKey(Workbench bench, Move move, ModelCard base, ModelCard target, double lossLimit) {
+        Map<String, Object> m = new TreeMap<>();
+        m.put("target", move.target());
+        m.put("layer-map", move.layerMap());
+        m.put("lambda-policy", move.lambdaPolicy());
+        m.put("lambda-settings", move.lambdaSettings());
+        Map<String, Object> aligner = new TreeMap<>(move.alignerSettings());
+        aligner.put("name", move.aligner());
+        Map<String, Object> merger = new TreeMap<>(move.mergerSettings());
+        merger.put("name", move.merger());
+        Map<String, String> data = bench.evaluationData(taskNames(bench, base, target));
+        return CacheKey.evaluation()
+                .baseWeights(base.weightsHash())
+                .targetWeights(target.weightsHash())
+                .move(m)
+                .aligner(aligner)
+                .merger(merger)
+                .lambdaGrid(bench.lambdas())
+                .evaluationData(data.toString())
+                .codeVersion(Platform.codeVersion())
+                .extra("loss-limit", lossLimit)
+                .extra("seed", bench.seed())
+                .extra("tolerance", bench.evaluation().tolerance())
+                .build();
+    }
+
+    private static Inputs inputs(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target) {
+        if (!move.target().equals(target.id())) throw new IllegalArgumentException("the move's target is " + move.target() + ", not " + target.id());
+        if (!"convex".equals(move.merger())) throw new IllegalArgumentException("unknown merger '" + move.merger() + "'; the search merges with convex");
+        Model b = baseBlob == null ? bench.zooModel(base.id()) : bench.assembly(base.weightsHash(), baseBlob);
+        if (!b.contentHash().equals(base.weightsHash())) {
+            throw new IllegalStateException("the weights of base " + base.id() + " changed on disk (hash " + b.contentHash() + ", expected "
+                    + base.weightsHash() + ")");
+        }
+        Model t = bench.zooModel(target.id());
+        if (!t.contentHash().equals(target.weightsHash())) {
+            throw new IllegalStateException("the weights of zoo model " + target.id() + " changed on disk since it was indexed");
+        }
+        return new Inputs(b, t, task(base), target.dataset() == null ? null : target.dataset().task());
+    }
+
+    private static Alignment align(Workbench bench, Move move, Inputs in, LayerMap map) {
+        return switch (move.aligner()) {
+            case "weight" -> WeightMatching.align(in.base(), in.target(), map,
+                    new WeightMatching.Settings(intSetting(move.alignerSettings(), "max-sweeps", 100), bench.seed()));
+            case "naive" -> WeightMatching.naive(in.base(), in.target(), map);
+            case "activation" -> {
+                Dataset sel = bench.selection(in.baseTask());
+                int rows = Math.min(intSetting(move.alignerSettings(), "rows", 1000), sel.size());
+                int[] idx = new int[rows];
+                for (int k = 0; k < rows; k++) idx[k] = k;
+                yield ActivationMatching.align(in.base(), in.target(), map, sel.subset(sel.name() + "-align" + rows, idx));
+            }
+            default -> throw new IllegalArgumentException("unknown aligner '" + move.aligner() + "'; the search knows weight, activation and naive");
+        };
+    }
+
+    private static List<String> tasks(Workbench bench, Inputs in) {
+        List<String> out = new ArrayList<>(List.of(in.baseTask()));
+        if (bench.evaluation().targetTasks() && in.targetTask() != null && !in.targetTask().equals(in.baseTask())) out.add(in.targetTask());
+        return out;
+    }
+
+    private static List<String> taskNames(Workbench bench, ModelCard base, ModelCard target) {
+        List<String> out = new ArrayList<>(List.of(task(base)));
+        String t = target.dataset() == null ? null : target.dataset().task();
+        if (bench.evaluation().targetTasks() && t != null && !t.equals(out.get(0))) out.add(t);
+        return out;
+    }
+
+    static String task(ModelCard card) {
+        if (card.dataset() == null || card.dataset().task() == null) {
+            throw new IllegalArgumentException("model " + card.id() + " does not say which task it was trained on (its card has no dataset)");
+        }
+        return card.dataset().task();
+    }
+
+    private static int intSetting(Map<String, Object> settings, String key, int dflt) {
+        Object v = settings.get(key);
+        if (v == null) return dflt;
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return n.intValue();
+        throw new IllegalArgumentException("setting '" + key + "' must be an integer, got " + v);
+    }
+}
