@@ -110,7 +110,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 WorkPullingProducerController.create(WorkItem.class, "mal-moves", Worker.SERVICE_KEY, Optional.empty()), "producer");
         producer.tell(new WorkPullingProducerController.Start<>(
                 ctx.messageAdapter(WorkPullingProducerController.requestNextClass(), RequestNext::new)));
-        report("resumed at step " + state.step());
+        report(state.step() == 0 && state.planned().isEmpty() ? "started" : "resumed at step " + state.step());
         ctx.getSelf().tell(new Next());
     }
 
