@@ -1,0 +1,48 @@
+package org.mal.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.zoo.Zoo;
+import org.mal.policies.ZooIndex;
+
+class ZooWatcherTest {
+    static final ActorTestKit kit = ActorTestKit.create("zoo-watcher-test");
+    @TempDir Path dir;
+
+    @AfterAll
+    static void stop() { kit.shutdownTestKit(); }
+
+    @Test
+    void modelsThatComeAndGoAreReportedAndHalfCopiedFilesWait() throws Exception {
+        Zoo full = SearchFixture.zoo(dir.resolve("full"));
+        Zoo zoo = new Zoo(dir.resolve("zoo"));
+        Files.createDirectories(zoo.dir());
+        Files.copy(full.fileOf(SearchFixture.BASE), zoo.fileOf(SearchFixture.BASE));
+        TestProbe<Coordinator.Command> probe = kit.createTestProbe(Coordinator.Command.class);
+        kit.spawn(ZooWatcher.create(zoo, ZooIndex.from(zoo), Duration.ofMillis(100), probe.ref()));
+        probe.expectNoMessage(Duration.ofMillis(300));
+
+        String id = "other-equal-8x8";
+        byte[] bytes = Files.readAllBytes(full.fileOf(id));
+        Files.write(zoo.fileOf(id), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        probe.expectNoMessage(Duration.ofMillis(400));
+        Files.write(zoo.fileOf(id), bytes);
+        Coordinator.ZooUpdate added = probe.expectMessageClass(Coordinator.ZooUpdate.class, Duration.ofSeconds(5));
+        assertEquals(List.of(id), added.added());
+        assertEquals(2, added.index().size());
+
+        Files.delete(zoo.fileOf(id));
+        Coordinator.ZooUpdate removed = probe.expectMessageClass(Coordinator.ZooUpdate.class, Duration.ofSeconds(5));
+        assertEquals(List.of(id), removed.removed());
+        assertEquals(1, removed.index().size());
+    }
+}
