@@ -59,7 +59,7 @@ final class SearchCommand implements Runnable {
             Path dir = store != null ? store : Path.of("runs", "search-" + settings.base());
             PrintWriter out = command.commandLine().getOut();
             out.printf(Locale.ROOT, "search of %s in %s (%d workers)%n", settings.base(), dir, settings.workerCount());
-            SearchState s = Search.start(settings, dir, data.dir()::load, new Search.Options(out, true, org.mal.search.Worker::runner));
+            SearchState s = Search.start(settings, dir, data.dir()::load, new Search.Options(out, true));
             summary(s, dir, data, out);
             return 0;
         }
@@ -81,7 +81,7 @@ final class SearchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = command.commandLine().getOut();
-            SearchState s = Search.resume(dir, data.dir()::load, new Search.Options(out, true, org.mal.search.Worker::runner));
+            SearchState s = Search.resume(dir, data.dir()::load, new Search.Options(out, true));
             if (s.stopped() != null && s.paused() == null) out.println("the search has finished (" + s.stopped() + "); nothing to resume");
             summary(s, dir, data, out);
             return 0;

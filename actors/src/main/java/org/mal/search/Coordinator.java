@@ -266,45 +266,55 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return this;
     }
 
-    /** Chooses the step's move and, if one is accepted, builds the assembly off the actor's thread. */
+    /**
+     * Ranks the step's moves the objective accepts (score, then canonical move) and builds the
+     * assembly of the first one off the actor's thread; a move whose merge gives back a base the
+     * search has already had (the origin or an earlier assembly) is passed over, so the search never
+     * goes round in a circle.
+     */
     private Behavior<Command> close() {
         List<String> candidates = new ArrayList<>(state.results().keySet());
         candidates.sort(Comparator.naturalOrder());
-        String best = null;
-        double bestScore = Double.NEGATIVE_INFINITY;
+        List<Map.Entry<String, Double>> ranked = new ArrayList<>();
         for (String m : candidates) {
             Evaluated e = state.results().get(m).evaluated(Move.fromCanonical(m));
-            if (!deps.objective().accepts(e)) continue;
-            double s = deps.objective().score(e);
-            if (best == null || s > bestScore) {
-                best = m;
-                bestScore = s;
-            }
+            if (deps.objective().accepts(e)) ranked.add(Map.entry(m, deps.objective().score(e)));
         }
-        if (best == null) {
-            journal(new SearchEvent.StepClosed(state.step(), null, Double.NaN, null, null));
-            report("step " + (state.step() - 1) + ": no move accepted");
-            getContext().getSelf().tell(new Next());
-            return this;
-        }
+        ranked.sort(Comparator.comparing((Map.Entry<String, Double> x) -> -x.getValue()).thenComparing(Map.Entry::getKey));
+        if (ranked.isEmpty()) return closeWithout("no move accepted");
         assembling = true;
-        String chosen = best;
-        double score = bestScore;
         SearchState s = state;
-        CompletableFuture<Assembled> f = CompletableFuture.supplyAsync(() -> assemble(s, chosen, score), blocking);
+        Set<String> visited = new HashSet<>();
+        visited.add(s.origin().weightsHash());
+        for (SearchEvent.StepClosed c : s.lineage()) visited.add(c.assembly().weightsHash());
+        CompletableFuture<Assembled> f = CompletableFuture.supplyAsync(() -> {
+            for (Map.Entry<String, Double> r : ranked) {
+                Assembled a = assemble(s, r.getKey(), r.getValue(), visited);
+                if (a != null) return a;
+            }
+            return new Assembled(s.step(), null, Double.NaN, null, null, null);
+        }, blocking);
         getContext().pipeToSelf(f, (ok, err) -> ok != null ? ok
-                : new Assembled(s.step(), chosen, score, null, null, Planner.describe(err.getCause() != null ? err.getCause() : err)));
+                : new Assembled(s.step(), null, Double.NaN, null, null, Planner.describe(err.getCause() != null ? err.getCause() : err)));
         return this;
     }
 
-    /** The merge of the accepted move, saved as a file and as a store blob, with its card. */
-    private Assembled assemble(SearchState s, String m, double score) {
+    private Behavior<Command> closeWithout(String why) {
+        journal(new SearchEvent.StepClosed(state.step(), null, Double.NaN, null, null));
+        report("step " + (state.step() - 1) + ": " + why);
+        getContext().getSelf().tell(new Next());
+        return this;
+    }
+
+    /** The merge of an accepted move, saved as a file and as a store blob, with its card; null if it is a base seen before. */
+    private Assembled assemble(SearchState s, String m, double score, Set<String> visited) {
         try {
             Move move = Move.fromCanonical(m);
             Outcome o = s.results().get(m);
             ModelCard target = zoo.require(move.target());
             Model merged = MoveRunner.materialise(deps.bench(), move, s.base(), s.baseBlob(), target, o.lambda());
             String hash = merged.contentHash();
+            if (visited.contains(hash)) return null;
             String id = s.origin().id() + "~" + hash.substring(0, 12);
             ModelCard base = s.base();
             ModelCard card = new ModelCard(id, merged.architecture(), "assembly", base.dataset(), null, null,
@@ -321,14 +331,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             ModelIO.save(file, merged, card);
             String blob = deps.store().putBlob(Files.readAllBytes(file));
             return new Assembled(s.step(), m, score, card, blob, null);
-        } catch (IOException | RuntimeException e) {
-            return new Assembled(s.step(), m, score, null, null, Planner.describe(e));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
     private Behavior<Command> onAssembled(Assembled a) {
         assembling = false;
         if (a.error() != null) return stop("cannot build the assembly of step " + a.step() + ": " + a.error());
+        if (a.move() == null) return closeWithout("every accepted move gives back a base the search has had");
         journal(new SearchEvent.StepClosed(a.step(), a.move(), a.score(), a.card(), a.blob()));
         report("step " + a.step() + ": accepted " + a.card().id());
         getContext().getSelf().tell(new Next());

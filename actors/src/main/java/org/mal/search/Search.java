@@ -53,11 +53,16 @@ public final class Search {
     public static final String ASSEMBLIES = "assemblies";
 
     /**
-     * How to run: where notes go, whether to draw a progress bar, and (tests) a replacement for the
-     * workers' move runner.
+     * How to run: where notes go, whether to draw a progress bar, the workers' move runner
+     * ({@link Worker#runner} unless a test wraps it), and a stop signal: completing it stops the
+     * search as SIGTERM does (moves in flight are finished and journaled, then a pause).
      */
-    public record Options(PrintWriter out, boolean progressBar, Function<Workbench, Worker.Runner> runner) {
-        public static Options quiet() { return new Options(null, false, Worker::runner); }
+    public record Options(PrintWriter out, boolean progressBar, Function<Workbench, Worker.Runner> runner, CompletableFuture<Void> stop) {
+        public Options(PrintWriter out, boolean progressBar) { this(out, progressBar, Worker::runner, new CompletableFuture<>()); }
+
+        public static Options quiet() { return new Options(null, false); }
+
+        public Options withRunner(Function<Workbench, Worker.Runner> r) { return new Options(out, progressBar, r, stop); }
     }
 
     /** What a store holds: its runs' events, oldest run first. */
@@ -152,7 +157,7 @@ public final class Search {
 
     private sealed interface GuardianCommand {}
 
-    private record DrainRequest(ActorRef<Done> replyTo) implements GuardianCommand {}
+    private record DrainRequest(String reason, ActorRef<Done> replyTo) implements GuardianCommand {}
 
     /** Runs the actors until the coordinator stops; closes the store. */
     private static SearchState run(MalStore store, SearchState state, SearchSettings settings, Workbench bench, ZooIndex index, Path dir,
@@ -183,7 +188,7 @@ public final class Search {
             ctx.watch(reporter);
             return Behaviors.receive(GuardianCommand.class)
                     .onMessage(DrainRequest.class, d -> {
-                        coordinator.tell(new Coordinator.Drain("SIGTERM", d.replyTo()));
+                        coordinator.tell(new Coordinator.Drain(d.reason(), d.replyTo()));
                         return Behaviors.same();
                     })
                     .onSignal(Terminated.class, t -> {
@@ -199,7 +204,9 @@ public final class Search {
         CoordinatedShutdown cs = CoordinatedShutdown.get(system);
         cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-search", () -> {
             if (over.get()) return CompletableFuture.completedFuture(Done.getInstance());
-            CompletionStage<Done> drained = AskPattern.ask(system, DrainRequest::new,
+            String reason = cs.getShutdownReason().filter(r -> r instanceof CoordinatedShutdown.JvmExitReason$).isPresent()
+                    ? "SIGTERM" : "stop requested";
+            CompletionStage<Done> drained = AskPattern.ask(system, (ActorRef<Done> r) -> new DrainRequest(reason, r),
                     Duration.ofMillis((long) (settings.drainSeconds() * 1000) + 500), system.scheduler());
             return drained.exceptionally(e -> Done.getInstance());
         });
@@ -207,6 +214,7 @@ public final class Search {
             store.close();
             return CompletableFuture.completedFuture(Done.getInstance());
         });
+        options.stop().thenRun(() -> cs.run(CoordinatedShutdown.unknownReason()));
         try {
             system.getWhenTerminated().toCompletableFuture().get();
         } catch (InterruptedException e) {
