@@ -13,11 +13,13 @@ import picocli.CommandLine.Option;
 
 /**
  * The main job on an embedded default: obtain the data if it is missing, train the default zoo if it
- * is missing (cached afterwards), print the zoo. The search and its report join it when they exist.
+ * is missing (cached afterwards), run a bounded assembly search on it, and print the best assembly,
+ * its lineage and where the search's files are. Run again, the search is answered from its cache.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "The main job: fetch the data if missing, train the default zoo if missing "
-                + "(kept afterwards), and print it.")
+                + "(kept afterwards), run a bounded assembly search (conf/search-default.conf) and print the best "
+                + "assembly and its lineage.")
 final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec command;
@@ -27,6 +29,12 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--zoo", description = "Zoo folder (default: zoos/<zoo.name>).")
     Path zooDir;
+
+    @Option(names = "--search", description = "Search configuration (default: conf/search-default.conf of this MAL installation).")
+    Path searchConf;
+
+    @Option(names = "--store", defaultValue = "runs/demo-search", description = "Search folder (default: ${DEFAULT-VALUE}).")
+    Path store;
 
     @picocli.CommandLine.Mixin
     DataOption data;
@@ -48,7 +56,25 @@ final class DemoCommand implements Callable<Integer> {
         Zoo zoo = ZooCommand.build(confFile, zooDir, dataDir, out);
         out.println();
         ZooCommand.ListCommand.print(zoo.list(), out);
-        out.printf(Locale.ROOT, "%ndone in %.0f s; the zoo is in %s%n", (System.nanoTime() - started) / 1e9, zoo.dir());
+
+        Path sconf = searchConf != null ? searchConf : installationDir().resolve("conf").resolve("search-default.conf");
+        com.typesafe.config.Config root = com.typesafe.config.ConfigFactory.parseFile(sconf.toFile());
+        if (zooDir != null) {
+            root = com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of("search.zoo", zoo.dir().toAbsolutePath().toString()))
+                    .withFallback(root);
+        }
+        org.mal.search.SearchSettings settings = org.mal.search.SearchSettings.from(root);
+        out.printf(Locale.ROOT, "%n== search: %s from %s, %d moves per step, at most %d steps (%s), in %s%n", settings.base(), settings.zoo(),
+                settings.movesPerStep(), settings.budget().steps(), sconf, store);
+        boolean unfinished = java.nio.file.Files.isDirectory(store.resolve(org.mal.search.Search.STORE))
+                && org.mal.search.Search.inspect(store).runs().stream().reduce((a, b) -> b)
+                        .map(r -> org.mal.search.SearchState.fold(r).stopped() == null).orElse(false);
+        org.mal.search.Search.Options options = new org.mal.search.Search.Options(out, true);
+        org.mal.search.SearchState result = unfinished
+                ? org.mal.search.Search.resume(store, dataDir::load, options)
+                : org.mal.search.Search.start(settings, store, dataDir::load, options);
+        SearchCommand.finished(result, store, data, out);
+        out.printf(Locale.ROOT, "%ndone in %.0f s; the zoo is in %s, the search in %s%n", (System.nanoTime() - started) / 1e9, zoo.dir(), store);
         return 0;
     }
 

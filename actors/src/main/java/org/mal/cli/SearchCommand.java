@@ -60,8 +60,7 @@ final class SearchCommand implements Runnable {
             PrintWriter out = command.commandLine().getOut();
             out.printf(Locale.ROOT, "search of %s in %s (%d workers)%n", settings.base(), dir, settings.workerCount());
             SearchState s = Search.start(settings, dir, data.dir()::load, new Search.Options(out, true));
-            summary(s, dir, data, out);
-            return 0;
+            return finished(s, dir, data, out);
         }
     }
 
@@ -81,10 +80,15 @@ final class SearchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = command.commandLine().getOut();
+            Search.Runs runs = Search.inspect(dir);
+            if (!runs.isEmpty() && runs.last().stopped() != null) {
+                out.println("the search in " + dir + " has finished (" + runs.last().stopped() + "); nothing to resume. "
+                        + "./mal search start --store " + dir + " starts a new run that reuses its cache.");
+                summary(runs.last(), dir, data, out);
+                return 0;
+            }
             SearchState s = Search.resume(dir, data.dir()::load, new Search.Options(out, true));
-            if (s.stopped() != null && s.paused() == null) out.println("the search has finished (" + s.stopped() + "); nothing to resume");
-            summary(s, dir, data, out);
-            return 0;
+            return finished(s, dir, data, out);
         }
     }
 
@@ -123,6 +127,20 @@ final class SearchCommand implements Runnable {
             }
             return 0;
         }
+    }
+
+    /** The summary; a run paused by an error exits with 1 and says how to go on. */
+    static int finished(SearchState s, Path dir, DataOption data, PrintWriter out) {
+        if (s.paused() != null && s.paused().startsWith(org.mal.search.Coordinator.ERROR)) {
+            throw new IllegalStateException("the search paused: " + s.paused().substring(org.mal.search.Coordinator.ERROR.length())
+                    + "; fix the cause, then ./mal search resume " + dir);
+        }
+        if (s.paused() != null) {
+            out.println("paused (" + s.paused() + "); ./mal search resume " + dir + " goes on");
+            return 0;
+        }
+        summary(s, dir, data, out);
+        return 0;
     }
 
     static void print(Status s, boolean live, PrintWriter out) {

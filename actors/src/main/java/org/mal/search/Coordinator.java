@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.mal.core.Platform;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.Model;
@@ -84,6 +85,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                        ActorRef<Planner.Command> planner, ActorRef<Reporter.Command> reporter) {}
 
     private final Deps deps;
+    private final TimerScheduler<Command> timers;
+    private ZooIndex planZoo;
     private final Executor blocking;
     private SearchState state;
     private ZooIndex zoo;
@@ -97,11 +100,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private String drainReason;
 
     public static Behavior<Command> create(SearchState initial, Deps deps) {
-        return Behaviors.setup(ctx -> new Coordinator(ctx, initial, deps));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, initial, deps)));
     }
 
-    private Coordinator(ActorContext<Command> ctx, SearchState initial, Deps deps) {
+    private Coordinator(ActorContext<Command> ctx, TimerScheduler<Command> timers, SearchState initial, Deps deps) {
         super(ctx);
+        this.timers = timers;
         this.deps = deps;
         this.state = initial;
         this.zoo = deps.zoo();
@@ -119,7 +123,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return newReceiveBuilder()
                 .onMessage(Next.class, n -> next())
                 .onMessage(Planned.class, this::onPlanned)
-                .onMessage(PlanFailed.class, f -> stop("the planner failed: " + f.reason()))
+                .onMessage(PlanFailed.class, f -> {
+                    planning = false;
+                    return pauseForError("the planner failed: " + f.reason());
+                })
                 .onMessage(RequestNext.class, this::onRequestNext)
                 .onMessage(Result.class, this::onResult)
                 .onMessage(Failure.class, this::onFailure)
@@ -146,6 +153,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> next() {
         if (drainReply != null) return drainIfIdle();
         if (planning || assembling) return this;
+        if (waitingForZoo) {
+            double budget = deps.settings().budget().seconds();
+            if (budget > 0 && state.elapsedSeconds(Instant.now()) >= budget) return stop("budget: " + budget + " s");
+            return this;
+        }
         switch (state.phase()) {
             case STOPPED -> { return finish(); }
             case CLOSING -> { return close(); }
@@ -171,6 +183,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         Set<String> exclude = new HashSet<>();
         for (Evaluated e : state.history()) if (e.move().base().equals(state.base().id())) exclude.add(e.move().canonical());
         planning = true;
+        planZoo = zoo;
         deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo, state.history(), exclude, count, getContext().getSelf()));
         return this;
     }
@@ -180,8 +193,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (p.step() != state.step() || state.phase() != SearchState.Phase.PLANNING) return this;
         if (drainReply != null) return drainIfIdle();
         if (p.moves().isEmpty()) {
+            if (zoo != planZoo) {   // the zoo changed while the planner worked on the old index
+                getContext().getSelf().tell(new Next());
+                return this;
+            }
             if (deps.settings().budget().openEnded()) {
                 waitingForZoo = true;
+                double budget = deps.settings().budget().seconds();
+                if (budget > 0) {
+                    double left = Math.max(0, budget - state.elapsedSeconds(Instant.now()));
+                    timers.startSingleTimer(new Next(), java.time.Duration.ofMillis((long) (left * 1000) + 1));
+                }
                 report("every candidate evaluated; waiting for new zoo models");
                 return this;
             }
@@ -204,10 +226,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                         "zoo model '" + move.target() + "' is not in the zoo any more", true));
                 continue;
             }
-            CacheKey key = MoveRunner.cacheKey(deps.bench(), move, state.base(), target.get(), state.lossLimit());
-            Optional<String> cached = deps.store().evaluation(key);
+            CacheKey key;
+            try {
+                key = MoveRunner.cacheKey(deps.bench(), move, state.base(), target.get(), state.lossLimit());
+            } catch (RuntimeException e) {   // e.g. the data of a new target's task is missing
+                journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1, Planner.describe(e), true));
+                continue;
+            }
+            Optional<Outcome> cached = cached(key);
             if (cached.isPresent()) {
-                journal(new SearchEvent.MoveEvaluated(state.step(), m, key.hex(), SearchJson.read(cached.get(), Outcome.class), true, "cache"));
+                journal(new SearchEvent.MoveEvaluated(state.step(), m, key.hex(), cached.get(), true, "cache"));
                 continue;
             }
             queue.add(new WorkItem(state.run(), state.step(), m, state.base(), state.baseBlob(), target.get(), state.lossLimit(),
@@ -216,6 +244,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         report(null);
         sendWork();
         if (state.phase() == SearchState.Phase.CLOSING) getContext().getSelf().tell(new Next());
+    }
+
+    /** A cache entry, or none when there is none or it cannot be read (then the move is evaluated again and the entry replaced). */
+    private Optional<Outcome> cached(CacheKey key) {
+        try {
+            return deps.store().evaluation(key).map(json -> SearchJson.read(json, Outcome.class));
+        } catch (RuntimeException e) {
+            getContext().getLog().warn("cache entry {} is unreadable, evaluating again: {}", key.hex(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private boolean queued(String move) {
@@ -284,12 +322,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (ranked.isEmpty()) return closeWithout("no move accepted");
         assembling = true;
         SearchState s = state;
+        ZooIndex index = zoo;
         Set<String> visited = new HashSet<>();
         visited.add(s.origin().weightsHash());
         for (SearchEvent.StepClosed c : s.lineage()) visited.add(c.assembly().weightsHash());
         CompletableFuture<Assembled> f = CompletableFuture.supplyAsync(() -> {
             for (Map.Entry<String, Double> r : ranked) {
-                Assembled a = assemble(s, r.getKey(), r.getValue(), visited);
+                Assembled a = assemble(s, index, r.getKey(), r.getValue(), visited);
                 if (a != null) return a;
             }
             return new Assembled(s.step(), null, Double.NaN, null, null, null);
@@ -307,11 +346,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     /** The merge of an accepted move, saved as a file and as a store blob, with its card; null if it is a base seen before. */
-    private Assembled assemble(SearchState s, String m, double score, Set<String> visited) {
+    private Assembled assemble(SearchState s, ZooIndex index, String m, double score, Set<String> visited) {
         try {
             Move move = Move.fromCanonical(m);
             Outcome o = s.results().get(m);
-            ModelCard target = zoo.require(move.target());
+            Optional<ModelCard> t = index.get(move.target());
+            if (t.isEmpty()) return null;   // the target left the zoo after its evaluation: the next best move
+            ModelCard target = t.get();
             Model merged = MoveRunner.materialise(deps.bench(), move, s.base(), s.baseBlob(), target, o.lambda());
             String hash = merged.contentHash();
             if (visited.contains(hash)) return null;
@@ -338,7 +379,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onAssembled(Assembled a) {
         assembling = false;
-        if (a.error() != null) return stop("cannot build the assembly of step " + a.step() + ": " + a.error());
+        if (a.error() != null) return pauseForError("cannot build the assembly of step " + a.step() + ": " + a.error());
         if (a.move() == null) return closeWithout("every accepted move gives back a base the search has had");
         journal(new SearchEvent.StepClosed(a.step(), a.move(), a.score(), a.card(), a.blob()));
         report("step " + a.step() + ": accepted " + a.card().id());
@@ -371,7 +412,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (!inFlight.isEmpty() || assembling || planning) return this;
         if (state.phase() != SearchState.Phase.STOPPED) journal(new SearchEvent.Paused(drainReason, Instant.now().toString()));
         report("paused: " + drainReason);
-        drainReply.tell(Done.getInstance());
         return finish();
     }
 
@@ -381,7 +421,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return finish();
     }
 
+    /**
+     * Something that may pass (a planner bug, a full disk) stops this process but not the search:
+     * the run is paused with the reason, and {@code resume} tries again.
+     */
+    private Behavior<Command> pauseForError(String reason) {
+        getContext().getLog().error("search paused: {}", reason);
+        journal(new SearchEvent.Paused(ERROR + reason, Instant.now().toString()));
+        report("paused: " + reason);
+        return finish();
+    }
+
+    /** Prefix of the reason of a pause caused by an error (not by a stop request). */
+    public static final String ERROR = "error: ";
+
     private Behavior<Command> finish() {
+        if (drainReply != null) drainReply.tell(Done.getInstance());
         deps.reporter().tell(new Reporter.Final(state));
         return Behaviors.stopped();
     }

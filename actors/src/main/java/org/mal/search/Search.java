@@ -113,7 +113,7 @@ public final class Search {
                     bench.evaluationData(List.of(task)), Instant.now().toString());
             store.append(SearchJson.write(started));
             return run(store, SearchState.begin(started), settings, bench, index, dir, options);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             store.close();
             throw e;
         }
@@ -132,12 +132,15 @@ public final class Search {
                 return state;
             }
             SearchSettings settings = SearchSettings.from(ConfigFactory.parseString(state.settings()));
+            if (!Files.isDirectory(settings.zoo())) {
+                throw new IllegalArgumentException("the zoo folder " + settings.zoo() + " of this search is not there; mount or restore it, then resume");
+            }
             Workbench bench = workbench(settings, dir, store, tasks);
             SearchEvent.Resumed resumed = new SearchEvent.Resumed(Instant.now().toString());
             store.append(SearchJson.write(resumed));
             state = state.apply(resumed);
             return run(store, state, settings, bench, ZooIndex.from(bench.zoo()), dir, options);
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException | IOException | Error e) {
             store.close();
             throw e;
         }
@@ -169,7 +172,8 @@ public final class Search {
                 .withFallback(ConfigFactory.load());
         Policy policy = settings.policy();
         AtomicReference<SearchState> last = new AtomicReference<>(state);
-        java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
+        CompletableFuture<Done> over = new CompletableFuture<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         SearchSettings.Budget b = settings.budget();
         long expected = b.evaluations() > 0 ? b.evaluations() : b.steps() > 0 ? (long) b.steps() * settings.movesPerStep() : 0;
         Behavior<GuardianCommand> guardian = Behaviors.setup(ctx -> {
@@ -180,10 +184,11 @@ public final class Search {
             for (int k = 0; k < workers; k++) {
                 ctx.spawn(Worker.create("worker-" + k, runner), "worker-" + k, DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
             }
+            // the coordinator (synced journal writes) and the zoo watcher (file reading) block: not on Pekko's default dispatcher
             var coordinator = ctx.spawn(Coordinator.create(state, new Coordinator.Deps(store, bench, settings, policy.objective(), index,
-                    planner, reporter)), "coordinator");
+                    planner, reporter)), "coordinator", DispatcherSelector.blocking());
             ctx.spawn(ZooWatcher.create(bench.zoo(), index, Duration.ofMillis((long) (settings.zooPollSeconds() * 1000)), coordinator),
-                    "zoo-watcher");
+                    "zoo-watcher", DispatcherSelector.blocking());
             ctx.watch(coordinator);
             ctx.watch(reporter);
             return Behaviors.receive(GuardianCommand.class)
@@ -193,7 +198,8 @@ public final class Search {
                     })
                     .onSignal(Terminated.class, t -> {
                         if (t.getRef().equals(coordinator)) {
-                            over.set(true);
+                            if (t instanceof org.apache.pekko.actor.typed.ChildFailed f) failure.set(f.getCause());
+                            over.complete(Done.getInstance());
                             reporter.tell(new Reporter.Final(last.get()));
                         }
                         return t.getRef().equals(reporter) ? Behaviors.stopped() : Behaviors.same();
@@ -203,12 +209,17 @@ public final class Search {
         ActorSystem<GuardianCommand> system = ActorSystem.create(guardian, "mal-search", config);
         CoordinatedShutdown cs = CoordinatedShutdown.get(system);
         cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-search", () -> {
-            if (over.get()) return CompletableFuture.completedFuture(Done.getInstance());
+            if (over.isDone()) return CompletableFuture.completedFuture(Done.getInstance());
             String reason = cs.getShutdownReason().filter(r -> r instanceof CoordinatedShutdown.JvmExitReason$).isPresent()
                     ? "SIGTERM" : "stop requested";
             CompletionStage<Done> drained = AskPattern.ask(system, (ActorRef<Done> r) -> new DrainRequest(reason, r),
                     Duration.ofMillis((long) (settings.drainSeconds() * 1000) + 500), system.scheduler());
-            return drained.exceptionally(e -> Done.getInstance());
+            CompletableFuture<Done> d = drained.toCompletableFuture().exceptionally(e -> {
+                system.log().warn("the search did not finish its moves in flight within drain-seconds ({} s); they are evaluated again on resume",
+                        settings.drainSeconds());
+                return Done.getInstance();
+            });
+            return CompletableFuture.anyOf(d, over).thenApply(x -> Done.getInstance());
         });
         cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-store", () -> {
             store.close();
@@ -224,6 +235,10 @@ public final class Search {
             throw new IllegalStateException("the search's actor system failed", e.getCause());
         } finally {
             store.close();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("the search failed: " + Planner.describe(failure.get())
+                    + "; what was journaled is kept, fix the cause and resume", failure.get());
         }
         return last.get();
     }

@@ -92,8 +92,12 @@ public final class Workbench {
             Path file = assemblyFile(h);
             try {
                 if (Files.isRegularFile(file)) {
-                    Model m = ModelIO.load(file).model();
-                    if (m.contentHash().equals(h)) return m;
+                    try {
+                        Model m = ModelIO.load(file).model();
+                        if (m.contentHash().equals(h)) return m;
+                    } catch (IOException | RuntimeException e) {
+                        // a truncated or damaged file: restored from the blob below
+                    }
                 }
                 if (store == null || blob == null || !store.hasBlob(blob)) {
                     throw new IllegalStateException("assembly " + h + " is neither in " + file + " nor in the store");

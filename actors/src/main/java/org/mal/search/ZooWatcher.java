@@ -37,14 +37,20 @@ public final class ZooWatcher {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(new Poll(), interval);
             return new Object() {
-                Map<Path, FileState> files = scan(zoo);
+                Map<Path, FileState> files = Map.of();   // the first poll compares the folder with the initial index
                 ZooIndex index = initial;
+                boolean missing;
 
                 Behavior<Command> behavior() {
                     return Behaviors.receive(Command.class).onMessage(Poll.class, p -> {
+                        if (!Files.isDirectory(zoo.dir())) {   // an unmounted or moved folder is not an empty zoo
+                            if (!missing) ctx.getLog().warn("the zoo folder {} is not there; keeping the last index", zoo.dir());
+                            missing = true;
+                            return Behaviors.same();
+                        }
+                        missing = false;
                         Map<Path, FileState> now = scan(zoo);
                         if (now.equals(files)) return Behaviors.same();
-                        files = now;
                         ZooIndex next;
                         try {
                             next = ZooIndex.from(zoo);
@@ -52,6 +58,7 @@ public final class ZooWatcher {
                             ctx.getLog().warn("cannot index the zoo {}: {}", zoo.dir(), e.getMessage());
                             return Behaviors.same();
                         }
+                        files = now;
                         List<String> added = new ArrayList<>();
                         List<String> removed = new ArrayList<>();
                         for (ModelCard c : next.cards()) {

@@ -17,23 +17,23 @@ import org.mal.policies.ZooIndex;
  * A small zoo of MLPs trained on two synthetic tasks (seeded, so every JVM that builds it gets the
  * same weights), and search settings for it. Builds in about a second.
  */
-final class SearchFixture {
+public final class SearchFixture {
     private SearchFixture() {}
 
-    static final Map<String, TaskData> TASKS = Map.of(
+    public static final Map<String, TaskData> TASKS = Map.of(
             "blobs", Synthetic.gaussianBlobs("blobs", 600, 400, 12, 3, 1),
             "other", Synthetic.gaussianBlobs("other", 600, 400, 12, 3, 2));
 
-    static final Function<String, TaskData> TASK_FN = name -> {
+    public static final Function<String, TaskData> TASK_FN = name -> {
         TaskData t = TASKS.get(name);
         if (t == null) throw new IllegalArgumentException("no test task " + name);
         return t;
     };
 
-    static final String BASE = "blobs-equal-8x8";
+    public static final String BASE = "blobs-equal-8x8";
 
     /** Trains the zoo into {@code dir} unless it is there. */
-    static Zoo zoo(Path dir) throws IOException {
+    public static Zoo zoo(Path dir) throws IOException {
         Zoo zoo = new Zoo(dir);
         if (Files.isDirectory(dir) && zoo.list().size() >= 8) return zoo;
         ZooSpec spec = ZooSpec.from(ConfigFactory.parseString("""
@@ -49,7 +49,7 @@ final class SearchFixture {
     static ZooIndex index(Zoo zoo) throws IOException { return ZooIndex.from(zoo); }
 
     /** Settings for a search of {@link #BASE} over {@code zoo}; {@code extra} is HOCON appended last (it wins). */
-    static SearchSettings settings(Path zoo, String extra) {
+    public static SearchSettings settings(Path zoo, String extra) {
         return SearchSettings.parse("""
                 search {
                   zoo = "%s"

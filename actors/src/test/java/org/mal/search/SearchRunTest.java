@@ -70,6 +70,16 @@ class SearchRunTest {
     }
 
     @Test
+    void aPlannerThatFailsPausesTheRunWithTheReasonInsteadOfEndingIt(@TempDir Path dir) throws Exception {
+        SearchSettings settings = SearchFixture.settings(zoo.dir(), "policy.laws = [ { name = \"" + ThrowingLaw.class.getName() + "\" } ]");
+        SearchState s = Search.start(settings, dir, SearchFixture.TASK_FN, Search.Options.quiet());
+        assertNull(s.stopped());
+        assertTrue(s.paused().startsWith(Coordinator.ERROR) && s.paused().contains("law exploded"), s.paused());
+        var e = assertThrows(IllegalStateException.class, () -> Search.start(settings, dir, SearchFixture.TASK_FN, Search.Options.quiet()));
+        assertTrue(e.getMessage().contains("resume it"), e.getMessage());
+    }
+
+    @Test
     void anUnfinishedSearchIsNotStartedOverAndAMissingBaseIsNamed(@TempDir Path dir) throws Exception {
         var e = assertThrows(IllegalArgumentException.class, () -> Search.start(SearchFixture.settings(zoo.dir(), "search.base = nope"), dir,
                 SearchFixture.TASK_FN, Search.Options.quiet()));

@@ -1,6 +1,7 @@
 package org.mal.core.merge;
 
 import java.util.Map;
+import java.util.function.DoubleUnaryOperator;
 import org.mal.core.data.Dataset;
 import org.mal.core.model.Evaluator;
 import org.mal.core.model.Model;
@@ -28,6 +29,11 @@ public final class Threshold {
      */
     public static double search(Model base, Map<String, INDArray> aligned, Dataset task, double[] lambdas, double[] loss,
                                 double limit, Method method, int points) {
+        return search(l -> lossAt(base, aligned, task, l), lambdas, loss, limit, method, points);
+    }
+
+    /** The same on any loss function of λ (the coarse {@code loss} values are given, not recomputed). */
+    public static double search(DoubleUnaryOperator lossAt, double[] lambdas, double[] loss, double limit, Method method, int points) {
         if (lambdas.length != loss.length) throw new IllegalArgumentException("a loss per grid point is needed");
         if (points < 0) throw new IllegalArgumentException("points must be >= 0, got " + points);
         if (!(loss[0] <= limit)) return 0;
@@ -37,18 +43,19 @@ public final class Threshold {
         double lo = lambdas[k];
         double hi = lambdas[k + 1];
         if (method == Method.REFINED_GRID) {
+            double best = lo;
             for (int p = 1; p <= points; p++) {
                 double l = lo + (hi - lo) * p / (points + 1);
-                if (lossAt(base, aligned, task, l) > limit) break;
-                lo = Math.max(lo, l);
+                if (!(lossAt.applyAsDouble(l) <= limit)) break;
+                best = l;
             }
-            return lo;
+            return best;
         }
         double a = lo;
         double b = hi;
         for (int s = 0; s < points; s++) {
             double mid = 0.5 * (a + b);
-            if (lossAt(base, aligned, task, mid) <= limit) a = mid;
+            if (lossAt.applyAsDouble(mid) <= limit) a = mid;
             else b = mid;
         }
         return a;
