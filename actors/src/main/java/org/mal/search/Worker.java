@@ -15,7 +15,8 @@ import org.mal.policies.Move;
  *
  * <p>A move that throws is a result, not a crash: the failure and its reason go to the coordinator,
  * which journals it and retries. An {@link Error} (out of memory, a broken native library) is also
- * reported, and then the worker is restarted by its supervisor, with a fresh consumer.
+ * reported, and then the worker is restarted by its supervisor (its consumer controller is kept, so
+ * the confirmation of that move is not lost and the move is not delivered again).
  */
 public final class Worker {
     private Worker() {}
@@ -46,7 +47,12 @@ public final class Worker {
         return Behaviors.supervise(Behaviors.<Command>setup(ctx -> {
             ActorRef<ConsumerController.Delivery<WorkItem>> adapter =
                     ctx.messageAdapter(ConsumerController.deliveryClass(), Delivered::new);
-            ActorRef<ConsumerController.Command<WorkItem>> consumer = ctx.spawn(ConsumerController.create(SERVICE_KEY), "consumer");
+            // After a restart the consumer controller is still there (children are kept, see below): the
+            // confirmation of the move that failed cannot be lost with it, so that move is not delivered again.
+            @SuppressWarnings("unchecked")
+            ActorRef<ConsumerController.Command<WorkItem>> consumer = ctx.getChild("consumer")
+                    .map(c -> (ActorRef<ConsumerController.Command<WorkItem>>) (ActorRef<?>) c)
+                    .orElseGet(() -> ctx.spawn(ConsumerController.create(SERVICE_KEY), "consumer"));
             consumer.tell(new ConsumerController.Start<>(adapter));
             return Behaviors.receive(Command.class)
                     .onMessage(Delivered.class, d -> {
@@ -65,6 +71,6 @@ public final class Worker {
                         return Behaviors.same();
                     })
                     .build();
-        })).onFailure(Restart.class, SupervisorStrategy.restart());
+        })).onFailure(Restart.class, SupervisorStrategy.restart().withStopChildren(false));
     }
 }
