@@ -39,11 +39,15 @@ final class MergeCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec command;
 
-    @Option(names = "--base", required = true, description = "Base model: a .safetensors file (ours or PyTorch's) or a zoo id.")
+    @Option(names = "--base", description = "Base model: a .safetensors file (ours or PyTorch's) or a zoo id.")
     String baseRef;
 
-    @Option(names = "--target", required = true, description = "Target model: a .safetensors file or a zoo id.")
+    @Option(names = "--target", description = "Target model: a .safetensors file or a zoo id.")
     String targetRef;
+
+    @Option(names = "--recipe", description = "Compute an exported assembly again from its recipe (written by ./mal export) and "
+            + "the zoo it names (or --zoo), checking every step's weights; writes it to --out. Instead of --base/--target.")
+    Path recipe;
 
     @Option(names = "--zoo", defaultValue = "zoos/default", description = "Zoo folder for ids (default: ${DEFAULT-VALUE}).")
     Path zooDir;
@@ -102,6 +106,8 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter o = command.commandLine().getOut();
+        if (recipe != null) return replay(o);
+        if (baseRef == null || targetRef == null) throw new IllegalArgumentException("give --base and --target (or --recipe)");
         if ((lambda == null) != (out == null)) throw new IllegalArgumentException("--lambda and --out go together");
         if (lambda != null && !(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
         if (grid < 2) throw new IllegalArgumentException("--grid needs at least 2 points, got " + grid);
@@ -184,6 +190,27 @@ final class MergeCommand implements Callable<Integer> {
                     toJson(basePath, a, targetPath, b, alignment, report)));
             o.println("wrote " + json);
         }
+        return 0;
+    }
+
+    /** {@code --recipe}: the assembly computed again, step by step, each step's weights checked. */
+    private int replay(PrintWriter o) throws Exception {
+        if (out == null) throw new IllegalArgumentException("--recipe needs --out");
+        if (baseRef != null || targetRef != null || lambda != null || map != null || depth != null) {
+            throw new IllegalArgumentException("--recipe says how to merge; leave out --base, --target, --map, --depth and --lambda");
+        }
+        if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists; pass --force to overwrite it");
+        org.mal.search.Recipe r = org.mal.search.Recipe.read(recipe);
+        boolean zooGiven = command.commandLine().getParseResult().hasMatchedOption("--zoo");
+        Model m = r.replay(zooGiven ? zooDir : null, data.dir()::load);
+        ModelCard card = ModelIO.readCard(new org.mal.core.zoo.Zoo(zooGiven ? zooDir : Path.of(r.zoo())).fileOf(r.origin())).orElse(null);
+        String name = out.getFileName().toString();
+        String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        ModelIO.save(out, m, new ModelCard(id, m.architecture(), "assembly", card != null ? card.dataset() : null, null, null, null, null,
+                new ModelCard.Provenance(List.of(r.originHash()), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
+                m.contentHash(), null));
+        o.printf(Locale.ROOT, "reproduced %s in %d steps from %s: weights %s, as the recipe says; wrote %s%n", r.assembly(), r.steps().size(),
+                r.origin(), m.contentHash(), out);
         return 0;
     }
 

@@ -93,6 +93,16 @@ public final class MoveRunner {
     /** The merge a move's outcome describes, computed again (alignment is deterministic). */
     public static Model materialise(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lambda) {
         Inputs in = inputs(bench, move, base, baseBlob, target);
+        return merge(bench, move, in, lambda);
+    }
+
+    /** The same on models in memory (a recipe replayed step by step). */
+    public static Model merge(Workbench bench, Move move, Model base, String baseTask, Model target, double lambda) {
+        if (!"convex".equals(move.merger())) throw new IllegalArgumentException("unknown merger '" + move.merger() + "'; the search merges with convex");
+        return merge(bench, move, new Inputs(base, target, baseTask, null), lambda);
+    }
+
+    private static Model merge(Workbench bench, Move move, Inputs in, double lambda) {
         Alignment alignment = align(bench, move, in, move.layers());
         return Merge.convex(in.base(), Transplant.alignedTensors(in.base(), in.target(), alignment), lambda);
     }
