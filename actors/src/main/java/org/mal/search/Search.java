@@ -182,7 +182,7 @@ public final class Search {
             var planner = ctx.spawn(Planner.create(policy), "planner");
             Worker.Runner runner = options.runner().apply(bench);
             for (int k = 0; k < workers; k++) {
-                ctx.spawn(Worker.create("worker-" + k, runner), "worker-" + k, DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+                ctx.spawn(Worker.create("worker-" + k, runner), "worker-" + k);
             }
             // the coordinator (synced journal writes) and the zoo watcher (file reading) block: not on Pekko's default dispatcher
             var coordinator = ctx.spawn(Coordinator.create(state, new Coordinator.Deps(store, bench, settings, policy.objective(), index,

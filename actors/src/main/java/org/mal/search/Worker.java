@@ -1,7 +1,9 @@
 package org.mal.search;
 
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -11,12 +13,11 @@ import org.mal.policies.Move;
 /**
  * Pulls moves (Pekko reliable delivery: a {@link ConsumerController} registered under
  * {@link #SERVICE_KEY}, so workers may live in other JVMs), runs each with {@link MoveRunner}, and
- * replies to the coordinator. It runs on the blocking worker dispatcher; one move at a time.
+ * replies to the coordinator. Moves run on the blocking worker dispatcher, one at a time.
  *
  * <p>A move that throws is a result, not a crash: the failure and its reason go to the coordinator,
  * which journals it and retries. An {@link Error} (out of memory, a broken native library) is also
- * reported, and then the worker is restarted by its supervisor (its consumer controller is kept, so
- * the confirmation of that move is not lost and the move is not delivered again).
+ * reported, and then the part of the worker that runs moves is restarted by its supervisor.
  */
 public final class Worker {
     private Worker() {}
@@ -34,7 +35,13 @@ public final class Worker {
 
     private record Delivered(ConsumerController.Delivery<WorkItem> delivery) implements Command {}
 
-    /** Thrown after an {@link Error} was reported, so that the supervisor restarts the worker. */
+    /** The executor finished an item: confirm it to the consumer controller. (This and {@link Run} never leave the JVM.) */
+    private record Finished(ActorRef<ConsumerController.Confirmed> confirmTo) implements Command, NoSerializationVerificationNeeded {}
+
+    /** To the executor: run this item, then say {@link Finished}. */
+    private record Run(WorkItem item, ActorRef<ConsumerController.Confirmed> confirmTo) implements NoSerializationVerificationNeeded {}
+
+    /** Thrown after an {@link Error} was reported, so that the supervisor restarts the executor. */
     static final class Restart extends RuntimeException {
         Restart(String name, Throwable cause) { super("worker " + name + " restarts after " + cause, cause); }
     }
@@ -43,34 +50,51 @@ public final class Worker {
         return item -> MoveRunner.run(bench, Move.fromCanonical(item.move()), item.base(), item.baseBlob(), item.target(), item.lossLimit());
     }
 
+    /**
+     * A worker is two actors: this one owns the {@link ConsumerController} (it pulls moves and
+     * confirms them) and a supervised child runs them. A child that hits an {@link Error} is
+     * restarted while the consumer controller, and the confirmation of the failed move, stay intact,
+     * so the move is not delivered again.
+     */
     public static Behavior<Command> create(String name, Runner runner) {
-        return Behaviors.supervise(Behaviors.<Command>setup(ctx -> {
+        return Behaviors.setup(ctx -> {
+            ActorRef<Run> executor = ctx.spawn(Behaviors.supervise(executor(name, runner, ctx.getSelf()))
+                    .onFailure(Restart.class, SupervisorStrategy.restart()), "executor",
+                    DispatcherSelector.fromConfig(Search.BLOCKING_DISPATCHER));
             ActorRef<ConsumerController.Delivery<WorkItem>> adapter =
                     ctx.messageAdapter(ConsumerController.deliveryClass(), Delivered::new);
-            // After a restart the consumer controller is still there (children are kept, see below): the
-            // confirmation of the move that failed cannot be lost with it, so that move is not delivered again.
-            @SuppressWarnings("unchecked")
-            ActorRef<ConsumerController.Command<WorkItem>> consumer = ctx.getChild("consumer")
-                    .map(c -> (ActorRef<ConsumerController.Command<WorkItem>>) (ActorRef<?>) c)
-                    .orElseGet(() -> ctx.spawn(ConsumerController.create(SERVICE_KEY), "consumer"));
+            ActorRef<ConsumerController.Command<WorkItem>> consumer = ctx.spawn(ConsumerController.create(SERVICE_KEY), "consumer");
             consumer.tell(new ConsumerController.Start<>(adapter));
             return Behaviors.receive(Command.class)
                     .onMessage(Delivered.class, d -> {
-                        WorkItem item = d.delivery().message();
-                        Throwable error = null;
-                        try {
-                            item.replyTo().tell(new Coordinator.Result(item, runner.run(item), name));
-                        } catch (Exception e) {
-                            item.replyTo().tell(new Coordinator.Failure(item, Planner.describe(e), name));
-                        } catch (Error e) {
-                            item.replyTo().tell(new Coordinator.Failure(item, Planner.describe(e), name));
-                            error = e;
-                        }
-                        d.delivery().confirmTo().tell(ConsumerController.confirmed());
-                        if (error != null) throw new Restart(name, error);
+                        executor.tell(new Run(d.delivery().message(), d.delivery().confirmTo()));
+                        return Behaviors.same();
+                    })
+                    .onMessage(Finished.class, f -> {
+                        f.confirmTo().tell(ConsumerController.confirmed());
                         return Behaviors.same();
                     })
                     .build();
-        })).onFailure(Restart.class, SupervisorStrategy.restart().withStopChildren(false));
+        });
+    }
+
+    private static Behavior<Run> executor(String name, Runner runner, ActorRef<Command> owner) {
+        return Behaviors.receive(Run.class)
+                .onMessage(Run.class, r -> {
+                    WorkItem item = r.item();
+                    Throwable error = null;
+                    try {
+                        item.replyTo().tell(new Coordinator.Result(item, runner.run(item), name));
+                    } catch (Exception e) {
+                        item.replyTo().tell(new Coordinator.Failure(item, Planner.describe(e), name));
+                    } catch (Error e) {
+                        item.replyTo().tell(new Coordinator.Failure(item, Planner.describe(e), name));
+                        error = e;
+                    }
+                    owner.tell(new Finished(r.confirmTo()));
+                    if (error != null) throw new Restart(name, error);
+                    return Behaviors.same();
+                })
+                .build();
     }
 }

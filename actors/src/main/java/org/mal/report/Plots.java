@@ -1,0 +1,92 @@
+package org.mal.report;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The charts of the reports, drawn with XChart and written as PNG (headless). */
+public final class Plots {
+    private Plots() {}
+
+    static {
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    /** A line of a chart: a name, its points, and whether it is drawn as points only. */
+    public record Line(String name, double[] x, double[] y, boolean pointsOnly) {
+        public static Line of(String name, double[] x, double[] y) { return new Line(name, x, y, false); }
+    }
+
+    public static XYChart lines(String title, String xTitle, String yTitle, List<Line> lines) {
+        XYChart c = new XYChartBuilder().width(760).height(480).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setPlotGridLinesColor(new Color(225, 225, 225));
+        c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        for (Line l : lines) {
+            XYSeries s = c.addSeries(l.name(), l.x(), l.y());
+            if (l.pointsOnly()) {
+                s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                s.setMarker(SeriesMarkers.DIAMOND);
+            } else {
+                s.setMarker(SeriesMarkers.CIRCLE);
+            }
+        }
+        return c;
+    }
+
+    /**
+     * A heat map with readable labels: rows × columns, the value printed in each cell (NaN cells are
+     * left empty), colours from low (blue) through 1 (white) to high (red) when {@code centre} is 1.
+     */
+    public static HeatMapChart heatmap(String title, String xTitle, String yTitle, List<String> columns, List<String> rows, double[][] values,
+                                       String pattern) {
+        int longest = 0;
+        for (String s : columns) longest = Math.max(longest, s.length());
+        int rowLabel = 0;
+        for (String s : rows) rowLabel = Math.max(rowLabel, s.length());
+        int width = Math.max(640, 140 + rowLabel * 7 + columns.size() * 78);
+        int height = Math.max(420, 160 + longest * 6 + rows.size() * 40);
+        HeatMapChart c = new HeatMapChartBuilder().width(width).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        c.getStyler().setShowValue(true);
+        c.getStyler().setHeatMapValueDecimalPattern(pattern);
+        c.getStyler().setXAxisLabelRotation(60);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        c.getStyler().setRangeColors(new Color[] {new Color(49, 130, 189), new Color(247, 247, 247), new Color(222, 45, 38)});
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        List<Number[]> cells = new ArrayList<>();
+        for (int r = 0; r < rows.size(); r++) {
+            for (int k = 0; k < columns.size(); k++) {
+                double v = values[r][k];
+                if (Double.isNaN(v)) continue;
+                cells.add(new Number[] {k, r, v});
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        if (cells.isEmpty()) throw new IllegalArgumentException("a heat map needs at least one value: " + title);
+        c.getStyler().setMin(min);
+        c.getStyler().setMax(max == min ? min + 1e-9 : max);
+        c.addSeries(title, columns, rows, cells);
+        return c;
+    }
+
+    public static void png(Chart<?, ?> chart, Path file) throws IOException {
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

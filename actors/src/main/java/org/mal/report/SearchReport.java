@@ -1,0 +1,180 @@
+package org.mal.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.mal.core.merge.Lmc;
+import org.mal.policies.Move;
+import org.mal.policies.Objective;
+import org.mal.search.Outcome;
+import org.mal.search.SearchEvent;
+import org.mal.search.SearchSettings;
+import org.mal.search.SearchState;
+
+/**
+ * The report of one search run, from its journal alone: the objective over the steps, the λ
+ * curves (aligned and naive) of every accepted move, a heat map of the AUC ratio (aligned / naive)
+ * of each target at each step, and an {@code index.html} showing them with the lineage.
+ */
+public final class SearchReport {
+    private SearchReport() {}
+
+    /** What was written. */
+    public record Written(Path index, List<Path> images) {}
+
+    public static Written write(List<SearchEvent> run, Path searchDir, Path out) throws IOException {
+        Files.createDirectories(out);
+        SearchState s = SearchState.fold(run);
+        Objective objective = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).policy().objective();
+        // every result of the run, by step
+        Map<Integer, Map<String, Outcome>> byStep = new TreeMap<>();
+        for (SearchEvent e : run) {
+            if (e instanceof SearchEvent.MoveEvaluated m) byStep.computeIfAbsent(m.step(), k -> new LinkedHashMap<>()).put(m.move(), m.outcome());
+        }
+        List<Path> images = new ArrayList<>();
+
+        // the objective over the steps
+        int n = byStep.size();
+        double[] steps = new double[n];
+        double[] best = new double[n];
+        double[] bestLambda = new double[n];
+        int i = 0;
+        for (var st : byStep.entrySet()) {
+            steps[i] = st.getKey();
+            best[i] = Double.NaN;
+            bestLambda[i] = Double.NaN;
+            for (var m : st.getValue().entrySet()) {
+                double score = objective.score(m.getValue().evaluated(Move.fromCanonical(m.getKey())));
+                if (Double.isFinite(score) && !(score <= best[i])) best[i] = score;
+                if (!(m.getValue().lambda() <= bestLambda[i])) bestLambda[i] = m.getValue().lambda();
+            }
+            i++;
+        }
+        double[] acceptedStep = s.lineage().stream().mapToDouble(SearchEvent.StepClosed::step).toArray();
+        double[] acceptedScore = s.lineage().stream().mapToDouble(SearchEvent.StepClosed::score).toArray();
+        List<Plots.Line> lines = new ArrayList<>(List.of(Plots.Line.of("best " + objective.name() + " score of the step", steps, best),
+                Plots.Line.of("largest λ of the step", steps, bestLambda)));
+        if (acceptedStep.length > 0) lines.add(new Plots.Line("accepted move", acceptedStep, acceptedScore, true));
+        if (n > 0) {
+            Path p = out.resolve("objective.png");
+            Plots.png(Plots.lines("Objective over the search's steps (run " + s.run() + ")", "step", objective.name() + " score", lines), p);
+            images.add(p);
+        }
+
+        // the curves of the accepted moves
+        List<String[]> lineageRows = new ArrayList<>();
+        for (SearchEvent.StepClosed c : s.lineage()) {
+            Outcome o = byStep.get(c.step()).get(c.accepted());
+            Move m = Move.fromCanonical(c.accepted());
+            Lmc.Report r = o.report();
+            Lmc.TaskCurves base = r.tasks().get(0);
+            List<Plots.Line> loss = List.of(Plots.Line.of("aligned", r.lambdas(), base.aligned().loss()),
+                    Plots.Line.of("naive (padding only)", r.lambdas(), base.naive().loss()));
+            Path lp = out.resolve("step-" + c.step() + "-loss.png");
+            Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: %s into the base, map %s: loss on %s", c.step(), m.target(), m.layerMap(),
+                    base.dataset()), "λ (weight of the target)", "loss", loss), lp);
+            List<Plots.Line> acc = new ArrayList<>();
+            for (Lmc.TaskCurves t : r.tasks()) {
+                acc.add(Plots.Line.of("aligned, " + t.dataset(), r.lambdas(), t.aligned().accuracy()));
+                acc.add(Plots.Line.of("naive, " + t.dataset(), r.lambdas(), t.naive().accuracy()));
+            }
+            Path ap = out.resolve("step-" + c.step() + "-accuracy.png");
+            Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: accuracy (λ* = %.3f)", c.step(), o.lambda()), "λ (weight of the target)",
+                    "accuracy", acc), ap);
+            images.add(lp);
+            images.add(ap);
+            lineageRows.add(new String[] {String.valueOf(c.step()), m.target(), m.layerMap(), String.format(Locale.ROOT, "%.3f", o.lambda()),
+                    String.format(Locale.ROOT, "%.4f", c.score()), String.format(Locale.ROOT, "%.3f", r.aucRatio()), c.assembly().id(),
+                    lp.getFileName().toString(), ap.getFileName().toString()});
+        }
+
+        // AUC ratio of each target at each step
+        TreeSet<String> targets = new TreeSet<>();
+        for (var st : byStep.values()) for (String m : st.keySet()) targets.add(Move.fromCanonical(m).target());
+        if (!targets.isEmpty()) {
+            List<String> rows = new ArrayList<>(targets);
+            List<String> cols = new ArrayList<>();
+            for (int step : byStep.keySet()) cols.add("step " + step);
+            double[][] v = new double[rows.size()][cols.size()];
+            int k = 0;
+            for (var st : byStep.values()) {
+                for (int r = 0; r < rows.size(); r++) {
+                    double sum = 0;
+                    int cnt = 0;
+                    for (var m : st.entrySet()) {
+                        if (!Move.fromCanonical(m.getKey()).target().equals(rows.get(r))) continue;
+                        double ratio = m.getValue().report().aucRatio();
+                        if (Double.isFinite(ratio)) {
+                            sum += ratio;
+                            cnt++;
+                        }
+                    }
+                    v[r][k] = cnt == 0 ? Double.NaN : sum / cnt;
+                }
+                k++;
+            }
+            Path hp = out.resolve("auc-ratio-by-target.png");
+            Plots.png(Plots.heatmap("Loss AUC, aligned / naive (mean over the step's moves; < 1: alignment helps)", "step", "target",
+                    cols, rows, v, "0.00"), hp);
+            images.add(hp);
+        }
+
+        Path index = out.resolve("index.html");
+        Files.writeString(index, html(s, searchDir, byStep, lineageRows, images, objective));
+        return new Written(index, images);
+    }
+
+    private static String html(SearchState s, Path searchDir, Map<Integer, Map<String, Outcome>> byStep, List<String[]> lineage,
+                               List<Path> images, Objective objective) {
+        StringBuilder h = new StringBuilder();
+        h.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>MAL search ").append(esc(searchDir.toString()))
+                .append("</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+                        + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+                        + "th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee;margin:.5em 0}</style></head><body>\n");
+        h.append("<h1>MAL search: ").append(esc(s.origin().id())).append("</h1>\n<p>Folder <code>").append(esc(searchDir.toString()))
+                .append("</code>, run ").append(s.run()).append(". ");
+        h.append(s.stopped() != null ? "Stopped: " + esc(s.stopped()) : s.paused() != null ? "Paused: " + esc(s.paused()) : "Running or interrupted")
+                .append(". Steps: ").append(s.step()).append(", moves evaluated: ").append(s.evaluations()).append(", from the cache: ")
+                .append(s.cacheHits()).append(", failures: ").append(s.failures()).append(". Objective: ").append(esc(objective.name()))
+                .append(". The base is now <code>").append(esc(s.base().id())).append("</code>.</p>\n");
+        h.append("<h2>Lineage (accepted moves)</h2>\n");
+        if (lineage.isEmpty()) {
+            h.append("<p>No move was accepted.</p>\n");
+        } else {
+            h.append("<table><tr><th>step</th><th>target</th><th>layer map (base:target)</th><th>λ</th><th>score</th>"
+                    + "<th>AUC ratio</th><th>assembly</th><th>curves</th></tr>\n");
+            for (String[] r : lineage) {
+                h.append("<tr>");
+                for (int k = 0; k < 7; k++) h.append("<td>").append(esc(r[k])).append("</td>");
+                h.append("<td><a href=\"").append(r[7]).append("\">loss</a>, <a href=\"").append(r[8]).append("\">accuracy</a></td></tr>\n");
+            }
+            h.append("</table>\n");
+        }
+        h.append("<h2>Steps</h2>\n<table><tr><th>step</th><th>moves with a result</th><th>best score</th><th>largest λ</th></tr>\n");
+        for (var st : byStep.entrySet()) {
+            double best = Double.NEGATIVE_INFINITY;
+            double lam = 0;
+            for (var m : st.getValue().entrySet()) {
+                best = Math.max(best, objective.score(m.getValue().evaluated(Move.fromCanonical(m.getKey()))));
+                lam = Math.max(lam, m.getValue().lambda());
+            }
+            h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.4f</td><td>%.3f</td></tr>%n", st.getKey(), st.getValue().size(), best, lam));
+        }
+        h.append("</table>\n<h2>Charts</h2>\n");
+        for (Path p : images) h.append("<p><img src=\"").append(esc(p.getFileName().toString())).append("\" alt=\"")
+                .append(esc(p.getFileName().toString())).append("\"></p>\n");
+        h.append("<p>Made by ").append(esc(org.mal.core.Platform.codeVersion())).append(".</p>\n</body></html>\n");
+        return h.toString();
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
