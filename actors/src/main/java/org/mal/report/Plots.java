@@ -49,20 +49,32 @@ public final class Plots {
 
     /**
      * A heat map with readable labels: rows × columns, the value printed in each cell (NaN cells are
-     * left empty), colours from low (blue) through 1 (white) to high (red) when {@code centre} is 1.
+     * left empty), colours from low (blue) through white to high (red).
      */
     public static HeatMapChart heatmap(String title, String xTitle, String yTitle, List<String> columns, List<String> rows, double[][] values,
                                        String pattern) {
+        return heatmap(title, xTitle, yTitle, columns, rows, values, pattern, Double.NaN);
+    }
+
+    /** @param centre the value drawn white (the colour scale is made symmetric around it); NaN: the middle of the range */
+    public static HeatMapChart heatmap(String title, String xTitle, String yTitle, List<String> columns, List<String> rows, double[][] values,
+                                       String pattern, double centre) {
         int longest = 0;
         for (String s : columns) longest = Math.max(longest, s.length());
         int rowLabel = 0;
         for (String s : rows) rowLabel = Math.max(rowLabel, s.length());
-        int width = Math.max(640, 140 + rowLabel * 7 + columns.size() * 78);
-        int height = Math.max(420, 160 + longest * 6 + rows.size() * 40);
+        int width = Math.max(720, 260 + rowLabel * 8 + columns.size() * 90);
+        int height = Math.max(420, 200 + longest * 7 + rows.size() * 46);
         HeatMapChart c = new HeatMapChartBuilder().width(width).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         c.getStyler().setShowValue(true);
         c.getStyler().setHeatMapValueDecimalPattern(pattern);
-        c.getStyler().setXAxisLabelRotation(60);
+        c.getStyler().setXAxisLabelRotation(longest > 8 ? 60 : 0);
+        // every row and column gets its label (XChart thins tick labels closer than the hint)
+        c.getStyler().setXAxisTickMarkSpacingHint(8);
+        c.getStyler().setYAxisTickMarkSpacingHint(8);
+        c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        c.getStyler().setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        c.getStyler().setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
@@ -80,8 +92,16 @@ public final class Plots {
             }
         }
         if (cells.isEmpty()) throw new IllegalArgumentException("a heat map needs at least one value: " + title);
+        if (!Double.isNaN(centre)) {
+            double half = Math.max(Math.abs(max - centre), Math.abs(centre - min));
+            min = centre - half;
+            max = centre + half;
+        }
+        // round the colour scale's ends: the legend prints them as they are
+        min = Math.floor(min * 100) / 100;
+        max = Math.ceil(max * 100) / 100;
         c.getStyler().setMin(min);
-        c.getStyler().setMax(max == min ? min + 1e-9 : max);
+        c.getStyler().setMax(max == min ? min + 0.01 : max);
         c.addSeries(title, columns, rows, cells);
         return c;
     }

@@ -121,8 +121,8 @@ public final class SearchReport {
                 k++;
             }
             Path hp = out.resolve("auc-ratio-by-target.png");
-            Plots.png(Plots.heatmap("Loss AUC, aligned / naive (mean over the step's moves; < 1: alignment helps)", "step", "target",
-                    cols, rows, v, "0.00"), hp);
+            Plots.png(Plots.heatmap("Loss-curve AUC, aligned / naive (< 1: alignment helps)", "step", "target",
+                    cols, rows, v, "0.00", 1.0), hp);
             images.add(hp);
         }
 
