@@ -50,7 +50,7 @@ final class Figure1Command implements Callable<Integer> {
         PrintWriter out = command.commandLine().getOut();
         if (!Files.isRegularFile(conf)) throw new IllegalArgumentException("no configuration file " + conf);
         Settings s = Settings.of(ConfigFactory.parseFile(conf.toFile()).resolve().getConfig("figure1"), "figure1")
-                .withDefaults("zoo = zoos/default, rows = 1000, grid = 11, out = runs/figure1").only("zoo", "rows", "grid", "out");
+                .withReference("mal.figure1").only("zoo", "rows", "grid", "out");
         int rows = s.getInt("rows");
         int grid = s.getInt("grid");
         if (rows < 1) throw s.invalid("rows", "must be >= 1, got " + rows);

@@ -51,23 +51,13 @@ public record SearchSettings(
      */
     public record Budget(int steps, int evaluations, double seconds, int patience, boolean openEnded) {}
 
-    static final String DEFAULTS = """
-            zoo = zoos/default
-            seed = 1
-            workers = 0
-            moves-per-step = 4
-            evaluation { grid = 11, rows = 1000, tolerance = 0.05, target-tasks = true }
-            budget { steps = 5, evaluations = 0, seconds = 0, patience = 2, open-ended = false }
-            retries = 2
-            zoo-poll-seconds = 2
-            drain-seconds = 60
-            """;
+    static final String DEFAULTS = "mal.search";
 
     /** Reads {@code root}'s {@code search} block (and checks its {@code policy} block). */
     public static SearchSettings from(Config root) {
         root = root.resolve();
         Settings s = Settings.of(root.hasPath("search") ? root.getConfig("search") : ConfigFactory.empty(), "search")
-                .withDefaults(DEFAULTS)
+                .withReference(DEFAULTS)
                 .only("zoo", "base", "seed", "workers", "moves-per-step", "evaluation", "budget", "retries",
                         "zoo-poll-seconds", "drain-seconds");
         for (String key : root.root().keySet()) {

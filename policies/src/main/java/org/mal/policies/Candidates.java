@@ -37,13 +37,10 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
                                SortedMap<String, Object> mergerSettings, String lambdaPolicy,
                                SortedMap<String, Object> lambdaSettings) {
 
-        static final String DEFAULTS = """
-                aligner = weight, aligner-settings {}, merger = convex, merger-settings {}
-                lambda-policy = fixed, lambda-settings { value = 0.5 }
-                """;
+        static final String DEFAULTS = "mal.policies.move";
 
         public static MoveDefaults from(Settings s) {
-            s = s.withDefaults(DEFAULTS).only("aligner", "aligner-settings", "merger", "merger-settings", "lambda-policy", "lambda-settings");
+            s = s.withReference(DEFAULTS).only("aligner", "aligner-settings", "merger", "merger-settings", "lambda-policy", "lambda-settings");
             return new MoveDefaults(s.getString("aligner"), s.getMap("aligner-settings"), s.getString("merger"),
                     s.getMap("merger-settings"), s.getString("lambda-policy"), s.getMap("lambda-settings"));
         }
@@ -53,17 +50,14 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
         }
     }
 
-    static final String DEFAULTS = """
-            identity = true, depth-matched = true, prefixes = true, suffixes = true, single-layer = true
-            max-per-target = 64, move {}
-            """;
+    static final String DEFAULTS = "mal.policies.candidates";
 
     public Candidates {
         if (maxPerTarget < 1) throw new IllegalArgumentException("max-per-target must be at least 1, got " + maxPerTarget);
     }
 
     public static Candidates from(Settings s) {
-        s = s.withDefaults(DEFAULTS).only("identity", "depth-matched", "prefixes", "suffixes", "single-layer", "max-per-target", "move");
+        s = s.withReference(DEFAULTS).only("identity", "depth-matched", "prefixes", "suffixes", "single-layer", "max-per-target", "move");
         int max = s.getInt("max-per-target");
         if (max < 1) throw s.invalid("max-per-target", "must be at least 1, got " + max);
         return new Candidates(s.getBoolean("identity"), s.getBoolean("depth-matched"), s.getBoolean("prefixes"),

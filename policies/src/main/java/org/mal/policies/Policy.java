@@ -56,7 +56,7 @@ public final class Policy {
     }
 
     public static Policy from(Settings s, ClassLoader loader) {
-        s = s.withDefaults("candidates {}, laws = [], objective { name = retention }, max-proposals = 0")
+        s = s.withReference("mal.policies.policy")
                 .only("candidates", "laws", "objective", "max-proposals");
         Plugins<Law, LawFactory> lawPlugins = Plugins.laws(loader);
         List<WeightedLaw> laws = new ArrayList<>();

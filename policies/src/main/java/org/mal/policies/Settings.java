@@ -35,6 +35,16 @@ public final class Settings {
     /** Full path of {@code key}, for messages. */
     public String path(String key) { return path.isEmpty() ? key : path + "." + key; }
 
+    /**
+     * Falls back to the block at {@code path} of the modules' {@code reference.conf} files for keys
+     * the user did not write (the built-in defaults live there, e.g. {@code mal.policies.laws.depth-order}).
+     */
+    public Settings withReference(String path) {
+        Config ref = ConfigFactory.defaultReference(Settings.class.getClassLoader());
+        if (!ref.hasPath(path)) throw new IllegalStateException("no defaults at " + path + " in reference.conf (a packaging error)");
+        return new Settings(config.withFallback(ref.getConfig(path)), this.path);
+    }
+
     /** Falls back to the given HOCON for keys the user did not write. */
     public Settings withDefaults(String hocon) {
         return new Settings(config.withFallback(ConfigFactory.parseString(hocon)), path);

@@ -19,14 +19,14 @@ import org.mal.policies.Settings;
  */
 public record DepthOrder(double tolerance, boolean requireOrder) implements Law {
     public static final String NAME = "depth-order";
-    static final String DEFAULTS = "tolerance = 0.25, require-order = true";
+    static final String DEFAULTS = "mal.policies.laws.depth-order";
 
     public DepthOrder {
         if (!(tolerance >= 0 && tolerance <= 1)) throw new IllegalArgumentException("tolerance must be in [0, 1], got " + tolerance);
     }
 
     public static DepthOrder from(Settings s) {
-        s = s.withDefaults(DEFAULTS).only("tolerance", "require-order");
+        s = s.withReference(DEFAULTS).only("tolerance", "require-order");
         double t = s.getDouble("tolerance");
         if (!(t >= 0 && t <= 1)) throw s.invalid("tolerance", "must be a relative depth in [0, 1], got " + t);
         return new DepthOrder(t, s.getBoolean("require-order"));

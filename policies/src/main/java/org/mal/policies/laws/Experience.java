@@ -42,10 +42,10 @@ public final class Experience implements Law {
     }
 
     public static final String NAME = "experience";
-    static final String DEFAULTS = "reward = lambda-star, exploration = 0.5, optimism = 1.0, skip-evaluated = true";
+    static final String DEFAULTS = "mal.policies.laws.experience";
 
     public static Experience from(Settings s) {
-        s = s.withDefaults(DEFAULTS).only("reward", "exploration", "optimism", "skip-evaluated");
+        s = s.withReference(DEFAULTS).only("reward", "exploration", "optimism", "skip-evaluated");
         String r = s.getString("reward");
         if (!r.equals("lambda-star") && !r.equals("mean-accuracy")) throw s.invalid("reward", "must be lambda-star or mean-accuracy, got " + r);
         double e = s.getDouble("exploration");

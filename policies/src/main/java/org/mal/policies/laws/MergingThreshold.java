@@ -21,10 +21,10 @@ import org.mal.policies.Settings;
 public record MergingThreshold(double tolerance, String method, int grid, int refine, int steps) implements Law {
     public static final String NAME = "merging-threshold";
     public static final String POLICY = "threshold";
-    static final String DEFAULTS = "tolerance = 0.05, method = refined-grid, grid = 25, refine = 9, steps = 6";
+    static final String DEFAULTS = "mal.policies.laws.merging-threshold";
 
     public static MergingThreshold from(Settings s) {
-        s = s.withDefaults(DEFAULTS).only("tolerance", "method", "grid", "refine", "steps");
+        s = s.withReference(DEFAULTS).only("tolerance", "method", "grid", "refine", "steps");
         double t = s.getDouble("tolerance");
         if (!(t >= 0)) throw s.invalid("tolerance", "must be >= 0 (a relative loss increase), got " + t);
         String m = s.getString("method");

@@ -19,14 +19,14 @@ import org.mal.policies.Settings;
  */
 public record StrongBase(double weakBelow) implements Law {
     public static final String NAME = "strong-base";
-    static final String DEFAULTS = "weak-below = 0.5";
+    static final String DEFAULTS = "mal.policies.laws.strong-base";
 
     public StrongBase {
         if (!(weakBelow >= 0 && weakBelow <= 1)) throw new IllegalArgumentException("weak-below must be in [0, 1], got " + weakBelow);
     }
 
     public static StrongBase from(Settings s) {
-        s = s.withDefaults(DEFAULTS).only("weak-below");
+        s = s.withReference(DEFAULTS).only("weak-below");
         double w = s.getDouble("weak-below");
         if (!(w >= 0 && w <= 1)) throw s.invalid("weak-below", "must be an accuracy in [0, 1], got " + w);
         return new StrongBase(w);

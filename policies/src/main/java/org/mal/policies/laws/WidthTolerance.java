@@ -17,10 +17,10 @@ import org.mal.policies.Settings;
  */
 public record WidthTolerance(boolean incompatibleAcrossDatasets) implements Law {
     public static final String NAME = "width-tolerance";
-    static final String DEFAULTS = "incompatible-across-datasets = true";
+    static final String DEFAULTS = "mal.policies.laws.width-tolerance";
 
     public static WidthTolerance from(Settings s) {
-        s = s.withDefaults(DEFAULTS).only("incompatible-across-datasets");
+        s = s.withReference(DEFAULTS).only("incompatible-across-datasets");
         return new WidthTolerance(s.getBoolean("incompatible-across-datasets"));
     }
 

@@ -18,7 +18,7 @@ public record Multitask(double minLambda, double maxBaseAccuracyDrop) implements
     public static final String NAME = "multitask";
 
     public static Multitask from(Settings s) {
-        s = s.withDefaults("min-lambda = 0.0, max-base-accuracy-drop = 0.01").only("min-lambda", "max-base-accuracy-drop");
+        s = s.withReference("mal.policies.objectives.multitask").only("min-lambda", "max-base-accuracy-drop");
         double m = s.getDouble("min-lambda");
         if (!(m >= 0 && m < 1)) throw s.invalid("min-lambda", "must be in [0, 1), got " + m);
         double d = s.getDouble("max-base-accuracy-drop");

@@ -14,7 +14,7 @@ public record Retention(double minLambda) implements Objective {
     public static final String NAME = "retention";
 
     public static Retention from(Settings s) {
-        s = s.withDefaults("min-lambda = 0.0").only("min-lambda");
+        s = s.withReference("mal.policies.objectives.retention").only("min-lambda");
         double m = s.getDouble("min-lambda");
         if (!(m >= 0 && m < 1)) throw s.invalid("min-lambda", "must be in [0, 1), got " + m);
         return new Retention(m);
