@@ -30,11 +30,27 @@ public final class Plots {
     }
 
     public static XYChart lines(String title, String xTitle, String yTitle, List<Line> lines) {
-        XYChart c = new XYChartBuilder().width(760).height(480).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        XYChart c = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setPlotGridLinesColor(new Color(225, 225, 225));
         c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (Line l : lines) {
+            for (double v : l.y()) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (lo <= hi) {   // XChart's own range can clip the highest point
+            double pad = Math.max(1e-9, 0.05 * (hi - lo));
+            c.getStyler().setYAxisMin(lo - pad);
+            c.getStyler().setYAxisMax(hi + pad);
+        }
         for (Line l : lines) {
             XYSeries s = c.addSeries(l.name(), l.x(), l.y());
             if (l.pointsOnly()) {

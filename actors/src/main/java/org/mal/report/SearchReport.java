@@ -78,12 +78,12 @@ public final class SearchReport {
             List<Plots.Line> loss = List.of(Plots.Line.of("aligned", r.lambdas(), base.aligned().loss()),
                     Plots.Line.of("naive (padding only)", r.lambdas(), base.naive().loss()));
             Path lp = out.resolve("step-" + c.step() + "-loss.png");
-            Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: %s into the base, map %s: loss on %s", c.step(), m.target(), m.layerMap(),
-                    base.dataset()), "λ (weight of the target)", "loss", loss), lp);
+            Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: %s (map %s), loss on %s", c.step(), m.target(), m.layerMap(),
+                    task(base.dataset())), "λ (weight of the target)", "loss", loss), lp);
             List<Plots.Line> acc = new ArrayList<>();
             for (Lmc.TaskCurves t : r.tasks()) {
-                acc.add(Plots.Line.of("aligned, " + t.dataset(), r.lambdas(), t.aligned().accuracy()));
-                acc.add(Plots.Line.of("naive, " + t.dataset(), r.lambdas(), t.naive().accuracy()));
+                acc.add(Plots.Line.of("aligned, " + task(t.dataset()), r.lambdas(), t.aligned().accuracy()));
+                acc.add(Plots.Line.of("naive, " + task(t.dataset()), r.lambdas(), t.naive().accuracy()));
             }
             Path ap = out.resolve("step-" + c.step() + "-accuracy.png");
             Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: accuracy (λ* = %.3f)", c.step(), o.lambda()), "λ (weight of the target)",
@@ -172,6 +172,12 @@ public final class SearchReport {
                 .append(esc(p.getFileName().toString())).append("\"></p>\n");
         h.append("<p>Made by ").append(esc(org.mal.core.Platform.codeVersion())).append(".</p>\n</body></html>\n");
         return h.toString();
+    }
+
+    /** The task of an evaluation dataset's name ({@code mnist-select1000} -> {@code mnist}). */
+    static String task(String dataset) {
+        int k = dataset.lastIndexOf("-select");
+        return k > 0 ? dataset.substring(0, k) : dataset;
     }
 
     static String esc(String s) {
