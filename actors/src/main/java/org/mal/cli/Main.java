@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Model Assembly Learning: assemble a base network from layers of a heterogeneous model zoo.",
-        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, Figure1Command.class},
+        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, Figure1Command.class, WorkerCommand.class},
         scope = CommandLine.ScopeType.INHERIT)
 public final class Main implements Runnable {
 

@@ -239,7 +239,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 continue;
             }
             queue.add(new WorkItem(state.run(), state.step(), m, state.base(), state.baseBlob(), target.get(), state.lossLimit(),
-                    state.attempts().getOrDefault(m, 0) + 1, getContext().getSelf()));
+                    state.attempts().getOrDefault(m, 0) + 1, getContext().getSelf(), deps.bench().zoo().dir().toAbsolutePath().toString(),
+                    deps.bench().assemblies().toAbsolutePath().toString(), deps.settings().evaluation(), deps.settings().seed()));
         }
         report(null);
         sendWork();

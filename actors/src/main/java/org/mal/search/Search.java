@@ -170,6 +170,9 @@ public final class Search {
                         BLOCKING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", workers + 1,
                         "pekko.coordinated-shutdown.phases.before-service-unbind.timeout", (long) (settings.drainSeconds() * 1000) + 1000 + "ms"))
                 .withFallback(ConfigFactory.load());
+        SearchSettings.Cluster cl = settings.cluster();
+        if (cl.enabled()) config = ClusterSetup.node(cl.host(), cl.port(), cl.host(), cl.port(), cl.stableAfterSeconds()).withFallback(config);
+        boolean local = !cl.enabled() || cl.localWorkers();
         Policy policy = settings.policy();
         AtomicReference<SearchState> last = new AtomicReference<>(state);
         CompletableFuture<Done> over = new CompletableFuture<>();
@@ -181,7 +184,7 @@ public final class Search {
                     last::set), "reporter");
             var planner = ctx.spawn(Planner.create(policy), "planner");
             Worker.Runner runner = options.runner().apply(bench);
-            for (int k = 0; k < workers; k++) {
+            for (int k = 0; local && k < workers; k++) {
                 ctx.spawn(Worker.create("worker-" + k, runner), "worker-" + k);
             }
             // the coordinator (synced journal writes) and the zoo watcher (file reading) block: not on Pekko's default dispatcher

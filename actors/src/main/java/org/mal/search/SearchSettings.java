@@ -28,6 +28,7 @@ public record SearchSettings(
         int retries,
         double zooPollSeconds,
         double drainSeconds,
+        Cluster cluster,
         Config root) {
 
     /**
@@ -51,6 +52,16 @@ public record SearchSettings(
      */
     public record Budget(int steps, int evaluations, double seconds, int patience, boolean openEnded) {}
 
+    /**
+     * Workers on other machines (Pekko Cluster). When enabled, the search's actor system is a
+     * cluster node at {@code host:port} that worker nodes join ({@code ./mal worker --join
+     * host:port}); {@code localWorkers}: also run {@link #workerCount()} workers in this JVM.
+     * {@code stableAfterSeconds}: how long a node must stay unreachable before the split-brain
+     * resolver (keep-oldest: the coordinator's node, the first, survives) downs it and its moves
+     * go to other workers.
+     */
+    public record Cluster(boolean enabled, String host, int port, boolean localWorkers, double stableAfterSeconds) {}
+
     static final String DEFAULTS = "mal.search";
 
     /** Reads {@code root}'s {@code search} block (and checks its {@code policy} block). */
@@ -59,7 +70,7 @@ public record SearchSettings(
         Settings s = Settings.of(root.hasPath("search") ? root.getConfig("search") : ConfigFactory.empty(), "search")
                 .withReference(DEFAULTS)
                 .only("zoo", "base", "seed", "workers", "moves-per-step", "evaluation", "budget", "retries",
-                        "zoo-poll-seconds", "drain-seconds");
+                        "zoo-poll-seconds", "drain-seconds", "cluster");
         for (String key : root.root().keySet()) {
             if (!List.of("search", "policy").contains(key)) {
                 throw new com.typesafe.config.ConfigException.BadPath(root.root().get(key).origin(), key,
@@ -94,9 +105,15 @@ public record SearchSettings(
         if (!(poll > 0)) throw s.invalid("zoo-poll-seconds", "must be > 0, got " + poll);
         double drain = s.getDouble("drain-seconds");
         if (!(drain >= 0)) throw s.invalid("drain-seconds", "must be >= 0, got " + drain);
+        Settings c = s.sub("cluster").only("enabled", "host", "port", "local-workers", "stable-after-seconds");
+        int port = c.getInt("port");
+        if (port < 0 || port > 65535) throw c.invalid("port", "must be a TCP port (0: any free one), got " + port);
+        double stable = c.getDouble("stable-after-seconds");
+        if (!(stable > 0)) throw c.invalid("stable-after-seconds", "must be > 0, got " + stable);
+        Cluster cluster = new Cluster(c.getBoolean("enabled"), c.getString("host"), port, c.getBoolean("local-workers"), stable);
         Policy.load(root.hasPath("policy") ? root : root.withFallback(ConfigFactory.parseString("policy {}")));
         return new SearchSettings(Path.of(s.getString("zoo")), s.getString("base"), s.config().getLong("seed"), workers, perStep,
-                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks")), budget, retries, poll, drain, root);
+                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks")), budget, retries, poll, drain, cluster, root);
     }
 
     public static SearchSettings parse(String hocon) { return from(ConfigFactory.parseString(hocon)); }

@@ -5,10 +5,15 @@ import org.mal.core.model.ModelCard;
 
 /**
  * One move for a worker: everything it needs to run it without asking back (the base and target
- * cards, where the base's weights are, the loss limit), and where to send the result.
+ * cards, where the base's weights are, the loss limit, the evaluation settings), and where to send
+ * the result. A worker on another node reads the zoo and the assemblies from the same paths
+ * (a shared folder).
  *
  * @param baseBlob the store blob of the base's weights; null when the base is a zoo model
  * @param attempt 1 for the first try; a result is only taken for the attempt the coordinator expects
+ * @param zoo the zoo folder (absolute)
+ * @param assemblies the search's assemblies folder (absolute)
  */
 public record WorkItem(int run, int step, String move, ModelCard base, String baseBlob, ModelCard target, double lossLimit,
-                       int attempt, ActorRef<Coordinator.Command> replyTo) implements WireMessage {}
+                       int attempt, ActorRef<Coordinator.Command> replyTo, String zoo, String assemblies,
+                       SearchSettings.Evaluation evaluation, long seed) implements WireMessage {}

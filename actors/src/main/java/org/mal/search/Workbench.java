@@ -56,6 +56,8 @@ public final class Workbench {
 
     public Zoo zoo() { return zoo; }
 
+    public Path assemblies() { return assemblies; }
+
     public SearchSettings.Evaluation evaluation() { return evaluation; }
 
     public long seed() { return seed; }

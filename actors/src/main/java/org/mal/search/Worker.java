@@ -46,6 +46,21 @@ public final class Worker {
         Restart(String name, Throwable cause) { super("worker " + name + " restarts after " + cause, cause); }
     }
 
+    /**
+     * The runner of a worker on another node: it builds (and keeps) a workbench for each search it
+     * gets moves from, from the paths and settings in the item; the models come from those paths
+     * (a shared folder), the data from {@code tasks}.
+     */
+    public static Runner remoteRunner(java.util.function.Function<String, org.mal.core.data.TaskData> tasks) {
+        java.util.Map<java.util.List<Object>, Workbench> benches = new java.util.concurrent.ConcurrentHashMap<>();
+        return item -> {
+            Workbench bench = benches.computeIfAbsent(java.util.List.of(item.zoo(), item.assemblies(), item.evaluation(), item.seed()),
+                    k -> new Workbench(new org.mal.core.zoo.Zoo(java.nio.file.Path.of(item.zoo())), java.nio.file.Path.of(item.assemblies()),
+                            null, tasks, item.evaluation(), item.seed()));
+            return runner(bench).run(item);
+        };
+    }
+
     public static Runner runner(Workbench bench) {
         return item -> MoveRunner.run(bench, Move.fromCanonical(item.move()), item.base(), item.baseBlob(), item.target(), item.lossLimit());
     }

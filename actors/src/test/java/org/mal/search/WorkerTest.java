@@ -51,7 +51,7 @@ class WorkerTest {
             WorkPullingProducerController.RequestNext<WorkItem> r = next.expectMessageClass(WorkPullingProducerController.RequestNext.class,
                     Duration.ofSeconds(10));
             r.sendNextTo().tell(new WorkItem(1, 0, moves[k], SearchStateTest.ORIGIN, null, SearchStateTest.card("t", "h9"), 0.2, 1,
-                    coordinator.ref()));
+                    coordinator.ref(), "/zoo", "/assemblies", new SearchSettings.Evaluation(5, 100, 0.05, true), 1));
             Coordinator.Command answer = coordinator.receiveMessage(Duration.ofSeconds(10));
             assertEquals(moves[k], answer instanceof Coordinator.Result res ? res.item().move() : ((Coordinator.Failure) answer).item().move());
             switch (moves[k]) {

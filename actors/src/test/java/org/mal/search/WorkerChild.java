@@ -1,0 +1,30 @@
+package org.mal.search;
+
+/** A worker node in a child JVM: {@code JOIN PORT DELAY_MS}; each move slowed by the delay. */
+public final class WorkerChild {
+    public static void main(String[] args) throws Exception {
+        long delay = Long.parseLong(args[2]);
+        Worker.Runner real = Worker.remoteRunner(SearchFixture.TASK_FN);
+        var system = WorkerNode.startWith(args[0], "127.0.0.1", Integer.parseInt(args[1]), 1, ClusterSearchTest.STABLE_AFTER, (WorkItem item) -> {
+            System.out.println("start " + item.step());
+            System.out.flush();
+            Thread.sleep(delay);
+            Outcome o = real.run(item);
+            System.out.println("done " + item.step());
+            System.out.flush();
+            return o;
+        });
+        System.out.println("started " + system.address());
+        system.getWhenTerminated().toCompletableFuture().get();
+    }
+
+    static Process start(java.nio.file.Path log, String... args) throws java.io.IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-D" + ClusterSearchTest.PAUSE_PROPERTY + "=" + ClusterSearchTest.PAUSE, "-cp", System.getProperty("java.class.path"), WorkerChild.class.getName()));
+        cmd.addAll(java.util.List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        return pb.start();
+    }
+}
