@@ -33,8 +33,10 @@ public final class Workbench {
     private final SearchSettings.Evaluation evaluation;
     private final long seed;
     private final double[] lambdas;
-    private final Map<String, Loaded> zooModels = new ConcurrentHashMap<>();
-    private final Map<String, Model> assemblyModels = new ConcurrentHashMap<>();
+    /** Models kept in memory, each cache: a long search over a big zoo must not keep every model it ever read. */
+    public static final int MODELS_KEPT = 256;
+    private final Map<String, Loaded> zooModels = lru(MODELS_KEPT);
+    private final Map<String, Model> assemblyModels = lru(MODELS_KEPT);
     private final Map<String, Dataset[]> data = new ConcurrentHashMap<>();
 
     private record Loaded(long modified, long size, Model model) {}
@@ -64,6 +66,14 @@ public final class Workbench {
 
     public double[] lambdas() { return lambdas.clone(); }
 
+    /** A synchronized map that forgets its least recently used entry beyond {@code max}. */
+    static <K, V> Map<K, V> lru(int max) {
+        return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<K, V>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) { return size() > max; }
+        });
+    }
+
     /** A zoo model by id, read again if its file changed. */
     public Model zooModel(String id) {
         Path file = zoo.fileOf(id);
@@ -90,33 +100,39 @@ public final class Workbench {
      * is missing or does not hold those weights.
      */
     public Model assembly(String weightsHash, String blob) {
-        return assemblyModels.computeIfAbsent(weightsHash, h -> {
-            Path file = assemblyFile(h);
-            try {
-                if (Files.isRegularFile(file)) {
-                    try {
-                        Model m = ModelIO.load(file).model();
-                        if (m.contentHash().equals(h)) return m;
-                    } catch (IOException | RuntimeException e) {
-                        // a truncated or damaged file: restored from the blob below
-                    }
+        Model kept = assemblyModels.get(weightsHash);
+        if (kept != null) return kept;
+        Model loaded = loadAssembly(weightsHash, blob);
+        assemblyModels.put(weightsHash, loaded);
+        return loaded;
+    }
+
+    private Model loadAssembly(String h, String blob) {
+        Path file = assemblyFile(h);
+        try {
+            if (Files.isRegularFile(file)) {
+                try {
+                    Model m = ModelIO.load(file).model();
+                    if (m.contentHash().equals(h)) return m;
+                } catch (IOException | RuntimeException e) {
+                    // a truncated or damaged file: restored from the blob below
                 }
-                if (store == null || blob == null || !store.hasBlob(blob)) {
-                    throw new IllegalStateException("assembly " + h + " is neither in " + file + " nor in the store");
-                }
-                Files.createDirectories(assemblies);
-                Path tmp = Files.createTempFile(assemblies, h, ".part");
-                try (InputStream in = store.openBlob(blob)) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                }
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                Model m = ModelIO.load(file).model();
-                if (!m.contentHash().equals(h)) throw new IllegalStateException("the store's blob " + blob + " does not hold assembly " + h);
-                return m;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read assembly " + h + ": " + e.getMessage(), e);
             }
-        });
+            if (store == null || blob == null || !store.hasBlob(blob)) {
+                throw new IllegalStateException("assembly " + h + " is neither in " + file + " nor in the store");
+            }
+            Files.createDirectories(assemblies);
+            Path tmp = Files.createTempFile(assemblies, h, ".part");
+            try (InputStream in = store.openBlob(blob)) {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Model m = ModelIO.load(file).model();
+            if (!m.contentHash().equals(h)) throw new IllegalStateException("the store's blob " + blob + " does not hold assembly " + h);
+            return m;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read assembly " + h + ": " + e.getMessage(), e);
+        }
     }
 
     /** The rows of {@code task}'s test set that moves are evaluated on (stratified, seeded). */

@@ -124,14 +124,4 @@ class ClusterSearchTest {
             return 0;
         }
     }
-
-    private static int evaluations(Path status) {
-        try {
-            if (!Files.isRegularFile(status)) return 0;
-            Status s = SearchJson.read(Files.readString(status), Status.class);
-            return s.evaluations() + s.cacheHits();
-        } catch (Exception e) {
-            return 0;
-        }
-    }
 }

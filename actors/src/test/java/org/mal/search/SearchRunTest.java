@@ -195,7 +195,8 @@ class SearchRunTest {
         assertEquals(lineage(reference), lineage(done));
     }
 
-    private static int evaluations(Path status) {
+    /** Moves with a result so far, from a running search's status.json (0 before it exists). */
+    static int evaluations(Path status) {
         try {
             if (!Files.isRegularFile(status)) return 0;
             Status s = SearchJson.read(Files.readString(status), Status.class);
