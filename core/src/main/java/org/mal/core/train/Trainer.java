@@ -30,8 +30,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * config give bit-identical weights on the same machine.
  */
 public final class Trainer {
-    private static final String INPUT = "input";
-    private static final String LABEL = "label";
+    /** Names of the placeholders of a training graph: features and one-hot labels. */
+    public static final String INPUT = "input";
+    public static final String LABEL = "label";
     private static final int MONITOR_ROWS = 2_000;
 
     private Trainer() {}
@@ -109,6 +110,21 @@ public final class Trainer {
             listener.epochDone(epoch, Evaluator.evaluate(current, monitor));
         }
         return current;
+    }
+
+    /**
+     * Fits the variables of a graph with {@link #INPUT} and {@link #LABEL} placeholders and a loss
+     * (constants stay as they are): the optimizer loop of {@link #train}, for other graphs (NP Merge).
+     */
+    public static void fit(SameDiff sd, Dataset data, Optimizer optimizer, double learningRate, int batchSize, int epochs, long seed) {
+        sd.setTrainingConfig(TrainingConfig.builder()
+                .updater(optimizer.updater(learningRate))
+                .dataSetFeatureMapping(INPUT)
+                .dataSetLabelMapping(LABEL)
+                .build());
+        createGradientsQuietly(sd);
+        Batches batches = new Batches(data, batchSize, seed ^ 0x5DEECE66DL);
+        for (int epoch = 1; epoch <= epochs; epoch++) sd.fit(batches, 1);
     }
 
     /** Rows of the training set whose loss is reported after each epoch: at most 2,000, fixed by the seed. */
