@@ -88,6 +88,25 @@ final class MergeCommand implements Callable<Integer> {
             + "fraction of its value at λ = 0 (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
+    @Option(names = "--merger", defaultValue = "convex", description = "convex (one λ for every tensor) or np (NP Merge: a "
+            + "coefficient per parameter or per unit, learned on --np-rows rows of the first --eval task's training set; both "
+            + "models stay frozen) (default: ${DEFAULT-VALUE}).")
+    String merger;
+
+    @Option(names = "--np-rows", defaultValue = "2000", description = "np: labelled training rows α is learned on (stratified, "
+            + "--seed; default: ${DEFAULT-VALUE}). The test sets are never used.")
+    int npRows;
+
+    @Option(names = "--np-epochs", defaultValue = "5", description = "np: passes over those rows (default: ${DEFAULT-VALUE}).")
+    int npEpochs;
+
+    @Option(names = "--np-lr", defaultValue = "0.05", description = "np: Adam learning rate of the logits a (default: ${DEFAULT-VALUE}).")
+    double npLr;
+
+    @Option(names = "--np-granularity", defaultValue = "parameter", description = "np: parameter or unit (one α per output "
+            + "unit) (default: ${DEFAULT-VALUE}).")
+    String npGranularity;
+
     @Option(names = "--lambda", description = "Write the merge at this λ to --out.")
     Double lambda;
 
@@ -108,7 +127,15 @@ final class MergeCommand implements Callable<Integer> {
         PrintWriter o = command.commandLine().getOut();
         if (recipe != null) return replay(o);
         if (baseRef == null || targetRef == null) throw new IllegalArgumentException("give --base and --target (or --recipe)");
-        if ((lambda == null) != (out == null)) throw new IllegalArgumentException("--lambda and --out go together");
+        if (!merger.equals("convex") && !merger.equals("np")) throw new IllegalArgumentException("unknown --merger '" + merger + "'; convex or np");
+        if (merger.equals("np")) {
+            if (lambda != null) throw new IllegalArgumentException("--merger np learns its coefficients; leave out --lambda");
+            if (eval == null || eval.isEmpty()) throw new IllegalArgumentException("--merger np needs data: give --eval BASE_TASK[,...]");
+            if (npRows < 1 || npEpochs < 0 || !(npLr > 0)) throw new IllegalArgumentException("--np-rows >= 1, --np-epochs >= 0, --np-lr > 0");
+            if (!npGranularity.equals("parameter") && !npGranularity.equals("unit")) {
+                throw new IllegalArgumentException("--np-granularity must be parameter or unit, got " + npGranularity);
+            }
+        } else if ((lambda == null) != (out == null)) throw new IllegalArgumentException("--lambda and --out go together");
         if (lambda != null && !(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
         if (grid < 2) throw new IllegalArgumentException("--grid needs at least 2 points, got " + grid);
         if (!(tolerance >= 0)) throw new IllegalArgumentException("--tolerance must be >= 0, got " + tolerance);
@@ -167,6 +194,7 @@ final class MergeCommand implements Callable<Integer> {
             for (String t : tasks) sets.add(dataDir.load(t).test());
             report = Lmc.evaluate(a, aligned, naive, sets, Lmc.grid(grid), tolerance, Evaluator.DEFAULT_BATCH);
             print(report, o);
+            if (merger.equals("np")) npMerge(a, b, base, aligned, report, sets, dataDir, o);
         }
 
         if (lambda != null) {
@@ -192,6 +220,60 @@ final class MergeCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /**
+     * {@code --merger np}: learns α on training rows of the first --eval task, then compares on the test
+     * sets with the convex merge at λ = 0.5 and at the grid λ with the best mean test accuracy (an oracle
+     * choice that favours the convex merge).
+     */
+    private void npMerge(Model a, Model b, ModelIO.Loaded base, Map<String, INDArray> aligned, Lmc.Report report, List<Dataset> tests,
+                         DataDir dataDir, PrintWriter o) throws Exception {
+        Dataset train = dataDir.load(eval.get(0)).train();
+        int rows = Math.min(npRows, train.size());
+        Dataset sample = train.subset(train.name() + "-np" + rows, Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
+        var g = npGranularity.equals("unit") ? org.mal.core.merge.NpMerge.Granularity.UNIT : org.mal.core.merge.NpMerge.Granularity.PARAMETER;
+        long t0 = System.nanoTime();
+        var r = org.mal.core.merge.NpMerge.learn(a, aligned, sample, new org.mal.core.merge.NpMerge.Settings(g, npEpochs, npLr, 64, seed));
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long coefficients = r.alphas().values().stream().mapToLong(INDArray::length).sum();
+        o.printf(Locale.ROOT, "NP Merge (%s, %d coefficients): learned on %d rows of %s (hash %s), %d epochs, lr %s, %.1f s; "
+                        + "training loss %.4f (uniform) -> %.4f%n", npGranularity, coefficients, r.rows(), train.name(),
+                r.dataHash().substring(0, 12), npEpochs, npLr, secs, r.lossBefore(), r.lossAfter());
+        int best = 0;
+        double bestMean = -1;
+        for (int k = 0; k < report.lambdas().length; k++) {
+            double mean = 0;
+            for (Lmc.TaskCurves t : report.tasks()) mean += t.aligned().accuracy()[k];
+            mean /= report.tasks().size();
+            if (mean > bestMean) {
+                bestMean = mean;
+                best = k;
+            }
+        }
+        Model half = Merge.convex(a, aligned, 0.5);
+        Model atBest = Merge.convex(a, aligned, report.lambdas()[best]);
+        Table t = new Table("test set", "NP Merge loss", "NP Merge acc", "convex λ=0.5 acc", String.format(Locale.ROOT, "convex best λ=%.3f acc",
+                report.lambdas()[best]), "base acc", "target acc");
+        for (Dataset d : tests) {
+            var np = Evaluator.evaluate(r.merged(), d);
+            t.row(d.name(), String.format(Locale.ROOT, "%.4f", np.loss()), pct(np.accuracy()), pct(Evaluator.evaluate(half, d).accuracy()),
+                    pct(Evaluator.evaluate(atBest, d).accuracy()), pct(Evaluator.evaluate(a, d).accuracy()),
+                    d.featureCount() == b.architecture().inputSize() && d.classCount() == b.architecture().outputSize()
+                            ? pct(Evaluator.evaluate(b, d).accuracy()) : "-");
+        }
+        t.print(o);
+        if (out != null) {
+            String name = out.getFileName().toString();
+            String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+            ModelCard baseCard = base.card().orElse(null);
+            ModelIO.save(out, r.merged(), new ModelCard(id, r.merged().architecture(), "merged", baseCard != null ? baseCard.dataset() : null,
+                    null, null, null, null, new ModelCard.Provenance(List.of(a.contentHash(), b.contentHash()), Platform.codeVersion(),
+                    Platform.describe(), Instant.now().toString()), r.merged().contentHash(), null));
+            o.println("wrote the NP merge to " + out);
+        }
+    }
+
+    private static String pct(double x) { return String.format(Locale.ROOT, "%.2f%%", 100 * x); }
 
     /** {@code --recipe}: the assembly computed again, step by step, each step's weights checked. */
     private int replay(PrintWriter o) throws Exception {
