@@ -148,6 +148,7 @@ final class MergeCommand implements Callable<Integer> {
         for (Path p : new Path[] {out, json}) {
             if (p != null && Files.exists(p) && !force) throw new IllegalArgumentException(p + " exists; pass --force to overwrite it");
         }
+        if (merger.equals("np") && targetRef.contains(",")) return npMany(o);
         Path basePath = resolve(baseRef);
         Path targetPath = resolve(targetRef);
         ModelIO.Loaded base = ModelIO.load(basePath);
@@ -271,6 +272,56 @@ final class MergeCommand implements Callable<Integer> {
                     Platform.describe(), Instant.now().toString()), r.merged().contentHash(), null));
             o.println("wrote the NP merge to " + out);
         }
+    }
+
+    /**
+     * {@code --merger np --target A,B,...}: more than two models, merged by one joint parameterisation
+     * (softmax coefficients over the base and every aligned target) and by successive pairwise NP
+     * merges (each target aligned to the merge so far); both against the uniform average.
+     */
+    private int npMany(PrintWriter o) throws Exception {
+        ModelIO.Loaded base = ModelIO.load(resolve(baseRef));
+        Model a = base.model();
+        List<Model> targets = new ArrayList<>();
+        for (String t : targetRef.split(",")) targets.add(ModelIO.load(resolve(t.trim())).model());
+        DataDir dataDir = data.dir();
+        Dataset train = dataDir.load(eval.get(0)).train();
+        int rows = Math.min(npRows, train.size());
+        Dataset sample = train.subset(train.name() + "-np" + rows, Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
+        var g = npGranularity.equals("unit") ? org.mal.core.merge.NpMerge.Granularity.UNIT : org.mal.core.merge.NpMerge.Granularity.PARAMETER;
+        var settings = new org.mal.core.merge.NpMerge.Settings(g, npEpochs, npLr, 64, seed);
+        List<Map<String, INDArray>> aligned = new ArrayList<>();
+        for (Model t : targets) {
+            LayerMap m = map != null ? LayerMap.parse(map) : LayerMap.common(a.architecture().depth(), t.architecture().depth());
+            aligned.add(Transplant.alignedTensors(a, t, WeightMatching.align(a, t, m, new WeightMatching.Settings(maxSweeps, seed))));
+        }
+        long t0 = System.nanoTime();
+        var joint = org.mal.core.merge.NpMerge.learnJoint(a, aligned, sample, settings);
+        double jointSecs = (System.nanoTime() - t0) / 1e9;
+        var uniform = org.mal.core.merge.NpMerge.learnJoint(a, aligned, sample, new org.mal.core.merge.NpMerge.Settings(g, 0, npLr, 64, seed));
+        t0 = System.nanoTime();
+        Model current = a;
+        double successiveTrain = Double.NaN;
+        for (Model t : targets) {
+            LayerMap m = map != null ? LayerMap.parse(map) : LayerMap.common(current.architecture().depth(), t.architecture().depth());
+            var al = Transplant.alignedTensors(current, t, WeightMatching.align(current, t, m, new WeightMatching.Settings(maxSweeps, seed)));
+            var r = org.mal.core.merge.NpMerge.learn(current, al, sample, settings);
+            current = r.merged();
+            successiveTrain = r.lossAfter();
+        }
+        double successiveSecs = (System.nanoTime() - t0) / 1e9;
+        o.printf(Locale.ROOT, "%d models into %s; α learned on %d rows of %s (%s, %d epochs, lr %s)%n", targets.size() + 1,
+                a.architecture().describe(), rows, train.name(), npGranularity, npEpochs, npLr);
+        o.printf(Locale.ROOT, "training loss: uniform average %.4f, joint %.4f (%.1f s), successive pairwise %.4f (%.1f s)%n",
+                uniform.lossBefore(), joint.lossAfter(), jointSecs, successiveTrain, successiveSecs);
+        Table t = new Table("test set", "joint acc", "successive acc", "uniform average acc", "base acc");
+        for (String task : eval) {
+            Dataset d = dataDir.load(task).test();
+            t.row(d.name(), pct(Evaluator.evaluate(joint.merged(), d).accuracy()), pct(Evaluator.evaluate(current, d).accuracy()),
+                    pct(Evaluator.evaluate(uniform.merged(), d).accuracy()), pct(Evaluator.evaluate(a, d).accuracy()));
+        }
+        t.print(o);
+        return 0;
     }
 
     private static String pct(double x) { return String.format(Locale.ROOT, "%.2f%%", 100 * x); }

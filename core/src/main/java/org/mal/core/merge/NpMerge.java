@@ -1,6 +1,7 @@
 package org.mal.core.merge;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.mal.core.data.Dataset;
@@ -91,6 +92,81 @@ public final class NpMerge {
         Map<String, INDArray> alphas = new LinkedHashMap<>();
         learned.forEach((name, a) -> alphas.put(name, Transforms.sigmoid(a, true)));
         return new Result(merged, alphas, before, Evaluator.evaluate(merged, train).loss(), train.name(), train.contentHash(), train.size());
+    }
+
+    /**
+     * One joint parameterisation of the base and {@code K} aligned targets (each in the base's
+     * shapes, all with the same tensors): {@code W = Σ_k softmax(a)_k ⊙ W_k} over the K + 1 models,
+     * per parameter or per unit, starting at the uniform average. Learned like {@link #learn}.
+     */
+    public static Result learnJoint(Model base, List<Map<String, INDArray>> targets, Dataset train, Settings s) {
+        if (targets.isEmpty()) throw new IllegalArgumentException("a joint merge needs at least one target");
+        java.util.Set<String> names = targets.get(0).keySet();
+        for (Map<String, INDArray> t : targets) {
+            if (!t.keySet().equals(names)) throw new IllegalArgumentException("every target must bring the same tensors: " + names + " vs " + t.keySet());
+        }
+        Architecture arch = base.architecture();
+        int models = targets.size() + 1;
+        Map<String, INDArray> start = new LinkedHashMap<>();
+        for (String name : names) {
+            for (int k = 0; k < models; k++) start.putIfAbsent(logitName(name, s.granularity()) + "#" + k, zeros(base.params().get(name), s.granularity()));
+        }
+        double before = Evaluator.evaluate(applyJoint(base, targets, start, s.granularity()), train).loss();
+        SameDiff sd = SameDiff.create();
+        SDVariable h = sd.placeHolder(Trainer.INPUT, DataType.FLOAT, -1, arch.inputSize());
+        SDVariable label = sd.placeHolder(Trainer.LABEL, DataType.FLOAT, -1, arch.outputSize());
+        Map<String, SDVariable> vars = new LinkedHashMap<>();
+        start.forEach((name, z) -> vars.put(name, sd.var(name, z.castTo(DataType.FLOAT).dup())));
+        for (int i = 0; i < arch.depth(); i++) {
+            SDVariable[] wb = new SDVariable[2];
+            String[] tensorNames = {Architecture.weightName(i), Architecture.biasName(i)};
+            for (int q = 0; q < 2; q++) {
+                String name = tensorNames[q];
+                INDArray own = base.params().get(name).castTo(DataType.FLOAT).dup();
+                if (!names.contains(name)) {
+                    wb[q] = sd.constant(name + "-base", own);
+                    continue;
+                }
+                SDVariable sum = null;
+                SDVariable mix = null;
+                for (int k = 0; k < models; k++) {
+                    INDArray w = k == 0 ? own : targets.get(k - 1).get(name).castTo(DataType.FLOAT).dup();
+                    SDVariable e = sd.math.exp(vars.get(logitName(name, s.granularity()) + "#" + k));
+                    if (s.granularity() == Granularity.UNIT && own.rank() == 2) e = e.reshape(own.size(0), 1);
+                    SDVariable term = e.mul(sd.constant(name + "-m" + k, w));
+                    sum = sum == null ? e : sum.add(e);
+                    mix = mix == null ? term : mix.add(term);
+                }
+                wb[q] = mix.div(sum);
+            }
+            SDVariable z = sd.mmul(h, wb[0], false, true, false).add(wb[1]);
+            h = arch.layers().get(i).activation() == Activation.RELU ? sd.nn.relu(z, 0) : z;
+        }
+        sd.loss.softmaxCrossEntropy("loss", label, h, null);
+        Trainer.fit(sd, train, Optimizer.ADAM, s.learningRate(), s.batchSize(), s.epochs(), s.seed());
+        Map<String, INDArray> learned = new LinkedHashMap<>();
+        vars.forEach((name, v) -> learned.put(name, v.getArr().dup('c')));
+        Model merged = applyJoint(base, targets, learned, s.granularity());
+        return new Result(merged, learned, before, Evaluator.evaluate(merged, train).loss(), train.name(), train.contentHash(), train.size());
+    }
+
+    /** The joint merge with the given logits ({@code <logit name>#k}, k = 0 for the base). */
+    public static Model applyJoint(Model base, List<Map<String, INDArray>> targets, Map<String, INDArray> logits, Granularity g) {
+        Map<String, INDArray> params = new LinkedHashMap<>(base.params());
+        for (String name : targets.get(0).keySet()) {
+            INDArray own = base.params().get(name);
+            INDArray sum = null;
+            INDArray mix = null;
+            for (int k = 0; k <= targets.size(); k++) {
+                INDArray w = k == 0 ? own : targets.get(k - 1).get(name).castTo(own.dataType());
+                INDArray e = Transforms.exp(logits.get(logitName(name, g) + "#" + k), true).castTo(own.dataType());
+                if (g == Granularity.UNIT && own.rank() == 2) e = e.reshape(own.size(0), 1).repeat(1, own.size(1));
+                sum = sum == null ? e.dup() : sum.addi(e);
+                mix = mix == null ? w.mul(e) : mix.addi(w.mul(e));
+            }
+            params.put(name, mix.divi(sum));
+        }
+        return new Model(base.architecture(), params);
     }
 
     /** A tensor of the merged graph: a constant for the base's own tensors, the α-mix for aligned ones. */

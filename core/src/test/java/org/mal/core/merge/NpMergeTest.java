@@ -83,4 +83,20 @@ class NpMergeTest {
         assertEquals(1, r.alphas().size(), "one α vector for layer 0's units");
         assertEquals(10, r.alphas().values().iterator().next().length());
     }
+
+    @Test
+    void aJointMergeStartsAtTheUniformAverageAndLearns() {
+        Model third = trained(List.of(9, 8), BLOBS, 3);
+        Map<String, INDArray> aligned3 = Transplant.alignedTensors(BASE, third, WeightMatching.align(BASE, third, MAP,
+                WeightMatching.Settings.DEFAULT));
+        NpMerge.Result none = NpMerge.learnJoint(BASE, List.of(ALIGNED, aligned3), BLOBS.train(),
+                new NpMerge.Settings(NpMerge.Granularity.UNIT, 0, 5e-2, 64, 1));
+        for (String name : BASE.params().keySet()) {
+            INDArray mean = BASE.params().get(name).add(ALIGNED.get(name)).addi(aligned3.get(name)).divi(3);
+            assertArrayEquals(mean.data().asFloat(), none.merged().params().get(name).data().asFloat(), 1e-6f, name);
+        }
+        NpMerge.Result learned = NpMerge.learnJoint(BASE, List.of(ALIGNED, aligned3), BLOBS.train(),
+                new NpMerge.Settings(NpMerge.Granularity.UNIT, 5, 5e-2, 64, 1));
+        assertTrue(learned.lossAfter() < learned.lossBefore(), learned.lossBefore() + " -> " + learned.lossAfter());
+    }
 }
