@@ -58,6 +58,7 @@ public final class MoveRunner {
         double[] lambdas = bench.lambdas();
         Lmc.Report report = Lmc.evaluate(in.base(), aligned, naive, sets, lambdas, bench.evaluation().tolerance(), Evaluator.DEFAULT_BATCH);
         double[] baseLoss = report.tasks().get(0).aligned().loss();
+        if (NP.equals(move.merger())) return npOutcome(bench, move, in, aligned, report, sets, lossLimit, alignment, started);
         double lambda = switch (move.lambdaPolicy()) {
             case MergingThreshold.POLICY -> {
                 String method = String.valueOf(move.lambdaSettings().getOrDefault("method", "refined-grid"));
@@ -90,6 +91,58 @@ public final class MoveRunner {
                 (System.nanoTime() - started) / 1e9);
     }
 
+    /** The merger name of NP Merge (settings: rows, epochs, lr, granularity). */
+    public static final String NP = "np";
+
+    /**
+     * An NP Merge move: α learned on training rows of the base's task; its "λ" is the target's mean
+     * share {@code 1 − mean(α)} (what λ is for a convex merge), or 0 when the learned merge's loss is
+     * over the limit (the move keeps nothing). The convex curves stay in the report for comparison.
+     */
+    private static Outcome npOutcome(Workbench bench, Move move, Inputs in, Map<String, INDArray> aligned, Lmc.Report report,
+                                     List<Dataset> sets, double lossLimit, Alignment alignment, long started) {
+        Model merged = npMerge(bench, move, in, aligned);
+        Map<String, Double> accuracy = new LinkedHashMap<>();
+        double loss = Double.NaN;
+        for (int k = 0; k < sets.size(); k++) {
+            Metrics m = Evaluator.evaluate(merged, sets.get(k));
+            if (k == 0) loss = m.loss();
+            accuracy.put(sets.get(k).name(), m.accuracy());
+        }
+        double share = 0;
+        long n = 0;
+        for (Map.Entry<String, INDArray> e : aligned.entrySet()) {
+            INDArray wb = in.base().params().get(e.getKey());
+            INDArray mixed = merged.params().get(e.getKey());
+            INDArray diff = e.getValue().castTo(wb.dataType()).sub(wb);
+            // the target's share per parameter is (W − W_base) / (W_target − W_base) = 1 − α, where they differ
+            INDArray mask = org.nd4j.linalg.ops.transforms.Transforms.abs(diff).gt(1e-12).castTo(wb.dataType());
+            INDArray ratio = mixed.sub(wb).divi(diff.add(mask.rsub(1.0))).muli(mask);
+            share += ratio.sumNumber().doubleValue();
+            n += mask.sumNumber().longValue();
+        }
+        double lambda = loss <= lossLimit && n > 0 ? share / n : 0.0;
+        if (lambda == 0.0) {
+            accuracy = new LinkedHashMap<>();
+            for (int k = 0; k < sets.size(); k++) accuracy.put(sets.get(k).name(), report.tasks().get(k).aligned().accuracy()[0]);
+            loss = report.tasks().get(0).aligned().loss()[0];
+        }
+        return new Outcome(report, lambda, loss, accuracy, alignment.method() + "+np", alignment.objectiveAfter(),
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    /** NP Merge of an aligned target into the base, learned on training rows of the base's task (deterministic for a seed). */
+    static Model npMerge(Workbench bench, Move move, Inputs in, Map<String, INDArray> aligned) {
+        Map<String, Object> s = move.mergerSettings();
+        String g = String.valueOf(s.getOrDefault("granularity", "unit"));
+        if (!g.equals("unit") && !g.equals("parameter")) throw new IllegalArgumentException("np granularity must be unit or parameter, got " + g);
+        Object lr = s.getOrDefault("lr", 0.05);
+        if (!(lr instanceof Number rate) || !(rate.doubleValue() > 0)) throw new IllegalArgumentException("np lr must be a number > 0, got " + lr);
+        var settings = new org.mal.core.merge.NpMerge.Settings(g.equals("unit") ? org.mal.core.merge.NpMerge.Granularity.UNIT
+                : org.mal.core.merge.NpMerge.Granularity.PARAMETER, intSetting(s, "epochs", 5), rate.doubleValue(), 64, bench.seed());
+        return org.mal.core.merge.NpMerge.learn(in.base(), aligned, bench.training(in.baseTask(), intSetting(s, "rows", 2000)), settings).merged();
+    }
+
     /** The merge a move's outcome describes, computed again (alignment is deterministic). */
     public static Model materialise(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lambda) {
         Inputs in = inputs(bench, move, base, baseBlob, target);
@@ -98,13 +151,15 @@ public final class MoveRunner {
 
     /** The same on models in memory (a recipe replayed step by step). */
     public static Model merge(Workbench bench, Move move, Model base, String baseTask, Model target, double lambda) {
-        if (!"convex".equals(move.merger())) throw new IllegalArgumentException("unknown merger '" + move.merger() + "'; the search merges with convex");
+        requireMerger(move);
         return merge(bench, move, new Inputs(base, target, baseTask, null), lambda);
     }
 
     private static Model merge(Workbench bench, Move move, Inputs in, double lambda) {
         Alignment alignment = align(bench, move, in, move.layers());
-        return Merge.convex(in.base(), Transplant.alignedTensors(in.base(), in.target(), alignment), lambda);
+        Map<String, INDArray> aligned = Transplant.alignedTensors(in.base(), in.target(), alignment);
+        if (NP.equals(move.merger())) return lambda == 0 ? in.base() : npMerge(bench, move, in, aligned);
+        return Merge.convex(in.base(), aligned, lambda);
     }
 
     /**
@@ -140,7 +195,7 @@ public final class MoveRunner {
 
     private static Inputs inputs(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target) {
         if (!move.target().equals(target.id())) throw new IllegalArgumentException("the move's target is " + move.target() + ", not " + target.id());
-        if (!"convex".equals(move.merger())) throw new IllegalArgumentException("unknown merger '" + move.merger() + "'; the search merges with convex");
+        requireMerger(move);
         Model b = baseBlob == null ? bench.zooModel(base.id()) : bench.assembly(base.weightsHash(), baseBlob);
         if (!b.contentHash().equals(base.weightsHash())) {
             throw new IllegalStateException("the weights of base " + base.id() + " changed on disk (hash " + b.contentHash() + ", expected "
@@ -151,6 +206,12 @@ public final class MoveRunner {
             throw new IllegalStateException("the weights of zoo model " + target.id() + " changed on disk since it was indexed");
         }
         return new Inputs(b, t, task(base), target.dataset() == null ? null : target.dataset().task());
+    }
+
+    private static void requireMerger(Move move) {
+        if (!"convex".equals(move.merger()) && !NP.equals(move.merger())) {
+            throw new IllegalArgumentException("unknown merger '" + move.merger() + "'; the search merges with convex or np");
+        }
     }
 
     private static Alignment align(Workbench bench, Move move, Inputs in, LayerMap map) {

@@ -151,6 +151,17 @@ public final class Workbench {
         });
     }
 
+    private final Map<String, Dataset> training = new ConcurrentHashMap<>();
+
+    /** {@code rows} stratified rows (the search's seed) of a task's training set: what NP Merge learns on. */
+    public Dataset training(String task, int rows) {
+        return training.computeIfAbsent(task + "#" + rows, k -> {
+            Dataset train = tasks.apply(task).train();
+            int n = Math.min(rows, train.size());
+            return train.subset(task + "-np" + n, Splits.stratified(train.labels(), train.classCount(), n, seed).selected());
+        });
+    }
+
     /** Task → content hash of its selection rows. */
     public Map<String, String> evaluationData(List<String> taskNames) {
         Map<String, String> out = new TreeMap<>();

@@ -80,6 +80,22 @@ class SearchRunTest {
     }
 
     @Test
+    void aSearchWithNpMergeMovesAcceptsThemAndTheirAssembliesReplayBitForBit(@TempDir Path dir) throws Exception {
+        SearchSettings settings = SearchFixture.settings(zoo.dir(), """
+                search.budget.steps = 2
+                policy.candidates.move { merger = np, merger-settings { rows = 200, epochs = 2, granularity = unit } }
+                """);
+        SearchState s = Search.start(settings, dir, SearchFixture.TASK_FN, Search.Options.quiet());
+        assertEquals("budget: 2 steps", s.stopped());
+        assertFalse(s.lineage().isEmpty(), "an NP merge was accepted");
+        for (var c : s.lineage()) assertTrue(c.assembly().merge().aligner().endsWith("+np"), c.assembly().merge().aligner());
+        double share = s.lineage().get(0).assembly().merge().lambda();
+        assertTrue(share > 0 && share < 1, "the target's mean share: " + share);
+        Recipe r = Recipe.of(s, s.lineage().size(), dir);
+        assertEquals(s.base().weightsHash(), r.replay(null, SearchFixture.TASK_FN).contentHash(), "NP Merge is deterministic for a seed");
+    }
+
+    @Test
     void anUnfinishedSearchIsNotStartedOverAndAMissingBaseIsNamed(@TempDir Path dir) throws Exception {
         var e = assertThrows(IllegalArgumentException.class, () -> Search.start(SearchFixture.settings(zoo.dir(), "search.base = nope"), dir,
                 SearchFixture.TASK_FN, Search.Options.quiet()));
