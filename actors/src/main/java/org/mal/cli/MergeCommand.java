@@ -103,6 +103,10 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--np-lr", defaultValue = "0.05", description = "np: Adam learning rate of the logits a (default: ${DEFAULT-VALUE}).")
     double npLr;
 
+    @Option(names = "--np-tasks", defaultValue = "base", description = "np: learn on rows of the first --eval task (base) or "
+            + "of every --eval task (all: the multitask setting) (default: ${DEFAULT-VALUE}).")
+    String npTasks;
+
     @Option(names = "--np-granularity", defaultValue = "parameter", description = "np: parameter or unit (one α per output "
             + "unit) (default: ${DEFAULT-VALUE}).")
     String npGranularity;
@@ -229,16 +233,15 @@ final class MergeCommand implements Callable<Integer> {
      */
     private void npMerge(Model a, Model b, ModelIO.Loaded base, Map<String, INDArray> aligned, Lmc.Report report, List<Dataset> tests,
                          DataDir dataDir, PrintWriter o) throws Exception {
+        Dataset sample = npSample(dataDir);
         Dataset train = dataDir.load(eval.get(0)).train();
-        int rows = Math.min(npRows, train.size());
-        Dataset sample = train.subset(train.name() + "-np" + rows, Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
         var g = npGranularity.equals("unit") ? org.mal.core.merge.NpMerge.Granularity.UNIT : org.mal.core.merge.NpMerge.Granularity.PARAMETER;
         long t0 = System.nanoTime();
         var r = org.mal.core.merge.NpMerge.learn(a, aligned, sample, new org.mal.core.merge.NpMerge.Settings(g, npEpochs, npLr, 64, seed));
         double secs = (System.nanoTime() - t0) / 1e9;
         long coefficients = r.alphas().values().stream().mapToLong(INDArray::length).sum();
         o.printf(Locale.ROOT, "NP Merge (%s, %d coefficients): learned on %d rows of %s (hash %s), %d epochs, lr %s, %.1f s; "
-                        + "training loss %.4f (uniform) -> %.4f%n", npGranularity, coefficients, r.rows(), train.name(),
+                        + "training loss %.4f (uniform) -> %.4f%n", npGranularity, coefficients, r.rows(), sample.name(),
                 r.dataHash().substring(0, 12), npEpochs, npLr, secs, r.lossBefore(), r.lossAfter());
         int best = 0;
         double bestMean = -1;
@@ -285,9 +288,7 @@ final class MergeCommand implements Callable<Integer> {
         List<Model> targets = new ArrayList<>();
         for (String t : targetRef.split(",")) targets.add(ModelIO.load(resolve(t.trim())).model());
         DataDir dataDir = data.dir();
-        Dataset train = dataDir.load(eval.get(0)).train();
-        int rows = Math.min(npRows, train.size());
-        Dataset sample = train.subset(train.name() + "-np" + rows, Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
+        Dataset sample = npSample(dataDir);
         var g = npGranularity.equals("unit") ? org.mal.core.merge.NpMerge.Granularity.UNIT : org.mal.core.merge.NpMerge.Granularity.PARAMETER;
         var settings = new org.mal.core.merge.NpMerge.Settings(g, npEpochs, npLr, 64, seed);
         List<Map<String, INDArray>> aligned = new ArrayList<>();
@@ -311,7 +312,7 @@ final class MergeCommand implements Callable<Integer> {
         }
         double successiveSecs = (System.nanoTime() - t0) / 1e9;
         o.printf(Locale.ROOT, "%d models into %s; α learned on %d rows of %s (%s, %d epochs, lr %s)%n", targets.size() + 1,
-                a.architecture().describe(), rows, train.name(), npGranularity, npEpochs, npLr);
+                a.architecture().describe(), sample.size(), sample.name(), npGranularity, npEpochs, npLr);
         o.printf(Locale.ROOT, "training loss: uniform average %.4f, joint %.4f (%.1f s), successive pairwise %.4f (%.1f s)%n",
                 uniform.lossBefore(), joint.lossAfter(), jointSecs, successiveTrain, successiveSecs);
         Table t = new Table("test set", "joint acc", "successive acc", "uniform average acc", "base acc");
@@ -322,6 +323,19 @@ final class MergeCommand implements Callable<Integer> {
         }
         t.print(o);
         return 0;
+    }
+
+    /** The rows α is learned on: --np-rows of the first --eval task's training set, or of every one (--np-tasks all). */
+    private Dataset npSample(DataDir dataDir) {
+        if (!npTasks.equals("base") && !npTasks.equals("all")) throw new IllegalArgumentException("--np-tasks must be base or all, got " + npTasks);
+        Dataset joined = null;
+        for (String task : npTasks.equals("all") ? eval : eval.subList(0, 1)) {
+            Dataset train = dataDir.load(task).train();
+            int rows = Math.min(npRows, train.size());
+            Dataset part = train.subset(task + "-np" + rows, Splits.stratified(train.labels(), train.classCount(), rows, seed).selected());
+            joined = joined == null ? part : Dataset.concat(joined.name() + "+" + part.name(), joined, part);
+        }
+        return joined;
     }
 
     private static String pct(double x) { return String.format(Locale.ROOT, "%.2f%%", 100 * x); }

@@ -140,7 +140,15 @@ public final class MoveRunner {
         if (!(lr instanceof Number rate) || !(rate.doubleValue() > 0)) throw new IllegalArgumentException("np lr must be a number > 0, got " + lr);
         var settings = new org.mal.core.merge.NpMerge.Settings(g.equals("unit") ? org.mal.core.merge.NpMerge.Granularity.UNIT
                 : org.mal.core.merge.NpMerge.Granularity.PARAMETER, intSetting(s, "epochs", 5), rate.doubleValue(), 64, bench.seed());
-        return org.mal.core.merge.NpMerge.learn(in.base(), aligned, bench.training(in.baseTask(), intSetting(s, "rows", 2000)), settings).merged();
+        String tasks = String.valueOf(s.getOrDefault("tasks", "base"));
+        Dataset data = bench.training(in.baseTask(), intSetting(s, "rows", 2000));
+        if (tasks.equals("all") && in.targetTask() != null && !in.targetTask().equals(in.baseTask())) {
+            // the multitask setting: the target's task too, as many rows
+            data = Dataset.concat(data.name() + "+" + in.targetTask(), data, bench.training(in.targetTask(), intSetting(s, "rows", 2000)));
+        } else if (!tasks.equals("base") && !tasks.equals("all")) {
+            throw new IllegalArgumentException("np tasks must be base or all, got " + tasks);
+        }
+        return org.mal.core.merge.NpMerge.learn(in.base(), aligned, data, settings).merged();
     }
 
     /** The merge a move's outcome describes, computed again (alignment is deterministic). */

@@ -51,6 +51,18 @@ public final class Dataset {
         this.labels = labels;
     }
 
+    /** The rows of {@code a} then those of {@code b} (same features and classes), e.g. the data of two tasks. */
+    public static Dataset concat(String name, Dataset a, Dataset b) {
+        if (a.featureCount != b.featureCount || a.classCount != b.classCount) {
+            throw new IllegalArgumentException("cannot join " + a + " and " + b + ": features or classes differ");
+        }
+        float[] f = java.util.Arrays.copyOf(a.features, a.features.length + b.features.length);
+        System.arraycopy(b.features, 0, f, a.features.length, b.features.length);
+        int[] l = java.util.Arrays.copyOf(a.labels, a.labels.length + b.labels.length);
+        System.arraycopy(b.labels, 0, l, a.labels.length, b.labels.length);
+        return new Dataset(name, a.featureCount, a.classCount, f, l);
+    }
+
     public String name() { return name; }
     public int size() { return labels.length; }
     public int featureCount() { return featureCount; }
