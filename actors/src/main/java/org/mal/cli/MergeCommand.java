@@ -62,9 +62,18 @@ final class MergeCommand implements Callable<Integer> {
     String depth;
 
     @Option(names = "--aligner", defaultValue = "weight", description = "weight (weight matching), activation "
-            + "(correlation of activations on --align-rows rows of the base task's training set) or naive "
+            + "(correlation of activations on --align-rows rows of the base task's training set), zip (elastic neuron "
+            + "zipping on those rows: target units averaged into the base's units, same depth only) or naive "
             + "(padding/cropping only) (default: ${DEFAULT-VALUE}).")
     String aligner;
+
+    @Option(names = "--zip-decay", defaultValue = "0.5", description = "zip: similarity factor of a zipped group (ZipIt's a; "
+            + "default: ${DEFAULT-VALUE}).")
+    double zipDecay;
+
+    @Option(names = "--zip-budget", defaultValue = "0.5", description = "zip: target units that may be zipped among themselves, "
+            + "as a fraction of the target's width (ZipIt's b; default: ${DEFAULT-VALUE}).")
+    double zipBudget;
 
     @Option(names = "--align-rows", defaultValue = "2000", description = "Rows of training data for --aligner activation "
             + "(stratified sample; default: ${DEFAULT-VALUE}).")
@@ -169,15 +178,28 @@ final class MergeCommand implements Callable<Integer> {
         } else {
             layerMap = map != null ? LayerMap.parse(map) : LayerMap.common(a.architecture().depth(), b.architecture().depth());
         }
+        Map<String, INDArray> zipped = null;
+        if (aligner.equals("zip")) {
+            if (a.architecture().depth() != b.architecture().depth() || !layerMap.equals(LayerMap.identity(a.architecture().depth()))) {
+                throw new IllegalArgumentException("--aligner zip merges every layer of models of the same depth (map i:i); this pair is "
+                        + a.architecture().describe() + " <- " + b.architecture().describe() + " with map " + layerMap);
+            }
+            long t0 = System.nanoTime();
+            zipped = org.mal.core.align.Zip.alignedTensors(a, b, alignmentSample(base, tasks, dataDir),
+                    new org.mal.core.align.Zip.Settings(zipDecay, zipBudget));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            o.printf(Locale.ROOT, "aligner zip (decay %s, budget %s, %d rows): %.3f s%n", zipDecay, zipBudget, alignRows, secs);
+        }
         Alignment alignment = switch (aligner) {
+            case "zip" -> new Alignment("zip", layerMap.toString(), List.of(), Double.NaN, Double.NaN, 0, 0);
             case "weight" -> WeightMatching.align(a, b, layerMap, new WeightMatching.Settings(maxSweeps, seed));
             case "naive" -> WeightMatching.naive(a, b, layerMap);
             case "activation" -> ActivationMatching.align(a, b, layerMap, alignmentSample(base, tasks, dataDir));
-            default -> throw new IllegalArgumentException("unknown aligner '" + aligner + "'; choose weight, activation or naive");
+            default -> throw new IllegalArgumentException("unknown aligner '" + aligner + "'; choose weight, activation, zip or naive");
         };
         o.printf(Locale.ROOT, "base %s (%s) <- target %s (%s), map %s%n", basePath, a.architecture().describe(), targetPath,
                 b.architecture().describe(), layerMap);
-        o.printf(Locale.ROOT, "aligner %s: objective %.6g -> %.6g in %d sweeps, %.3f s%n", alignment.method(),
+        if (zipped == null) o.printf(Locale.ROOT, "aligner %s: objective %.6g -> %.6g in %d sweeps, %.3f s%n", alignment.method(),
                 alignment.objectiveBefore(), alignment.objectiveAfter(), alignment.sweeps(), alignment.seconds());
         Table groups = new Table("base units <- target units", "base", "target", "moved", "padded", "dropped");
         for (var m : alignment.matches()) {
@@ -190,7 +212,7 @@ final class MergeCommand implements Callable<Integer> {
                     String.valueOf(targetSize - (t.length - padded)));
         }
         groups.print(o);
-        Map<String, INDArray> aligned = Transplant.alignedTensors(a, b, alignment);
+        Map<String, INDArray> aligned = zipped != null ? zipped : Transplant.alignedTensors(a, b, alignment);
         Map<String, INDArray> naive = Transplant.alignedTensors(a, b, WeightMatching.naive(a, b, layerMap));
 
         Lmc.Report report = null;
