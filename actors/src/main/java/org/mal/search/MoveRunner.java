@@ -50,7 +50,7 @@ public final class MoveRunner {
         Inputs in = inputs(bench, move, base, baseBlob, target);
         LayerMap map = move.layers();
         Alignment alignment = align(bench, move, in, map);
-        Map<String, INDArray> aligned = Transplant.alignedTensors(in.base(), in.target(), alignment);
+        Map<String, INDArray> aligned = alignedTensors(bench, move, in, alignment);
         Map<String, INDArray> naive = Transplant.alignedTensors(in.base(), in.target(), WeightMatching.naive(in.base(), in.target(), map));
         List<String> taskNames = tasks(bench, in);
         List<Dataset> sets = new ArrayList<>();
@@ -165,7 +165,7 @@ public final class MoveRunner {
 
     private static Model merge(Workbench bench, Move move, Inputs in, double lambda) {
         Alignment alignment = align(bench, move, in, move.layers());
-        Map<String, INDArray> aligned = Transplant.alignedTensors(in.base(), in.target(), alignment);
+        Map<String, INDArray> aligned = alignedTensors(bench, move, in, alignment);
         if (NP.equals(move.merger())) return lambda == 0 ? in.base() : npMerge(bench, move, in, aligned);
         return Merge.convex(in.base(), aligned, lambda);
     }
@@ -222,7 +222,33 @@ public final class MoveRunner {
         }
     }
 
+    /** The target's tensors in the base's shapes: by the alignment, or zipped (aligner zip). */
+    private static Map<String, INDArray> alignedTensors(Workbench bench, Move move, Inputs in, Alignment alignment) {
+        if (!ZIP.equals(move.aligner())) return Transplant.alignedTensors(in.base(), in.target(), alignment);
+        Map<String, Object> s = move.alignerSettings();
+        return org.mal.core.align.Zip.alignedTensors(in.base(), in.target(), bench.training(in.baseTask(), intSetting(s, "rows", 2000)),
+                new org.mal.core.align.Zip.Settings(doubleSetting(s, "decay", 0.5), doubleSetting(s, "budget", 0.5)));
+    }
+
+    /** The aligner name of elastic neuron zipping (settings: rows, decay, budget); needs map i:i on models of equal depth. */
+    public static final String ZIP = "zip";
+
+    private static double doubleSetting(Map<String, Object> settings, String key, double dflt) {
+        Object v = settings.get(key);
+        if (v == null) return dflt;
+        if (v instanceof Number n) return n.doubleValue();
+        throw new IllegalArgumentException("setting '" + key + "' must be a number, got " + v);
+    }
+
     private static Alignment align(Workbench bench, Move move, Inputs in, LayerMap map) {
+        if (ZIP.equals(move.aligner())) {
+            if (in.base().architecture().depth() != in.target().architecture().depth()
+                    || !map.equals(LayerMap.identity(in.base().architecture().depth()))) {
+                throw new IllegalArgumentException("aligner zip merges every layer of models of the same depth (map i:i), not "
+                        + in.base().architecture().describe() + " <- " + in.target().architecture().describe() + " with map " + map);
+            }
+            return new Alignment(ZIP, map.toString(), List.of(), Double.NaN, Double.NaN, 0, 0);
+        }
         return switch (move.aligner()) {
             case "weight" -> WeightMatching.align(in.base(), in.target(), map,
                     new WeightMatching.Settings(intSetting(move.alignerSettings(), "max-sweeps", 100), bench.seed()));
@@ -234,7 +260,7 @@ public final class MoveRunner {
                 for (int k = 0; k < rows; k++) idx[k] = k;
                 yield ActivationMatching.align(in.base(), in.target(), map, sel.subset(sel.name() + "-align" + rows, idx));
             }
-            default -> throw new IllegalArgumentException("unknown aligner '" + move.aligner() + "'; the search knows weight, activation and naive");
+            default -> throw new IllegalArgumentException("unknown aligner '" + move.aligner() + "'; the search knows weight, activation, zip and naive");
         };
     }
 

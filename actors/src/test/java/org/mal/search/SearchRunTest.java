@@ -96,6 +96,23 @@ class SearchRunTest {
     }
 
     @Test
+    void aSearchWithZipMovesRunsAndItsAssembliesReplay(@TempDir Path dir) throws Exception {
+        SearchSettings settings = SearchFixture.settings(zoo.dir(), """
+                search.budget.steps = 2
+                policy.candidates { identity = true, depth-matched = false, prefixes = false, suffixes = false, single-layer = false }
+                policy.candidates.move { aligner = zip, aligner-settings { rows = 200, decay = 0.5, budget = 0.5 } }
+                """);
+        SearchState s = Search.start(settings, dir, SearchFixture.TASK_FN, Search.Options.quiet());
+        assertEquals("budget: 2 steps", s.stopped());
+        assertEquals(0, s.failures(), "identity maps on models of one depth: every move can be zipped");
+        assertTrue(s.evaluations() > 0);
+        if (!s.lineage().isEmpty()) {
+            assertEquals("zip", s.lineage().get(0).assembly().merge().aligner());
+            assertEquals(s.base().weightsHash(), Recipe.of(s, s.lineage().size(), dir).replay(null, SearchFixture.TASK_FN).contentHash());
+        }
+    }
+
+    @Test
     void anUnfinishedSearchIsNotStartedOverAndAMissingBaseIsNamed(@TempDir Path dir) throws Exception {
         var e = assertThrows(IllegalArgumentException.class, () -> Search.start(SearchFixture.settings(zoo.dir(), "search.base = nope"), dir,
                 SearchFixture.TASK_FN, Search.Options.quiet()));
