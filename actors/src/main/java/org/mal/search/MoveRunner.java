@@ -48,7 +48,7 @@ public final class MoveRunner {
     public static Outcome run(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lossLimit) {
         long started = System.nanoTime();
         Inputs in = inputs(bench, move, base, baseBlob, target);
-        LayerMap map = move.layers();
+        LayerMap map = layerMap(bench, move, in);
         Alignment alignment = align(bench, move, in, map);
         Map<String, INDArray> aligned = alignedTensors(bench, move, in, alignment);
         Map<String, INDArray> naive = Transplant.alignedTensors(in.base(), in.target(), WeightMatching.naive(in.base(), in.target(), map));
@@ -87,7 +87,7 @@ public final class MoveRunner {
             if (k == 0) loss = m.loss();
             accuracy.put(sets.get(k).name(), m.accuracy());
         }
-        return new Outcome(report, lambda, loss, accuracy, alignment.method(), alignment.objectiveAfter(),
+        return new Outcome(report, lambda, loss, accuracy, describe(alignment, move), alignment.objectiveAfter(),
                 (System.nanoTime() - started) / 1e9);
     }
 
@@ -127,7 +127,7 @@ public final class MoveRunner {
             for (int k = 0; k < sets.size(); k++) accuracy.put(sets.get(k).name(), report.tasks().get(k).aligned().accuracy()[0]);
             loss = report.tasks().get(0).aligned().loss()[0];
         }
-        return new Outcome(report, lambda, loss, accuracy, alignment.method() + "+np", alignment.objectiveAfter(),
+        return new Outcome(report, lambda, loss, accuracy, describe(alignment, move) + "+np", alignment.objectiveAfter(),
                 (System.nanoTime() - started) / 1e9);
     }
 
@@ -164,7 +164,7 @@ public final class MoveRunner {
     }
 
     private static Model merge(Workbench bench, Move move, Inputs in, double lambda) {
-        Alignment alignment = align(bench, move, in, move.layers());
+        Alignment alignment = align(bench, move, in, layerMap(bench, move, in));
         Map<String, INDArray> aligned = alignedTensors(bench, move, in, alignment);
         if (NP.equals(move.merger())) return lambda == 0 ? in.base() : npMerge(bench, move, in, aligned);
         return Merge.convex(in.base(), aligned, lambda);
@@ -238,6 +238,21 @@ public final class MoveRunner {
         if (v == null) return dflt;
         if (v instanceof Number n) return n.doubleValue();
         throw new IllegalArgumentException("setting '" + key + "' must be a number, got " + v);
+    }
+
+    /** The aligner as outcomes record it; with the map CKA chose when it chose one. */
+    static String describe(Alignment alignment, Move move) {
+        return move.alignerSettings().containsKey(org.mal.policies.Candidates.DEPTH)
+                ? alignment.method() + " (cka map " + alignment.layerMap() + ")" : alignment.method();
+    }
+
+    /** The layer map a move runs with: its own, or the one CKA chooses (aligner setting {@code depth = cka}). */
+    static LayerMap layerMap(Workbench bench, Move move, Inputs in) {
+        Object depth = move.alignerSettings().get(org.mal.policies.Candidates.DEPTH);
+        if (depth == null) return move.layers();
+        if (!"cka".equals(depth)) throw new IllegalArgumentException("aligner setting depth must be cka, got " + depth);
+        return org.mal.core.align.DepthAlignment.layerMap(in.base(), in.target(),
+                bench.training(in.baseTask(), intSetting(move.alignerSettings(), "rows", 2000)));
     }
 
     private static Alignment align(Workbench bench, Move move, Inputs in, LayerMap map) {

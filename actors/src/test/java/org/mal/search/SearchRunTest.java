@@ -113,6 +113,31 @@ class SearchRunTest {
     }
 
     @Test
+    void depthCkaMovesChooseTheirMapFromActivations(@TempDir Path dir) throws Exception {
+        Zoo mixed = new Zoo(dir.resolve("zoo"));
+        org.mal.core.zoo.ZooSpec spec = org.mal.core.zoo.ZooSpec.from(com.typesafe.config.ConfigFactory.parseString("""
+                zoo {
+                  name = t, datasets = [blobs], families = [equal], depths = [2, 3], widths = [8]
+                  architectures = []
+                  training { optimizer = adam, learning-rates = [3e-2], epochs = 3, batch-size = 32, seed = 5, validation-fraction = 0.2 }
+                }"""));
+        new org.mal.core.zoo.ZooBuilder(spec, mixed, SearchFixture.TASK_FN).build(new org.mal.core.zoo.ZooBuilder.Listener() {});
+        SearchSettings settings = SearchFixture.settings(mixed.dir(), """
+                search { base = blobs-equal-8x8, budget.steps = 1 }
+                policy.candidates { identity = false, depth-matched = false, prefixes = false, suffixes = false, single-layer = false,
+                                    depth-cka = true, move.aligner-settings { rows = 200 } }
+                """);
+        SearchState s = Search.start(settings, dir.resolve("s"), SearchFixture.TASK_FN, Search.Options.quiet());
+        assertEquals(0, s.failures());
+        assertEquals(1, s.evaluations(), "one target of another depth, one cka move");
+        assertTrue(s.history().get(0).move().alignerSettings().containsKey(org.mal.policies.Candidates.DEPTH));
+        List<SearchEvent> events = Search.inspect(dir.resolve("s")).runs().get(0);
+        String aligner = events.stream().filter(e -> e instanceof SearchEvent.MoveEvaluated).map(e -> ((SearchEvent.MoveEvaluated) e).outcome().aligner())
+                .findFirst().orElseThrow();
+        assertTrue(aligner.contains("cka map"), aligner);
+    }
+
+    @Test
     void anUnfinishedSearchIsNotStartedOverAndAMissingBaseIsNamed(@TempDir Path dir) throws Exception {
         var e = assertThrows(IllegalArgumentException.class, () -> Search.start(SearchFixture.settings(zoo.dir(), "search.base = nope"), dir,
                 SearchFixture.TASK_FN, Search.Options.quiet()));

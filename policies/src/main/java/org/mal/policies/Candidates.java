@@ -30,7 +30,10 @@ import org.mal.core.model.ModelCard;
  * @param move the aligner, merger and λ policy every candidate starts with (laws may change them)
  */
 public record Candidates(boolean identity, boolean depthMatched, boolean prefixes, boolean suffixes, boolean singleLayer,
-                         int maxPerTarget, MoveDefaults move) {
+                         int maxPerTarget, MoveDefaults move, boolean depthCka) {
+
+    /** The aligner setting that makes the worker choose the layer map by CKA ({@code depth = cka}). */
+    public static final String DEPTH = "depth";
 
     /** The method parts of a fresh move. */
     public record MoveDefaults(String aligner, SortedMap<String, Object> alignerSettings, String merger,
@@ -57,11 +60,12 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
     }
 
     public static Candidates from(Settings s) {
-        s = s.withReference(DEFAULTS).only("identity", "depth-matched", "prefixes", "suffixes", "single-layer", "max-per-target", "move");
+        s = s.withReference(DEFAULTS).only("identity", "depth-matched", "prefixes", "suffixes", "single-layer", "max-per-target", "move",
+                "depth-cka");
         int max = s.getInt("max-per-target");
         if (max < 1) throw s.invalid("max-per-target", "must be at least 1, got " + max);
         return new Candidates(s.getBoolean("identity"), s.getBoolean("depth-matched"), s.getBoolean("prefixes"),
-                s.getBoolean("suffixes"), s.getBoolean("single-layer"), max, MoveDefaults.from(s.sub("move")));
+                s.getBoolean("suffixes"), s.getBoolean("single-layer"), max, MoveDefaults.from(s.sub("move")), s.getBoolean("depth-cka"));
     }
 
     public static Candidates defaults() { return from(Settings.empty("policy.candidates")); }
@@ -70,8 +74,15 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
         List<Move> out = new ArrayList<>();
         for (ModelCard target : ctx.zoo().cards()) {
             if (target.id().equals(ctx.base().id())) continue;
-            for (LayerMap map : maps(ctx.base().architecture().depth(), target.architecture().depth())) {
-                out.add(move.of(ctx.base().id(), target.id(), map));
+            int dA = ctx.base().architecture().depth();
+            int dB = target.architecture().depth();
+            for (LayerMap map : maps(dA, dB)) out.add(move.of(ctx.base().id(), target.id(), map));
+            if (depthCka && dA != dB) {
+                // the map is chosen by the worker from the CKA of the two models' activations; the nominal map names the move
+                Move m = move.of(ctx.base().id(), target.id(), LayerMap.common(dA, dB));
+                Map<String, Object> settings = new LinkedHashMap<>(m.alignerSettings());
+                settings.put(DEPTH, "cka");
+                out.add(m.withAligner(m.aligner(), settings));
             }
         }
         return out;

@@ -28,4 +28,18 @@ class CandidatesTest {
         assertEquals(6 * 3, moves.size()); // 6 models besides the base, 3 maps each
         assertTrue(moves.stream().noneMatch(m -> m.target().equals("base")));
     }
+
+    @Test
+    void depthCkaAddsOneMoveWhoseMapTheWorkerChoosesForTargetsOfAnotherDepth() {
+        Candidates c = Candidates.from(Settings.of(ConfigFactory.parseString(
+                "identity = false, depth-matched = false, prefixes = false, suffixes = false, single-layer = false, depth-cka = true"),
+                "policy.candidates"));
+        ZooIndex zoo = ZooIndex.of(java.util.List.of(Fixtures.BASE, Fixtures.F_DEEP, Fixtures.F_SAME));
+        java.util.List<Move> moves = c.generate(new PolicyContext(Fixtures.BASE, zoo));
+        assertEquals(1, moves.size(), "only the deeper target gets one; the same-depth one gets none");
+        assertEquals("f-deep", moves.get(0).target());
+        assertEquals("cka", moves.get(0).alignerSettings().get(Candidates.DEPTH));
+        assertEquals(0, Candidates.defaults().generate(new PolicyContext(Fixtures.BASE, zoo)).stream()
+                .filter(m -> m.alignerSettings().containsKey(Candidates.DEPTH)).count(), "off by default");
+    }
 }
