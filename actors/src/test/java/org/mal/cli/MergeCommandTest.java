@@ -99,6 +99,6 @@ class MergeCommandTest {
         r = run("merge", "--base", a.toString(), "--target", b.toString(), "--map", "1:1,2:1");
         assertEquals("0", r[0], r[2]);
         r = run("merge", "--base", a.toString(), "--target", b.toString(), "--map", "0:0", "--aligner", "magic");
-        assertTrue(r[2].contains("choose weight, activation or naive"), r[2]);
+        assertTrue(r[2].contains("choose weight, activation, zip or naive"), r[2]);
     }
 }
