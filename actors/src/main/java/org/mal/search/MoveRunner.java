@@ -79,16 +79,21 @@ public final class MoveRunner {
             }
             default -> throw new IllegalArgumentException("unknown λ policy '" + move.lambdaPolicy() + "'; threshold or fixed");
         };
-        Model merged = Merge.convex(in.base(), aligned, lambda);
         Map<String, Double> accuracy = new LinkedHashMap<>();
+        double loss = evaluate(Merge.convex(in.base(), aligned, lambda), sets, accuracy);
+        return new Outcome(report, lambda, loss, accuracy, describe(alignment, move), alignment.objectiveAfter(),
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    /** Accuracy on every set into {@code accuracy}; returns the loss on the first (the base's task). */
+    private static double evaluate(Model merged, List<Dataset> sets, Map<String, Double> accuracy) {
         double loss = Double.NaN;
         for (int k = 0; k < sets.size(); k++) {
             Metrics m = Evaluator.evaluate(merged, sets.get(k));
             if (k == 0) loss = m.loss();
             accuracy.put(sets.get(k).name(), m.accuracy());
         }
-        return new Outcome(report, lambda, loss, accuracy, describe(alignment, move), alignment.objectiveAfter(),
-                (System.nanoTime() - started) / 1e9);
+        return loss;
     }
 
     /** The merger name of NP Merge (settings: rows, epochs, lr, granularity). */
@@ -103,12 +108,7 @@ public final class MoveRunner {
                                      List<Dataset> sets, double lossLimit, Alignment alignment, long started) {
         Model merged = npMerge(bench, move, in, aligned);
         Map<String, Double> accuracy = new LinkedHashMap<>();
-        double loss = Double.NaN;
-        for (int k = 0; k < sets.size(); k++) {
-            Metrics m = Evaluator.evaluate(merged, sets.get(k));
-            if (k == 0) loss = m.loss();
-            accuracy.put(sets.get(k).name(), m.accuracy());
-        }
+        double loss = evaluate(merged, sets, accuracy);
         double share = 0;
         long n = 0;
         for (Map.Entry<String, INDArray> e : aligned.entrySet()) {
