@@ -44,4 +44,20 @@ class ExperienceLawTest {
         assertTrue(find(ps, "m-strong", "0:0").score() > find(ps, "f-narrow", "0:1").score());
         assertTrue(find(ps, "f-deep", "1:3") == null, "a failed evaluation is history too");
     }
+
+    @Test
+    void theAdditiveModelCarriesWhatItLearnedAboutATargetToItsOtherMaps() {
+        Policy additive = policy("{ name = experience, model = additive, exploration = 0 }");
+        List<Policy.Proposal> before = additive.propose(withHistory());
+        List<Evaluated> more = new java.util.ArrayList<>(withHistory().history());
+        more.add(done("f-same", "1:1", 1.0));
+        more.add(done("f-same", "1:0", 1.0));
+        List<Policy.Proposal> after = additive.propose(new PolicyContext(BASE, zoo(), more));
+        // two more good results with f-same raise an untried map of f-same, and lower one of another target
+        assertTrue(find(after, "f-same", "0:0").score() > find(before, "f-same", "0:0").score());
+        assertTrue(find(after, "f-narrow", "0:0").score() < find(after, "f-same", "0:0").score());
+        var bad = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
+                () -> policy("{ name = experience, model = forest }"));
+        assertTrue(bad.getMessage().contains("model"), bad.getMessage());
+    }
 }

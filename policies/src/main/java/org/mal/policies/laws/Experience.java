@@ -32,25 +32,45 @@ public final class Experience implements Law {
     private final double exploration;
     private final double optimism;
     private final boolean skipEvaluated;
+    private final String model;
+    private final double priorWeight;
     private final Memo memo = new Memo();
 
     public Experience(String reward, double exploration, double optimism, boolean skipEvaluated) {
+        this(reward, exploration, optimism, skipEvaluated, "arm", 2.0);
+    }
+
+    /**
+     * @param model {@code arm}: one UCB arm per class of moves (above); {@code additive}: a move's
+     *     value is the mean reward of all evaluations plus, for each of its features (dataset pair,
+     *     shape relations, depth gap, direction, extent, which base layers, which target), how much
+     *     evaluations sharing that feature did better or worse, each shrunk towards 0 by
+     *     {@code priorWeight} pseudo-evaluations; so what is learned from one target or layer map
+     *     carries over to moves never tried
+     */
+    public Experience(String reward, double exploration, double optimism, boolean skipEvaluated, String model, double priorWeight) {
         this.reward = reward;
         this.exploration = exploration;
         this.optimism = optimism;
         this.skipEvaluated = skipEvaluated;
+        this.model = model;
+        this.priorWeight = priorWeight;
     }
 
     public static final String NAME = "experience";
     static final String DEFAULTS = "mal.policies.laws.experience";
 
     public static Experience from(Settings s) {
-        s = s.withReference(DEFAULTS).only("reward", "exploration", "optimism", "skip-evaluated");
+        s = s.withReference(DEFAULTS).only("reward", "exploration", "optimism", "skip-evaluated", "model", "prior-weight");
         String r = s.getString("reward");
         if (!r.equals("lambda-star") && !r.equals("mean-accuracy")) throw s.invalid("reward", "must be lambda-star or mean-accuracy, got " + r);
         double e = s.getDouble("exploration");
         if (!(e >= 0)) throw s.invalid("exploration", "must be >= 0, got " + e);
-        return new Experience(r, e, s.getDouble("optimism"), s.getBoolean("skip-evaluated"));
+        String m = s.getString("model");
+        if (!m.equals("arm") && !m.equals("additive")) throw s.invalid("model", "must be arm or additive, got " + m);
+        double k = s.getDouble("prior-weight");
+        if (!(k > 0)) throw s.invalid("prior-weight", "must be > 0, got " + k);
+        return new Experience(r, e, s.getDouble("optimism"), s.getBoolean("skip-evaluated"), m, k);
     }
 
     @Override public String name() { return NAME; }
@@ -71,9 +91,30 @@ public final class Experience implements Law {
         return !skipEvaluated || !stats(ctx).evaluated().contains(move.canonical());
     }
 
+    /** The features of the additive model, each as {@code dimension:value}. */
+    static List<String> features(Move move, MoveFeatures f) {
+        String[] parts = arm(f).split("/");
+        StringBuilder layers = new StringBuilder();
+        for (MoveFeatures.LayerFeature l : f.layers()) layers.append(layers.isEmpty() ? "" : ",").append(l.base());
+        return List.of("ds:" + parts[0], "shape:" + parts[1], "gap:" + parts[2], "dir:" + parts[3], "ext:" + parts[4],
+                "layers:" + layers, "target:" + move.target());
+    }
+
     @Override
     public double score(Move move, MoveFeatures features, PolicyContext ctx) {
         Stats s = stats(ctx);
+        if (model.equals("additive")) {
+            if (s.total == 0) return optimism;
+            double mean = s.sum / s.total;
+            double value = mean;
+            double fewest = Double.POSITIVE_INFINITY;
+            for (String f : features(move, features)) {
+                double[] d = s.byFeature.getOrDefault(f, new double[2]);
+                value += (d[0] - d[1] * mean) / (d[1] + priorWeight);   // shrunk deviation from the mean
+                fewest = Math.min(fewest, d[1]);
+            }
+            return value + exploration * Math.sqrt(Math.log(s.total + 1.0) / (1.0 + fewest));
+        }
         double[] arm = s.byArm.get(arm(features));
         if (arm == null) return optimism + exploration * Math.sqrt(Math.log(s.total + 1.0));
         return arm[0] / arm[1] + exploration * Math.sqrt(Math.log(s.total) / arm[1]);
@@ -85,7 +126,7 @@ public final class Experience implements Law {
         return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
     }
 
-    private record Stats(Map<String, double[]> byArm, int total, Set<String> evaluated) {}
+    private record Stats(Map<String, double[]> byArm, int total, Set<String> evaluated, Map<String, double[]> byFeature, double sum) {}
 
     private static final class Memo {
         List<Evaluated> history;
@@ -97,8 +138,10 @@ public final class Experience implements Law {
     private synchronized Stats stats(PolicyContext ctx) {
         if (memo.history == ctx.history()) return memo.stats;
         Map<String, double[]> byArm = new HashMap<>();
+        Map<String, double[]> byFeature = new HashMap<>();
         Set<String> seen = new HashSet<>();
         int n = 0;
+        double sum = 0;
         for (Evaluated e : ctx.history()) {
             seen.add(e.move().canonical());
             MoveFeatures f;
@@ -107,13 +150,20 @@ public final class Experience implements Law {
             } catch (RuntimeException gone) {
                 continue; // the target left the zoo: its evaluation says nothing about moves still possible
             }
+            double r = reward(e);
             double[] a = byArm.computeIfAbsent(arm(f), k -> new double[2]);
-            a[0] += reward(e);
+            a[0] += r;
             a[1] += 1;
+            for (String feature : features(e.move(), f)) {
+                double[] d = byFeature.computeIfAbsent(feature, k -> new double[2]);
+                d[0] += r;
+                d[1] += 1;
+            }
+            sum += r;
             n++;
         }
         memo.history = ctx.history();
-        memo.stats = new Stats(byArm, n, seen);
+        memo.stats = new Stats(byArm, n, seen, byFeature, sum);
         return memo.stats;
     }
 
