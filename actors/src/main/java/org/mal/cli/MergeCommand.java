@@ -226,18 +226,10 @@ final class MergeCommand implements Callable<Integer> {
 
         if (lambda != null) {
             Model merged = Merge.convex(a, aligned, lambda);
-            String name = out.getFileName().toString();
-            String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
-            ModelCard baseCard = base.card().orElse(null);
-            ModelCard card = new ModelCard(id, merged.architecture(), "merged",
-                    baseCard != null ? baseCard.dataset() : null, null, null, null, null,
-                    new ModelCard.Provenance(List.of(a.contentHash(), b.contentHash()), Platform.codeVersion(), Platform.describe(),
-                            Instant.now().toString()),
-                    merged.contentHash(),
+            save(out, merged, "merged", base.card().orElse(null), List.of(a.contentHash(), b.contentHash()),
                     new ModelCard.MergeRecipe(a.contentHash(), b.contentHash(), layerMap.toString(), alignment.method(),
                             Map.of("seed", String.valueOf(seed), "max-sweeps", String.valueOf(maxSweeps),
                                     "align-rows", String.valueOf(alignRows)), lambda));
-            ModelIO.save(out, merged, card);
             o.printf(Locale.ROOT, "wrote the merge at λ = %s to %s (weights %s)%n", lambda, out, merged.contentHash().substring(0, 12));
         }
         if (json != null) {
@@ -289,12 +281,7 @@ final class MergeCommand implements Callable<Integer> {
         }
         t.print(o);
         if (out != null) {
-            String name = out.getFileName().toString();
-            String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
-            ModelCard baseCard = base.card().orElse(null);
-            ModelIO.save(out, r.merged(), new ModelCard(id, r.merged().architecture(), "merged", baseCard != null ? baseCard.dataset() : null,
-                    null, null, null, null, new ModelCard.Provenance(List.of(a.contentHash(), b.contentHash()), Platform.codeVersion(),
-                    Platform.describe(), Instant.now().toString()), r.merged().contentHash(), null));
+            save(out, r.merged(), "merged", base.card().orElse(null), List.of(a.contentHash(), b.contentHash()), null);
             o.println("wrote the NP merge to " + out);
         }
     }
@@ -360,6 +347,19 @@ final class MergeCommand implements Callable<Integer> {
         return joined;
     }
 
+    /**
+     * Writes a model this command made, with a card named after the file: the family, the task of
+     * {@code like} (the base's card, or null), its parents' weights hashes and how it was merged.
+     */
+    private static void save(Path file, Model m, String family, ModelCard like, List<String> parents, ModelCard.MergeRecipe recipe)
+            throws java.io.IOException {
+        String name = file.getFileName().toString();
+        String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        ModelIO.save(file, m, new ModelCard(id, m.architecture(), family, like != null ? like.dataset() : null, null, null, null, null,
+                new ModelCard.Provenance(parents, Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
+                m.contentHash(), recipe));
+    }
+
     private static String pct(double x) { return String.format(Locale.ROOT, "%.2f%%", 100 * x); }
 
     /** {@code --recipe}: the assembly computed again, step by step, each step's weights checked. */
@@ -373,11 +373,7 @@ final class MergeCommand implements Callable<Integer> {
         boolean zooGiven = command.commandLine().getParseResult().hasMatchedOption("--zoo");
         Model m = r.replay(zooGiven ? zooDir : null, data.dir()::load);
         ModelCard card = ModelIO.readCard(new org.mal.core.zoo.Zoo(zooGiven ? zooDir : Path.of(r.zoo())).fileOf(r.origin())).orElse(null);
-        String name = out.getFileName().toString();
-        String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
-        ModelIO.save(out, m, new ModelCard(id, m.architecture(), "assembly", card != null ? card.dataset() : null, null, null, null, null,
-                new ModelCard.Provenance(List.of(r.originHash()), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
-                m.contentHash(), null));
+        save(out, m, "assembly", card, List.of(r.originHash()), null);
         o.printf(Locale.ROOT, "reproduced %s in %d steps from %s: weights %s, as the recipe says; wrote %s%n", r.assembly(), r.steps().size(),
                 r.origin(), m.contentHash(), out);
         return 0;

@@ -127,12 +127,12 @@ public final class SearchReport {
         }
 
         Path index = out.resolve("index.html");
-        Files.writeString(index, html(s, searchDir, byStep, lineageRows, images, objective));
+        Files.writeString(index, html(s, searchDir, byStep, steps, best, bestLambda, lineageRows, images, objective));
         return new Written(index, images);
     }
 
-    private static String html(SearchState s, Path searchDir, Map<Integer, Map<String, Outcome>> byStep, List<String[]> lineage,
-                               List<Path> images, Objective objective) {
+    private static String html(SearchState s, Path searchDir, Map<Integer, Map<String, Outcome>> byStep, double[] steps, double[] best,
+                               double[] bestLambda, List<String[]> lineage, List<Path> images, Objective objective) {
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>MAL search ").append(esc(searchDir.toString()))
                 .append("</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
@@ -158,14 +158,9 @@ public final class SearchReport {
             h.append("</table>\n");
         }
         h.append("<h2>Steps</h2>\n<table><tr><th>step</th><th>moves with a result</th><th>best score</th><th>largest λ</th></tr>\n");
-        for (var st : byStep.entrySet()) {
-            double best = Double.NEGATIVE_INFINITY;
-            double lam = 0;
-            for (var m : st.getValue().entrySet()) {
-                best = Math.max(best, objective.score(m.getValue().evaluated(Move.fromCanonical(m.getKey()))));
-                lam = Math.max(lam, m.getValue().lambda());
-            }
-            h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.4f</td><td>%.3f</td></tr>%n", st.getKey(), st.getValue().size(), best, lam));
+        for (int i = 0; i < steps.length; i++) {
+            h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.4f</td><td>%.3f</td></tr>%n", (int) steps[i],
+                    byStep.get((int) steps[i]).size(), best[i], bestLambda[i]));
         }
         h.append("</table>\n<h2>Charts</h2>\n");
         for (Path p : images) h.append("<p><img src=\"").append(esc(p.getFileName().toString())).append("\" alt=\"")

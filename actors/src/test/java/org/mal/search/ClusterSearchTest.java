@@ -49,9 +49,10 @@ class ClusterSearchTest {
                 + ", local-workers = false, stable-after-seconds = " + STABLE_AFTER + " } }";
         SearchSettings settings = SearchFixture.settings(zoo.dir(), extra);
 
+        Worker.Runner remote = Worker.remoteRunner(SearchFixture.TASK_FN);
         Worker.Runner slow = item -> {
             Thread.sleep(400);
-            return Worker.remoteRunner(SearchFixture.TASK_FN).run(item);
+            return remote.run(item);
         };
         Process child = WorkerChild.start(dir.resolve("child.log"), "127.0.0.1:" + seedPort, String.valueOf(childPort), "400");
         long up = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -26,13 +26,7 @@ public final class SearchChild {
         System.exit(0);
     }
 
-    static Process start(Path stderr, String... args) throws java.io.IOException {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), SearchChild.class.getName()));
-        cmd.addAll(java.util.List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile()).redirectOutput(stderr.resolveSibling(stderr.getFileName() + ".out").toFile());
-        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        return pb.start();
+    static Process start(Path log, String... args) throws java.io.IOException {
+        return ChildJvm.start(SearchChild.class, log, java.util.List.of(), args);
     }
 }

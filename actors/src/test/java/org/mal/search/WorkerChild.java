@@ -19,12 +19,6 @@ public final class WorkerChild {
     }
 
     static Process start(java.nio.file.Path log, String... args) throws java.io.IOException {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-D" + ClusterSearchTest.PAUSE_PROPERTY + "=" + ClusterSearchTest.PAUSE, "-cp", System.getProperty("java.class.path"), WorkerChild.class.getName()));
-        cmd.addAll(java.util.List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        return pb.start();
+        return ChildJvm.start(WorkerChild.class, log, java.util.List.of("-D" + ClusterSearchTest.PAUSE_PROPERTY + "=" + ClusterSearchTest.PAUSE), args);
     }
 }
