@@ -9,6 +9,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import org.mal.core.Platform;
+import org.mal.core.align.LayerMap;
+import org.mal.search.SearchJson;
 import java.util.concurrent.Callable;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Lmc;
@@ -55,6 +61,16 @@ final class LearningCheckCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "25", description = "Random orders per base (default: ${DEFAULT-VALUE}).")
     int seeds;
 
+    @Option(names = "--evaluations", defaultValue = "runs/learning-check/evaluations.json",
+            description = "Where every candidate's evaluation is saved and, when made for the same zoo and settings, read from "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path evaluationsFile;
+
+    @Option(names = "--recompute", description = "Evaluate every candidate again even if --evaluations has them.")
+    boolean recompute;
+
+    static final double TOLERANCE = 0.05;
+
     @Option(names = "--policy", defaultValue = "policy { laws = [ { name = experience } ] }",
             description = "The learning policy (HOCON) (default: ${DEFAULT-VALUE}).")
     String policyText;
@@ -70,21 +86,16 @@ final class LearningCheckCommand implements Callable<Integer> {
         Policy plain = Policy.parse("policy { laws = [] }");
         Map<String, Model> models = new HashMap<>();
         for (ModelCard c : index.cards()) models.put(c.id(), ModelIO.load(zoo.fileOf(c.id())).model());
-        Map<String, Dataset> tests = new HashMap<>();
         double[] lambdas = Lmc.grid(grid);
+        long started = System.nanoTime();
+        Map<String, Map<String, Evaluated>> all = evaluations(index, models, lambdas, out);
         Table t = new Table("base", "candidates", "best λ*", "best moves", "learning: evaluations to best", "random: median", "random: mean");
         List<Integer> learningCounts = new ArrayList<>();
         List<Double> randomMedians = new ArrayList<>();
-        long started = System.nanoTime();
         for (ModelCard base : index.cards()) {
-            Dataset test = tests.computeIfAbsent(base.dataset().task(), task -> ZooExperiment.testSample(data.dir(), task, rows));
             PolicyContext empty = new PolicyContext(base, index, List.of());
             List<Move> candidates = plain.propose(empty).stream().map(Policy.Proposal::move).toList();
-            Map<String, Evaluated> results = new HashMap<>();
-            for (Move m : candidates) {
-                results.put(key(m), Evaluated.ok(m, ZooExperiment.evaluate(models.get(base.id()), models.get(m.target()), m.layers(), test,
-                        lambdas, 0.05)));
-            }
+            Map<String, Evaluated> results = all.get(base.id());
             double best = results.values().stream().mapToDouble(e -> e.report().lambdaStar()).max().orElseThrow();
             long bestCount = results.values().stream().filter(e -> e.report().lambdaStar() == best).count();
 
@@ -136,6 +147,91 @@ final class LearningCheckCommand implements Callable<Integer> {
                 learningCounts.get(learningCounts.size() / 2), randomMedians.get(randomMedians.size() / 2), seeds,
                 (System.nanoTime() - started) / 1e9);
         return 0;
+    }
+
+    /** One evaluated candidate: the base, the target, the layer map and the LMC report. */
+    record Row(String base, String target, String layerMap, Lmc.Report report) {}
+
+    /**
+     * What the evaluations depend on; a saved table is reused only when all of it is equal. The code
+     * version is recorded for provenance but not compared (the evaluation code rarely changes; use
+     * {@code --recompute} after changing it).
+     */
+    record Key(Map<String, String> weights, int grid, int rows, double tolerance, Map<String, String> testData) {}
+
+    record Saved(Key key, String codeVersion, String createdAt, List<Row> rows) {}
+
+    /**
+     * Every candidate of every base, evaluated once, by base id then {@link #key(Move)}: read from
+     * {@code --evaluations} when it was made for the same zoo weights, grid, rows, tolerance and test
+     * data, otherwise computed and saved there (atomically) for the next run.
+     */
+    private Map<String, Map<String, Evaluated>> evaluations(ZooIndex index, Map<String, Model> models, double[] lambdas,
+                                                           PrintWriter out) throws java.io.IOException {
+        Policy plain = Policy.parse("policy { laws = [] }");
+        Map<String, Dataset> tests = new TreeMap<>();
+        Map<String, String> weights = new TreeMap<>();
+        for (ModelCard c : index.cards()) {
+            weights.put(c.id(), c.weightsHash());
+            tests.computeIfAbsent(c.dataset().task(), task -> ZooExperiment.testSample(data.dir(), task, rows));
+        }
+        Map<String, String> testData = new TreeMap<>();
+        tests.forEach((task, d) -> testData.put(task, d.contentHash()));
+        Key key = new Key(weights, grid, rows, TOLERANCE, testData);
+        Saved saved = null;
+        if (evaluationsFile != null && Files.exists(evaluationsFile) && !recompute) {
+            try {
+                saved = SearchJson.MAPPER.readValue(evaluationsFile.toFile(), Saved.class);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read the saved evaluations " + evaluationsFile + ": " + e.getMessage()
+                        + " (move it away or pass --recompute)", e);
+            }
+            if (!saved.key().equals(key)) {
+                out.println("the saved evaluations in " + evaluationsFile + " were made for other zoo weights, settings or data; recomputing");
+                saved = null;
+            } else {
+                out.println("evaluations: " + saved.rows().size() + " from " + evaluationsFile + " (code " + saved.codeVersion() + ", "
+                        + saved.createdAt() + ")");
+            }
+        }
+        if (saved == null) {
+            List<Row> rowsOut = new ArrayList<>();
+            for (ModelCard base : index.cards()) {
+                Dataset test = tests.get(base.dataset().task());
+                for (Policy.Proposal p : plain.propose(new PolicyContext(base, index, List.of()))) {
+                    Move m = p.move();
+                    rowsOut.add(new Row(base.id(), m.target(), m.layerMap(),
+                            ZooExperiment.evaluate(models.get(base.id()), models.get(m.target()), m.layers(), test, lambdas, TOLERANCE)));
+                }
+            }
+            saved = new Saved(key, Platform.codeVersion(), java.time.Instant.now().toString(), rowsOut);
+            if (evaluationsFile != null) {
+                Path parent = evaluationsFile.toAbsolutePath().getParent();
+                Files.createDirectories(parent);
+                Path tmp = Files.createTempFile(parent, "evaluations", ".tmp");
+                SearchJson.MAPPER.writeValue(tmp.toFile(), saved);
+                Files.move(tmp, evaluationsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                out.println("evaluations: " + rowsOut.size() + " computed, saved to " + evaluationsFile);
+            }
+        }
+        Map<String, Map<String, Evaluated>> byBase = new TreeMap<>();
+        for (ModelCard base : index.cards()) {
+            Map<String, Evaluated> results = new HashMap<>();
+            for (Policy.Proposal p : plain.propose(new PolicyContext(base, index, List.of()))) results.put(key(p.move()), null);
+            byBase.put(base.id(), results);
+        }
+        for (Row r : saved.rows()) {
+            Map<String, Evaluated> results = byBase.get(r.base());
+            Move m = plain.candidates().move().of(r.base(), r.target(), LayerMap.parse(r.layerMap()));
+            if (results != null && results.containsKey(key(m))) results.put(key(m), Evaluated.ok(m, r.report()));
+        }
+        for (var e : byBase.entrySet()) {
+            for (var r : e.getValue().entrySet()) {
+                if (r.getValue() == null) throw new IllegalStateException("the saved evaluations have no result for base " + e.getKey()
+                        + " and move " + r.getKey() + " (pass --recompute)");
+            }
+        }
+        return byBase;
     }
 
     /**
