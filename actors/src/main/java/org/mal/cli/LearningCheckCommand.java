@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import org.mal.core.Platform;
@@ -58,7 +59,7 @@ final class LearningCheckCommand implements Callable<Integer> {
     @Option(names = "--rows", defaultValue = "1000", description = "Test rows per task, stratified (default: ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--seeds", defaultValue = "25", description = "Random orders per base (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seeds", defaultValue = "25", description = "Random orders per base, and seeds of a learning policy that uses $${seed} (default: ${DEFAULT-VALUE}).")
     int seeds;
 
     @Option(names = "--evaluations", defaultValue = "runs/learning-check/evaluations.json",
@@ -71,8 +72,9 @@ final class LearningCheckCommand implements Callable<Integer> {
 
     static final double TOLERANCE = 0.05;
 
-    @Option(names = "--policy", defaultValue = "policy { laws = [ { name = experience } ] }",
-            description = "The learning policy (HOCON) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--policy", defaultValue = "policy { laws = [ { name = experience, model = ridge, exploration = 0, seed = $${seed} } ] }",
+            description = {"The learning policy (HOCON); where it says $${seed}, it is run once per seed 1..--seeds "
+                    + "(default: ${DEFAULT-VALUE})."})
     String policyText;
 
     @Override
@@ -82,71 +84,117 @@ final class LearningCheckCommand implements Callable<Integer> {
         Zoo zoo = new Zoo(zooDir);
         ZooIndex index = ZooIndex.from(zoo);
         if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards");
-        Policy learning = Policy.parse(policyText);
+        boolean seeded = policyText.contains("${seed}");
+        List<Policy> learners = new ArrayList<>();
+        for (int s = 1; s <= (seeded ? seeds : 1); s++) {
+            learners.add(Policy.load(ConfigFactory.parseString(policyText).resolveWith(ConfigFactory.parseString("seed = " + s))));
+        }
         Policy plain = Policy.parse("policy { laws = [] }");
-        Map<String, Model> models = new HashMap<>();
-        for (ModelCard c : index.cards()) models.put(c.id(), ModelIO.load(zoo.fileOf(c.id())).model());
         double[] lambdas = Lmc.grid(grid);
         long started = System.nanoTime();
-        Map<String, Map<String, Evaluated>> all = evaluations(index, models, lambdas, out);
-        Table t = new Table("base", "candidates", "best λ*", "best moves", "learning: evaluations to best", "random: median", "random: mean");
-        List<Integer> learningCounts = new ArrayList<>();
-        List<Double> randomMedians = new ArrayList<>();
+        Map<String, Map<String, Evaluated>> all = evaluations(zoo, index, lambdas, out);
+        double step = 1.0 / (grid - 1);
+        Table t = new Table("base", "candidates", "best λ*", "best moves", "near-best moves", "learning: evaluations to best",
+                "random: evaluations to best", "learning: to near-best", "random: to near-best");
+        List<Double> learningMedians = new ArrayList<>(), randomMedians = new ArrayList<>();
+        List<Double> learningNear = new ArrayList<>(), randomNear = new ArrayList<>();
+        int[][] learningBySeed = new int[learners.size()][index.size()];
+        int[][] randomBySeed = new int[seeds][index.size()];
+        int b = 0;
         for (ModelCard base : index.cards()) {
-            PolicyContext empty = new PolicyContext(base, index, List.of());
-            List<Move> candidates = plain.propose(empty).stream().map(Policy.Proposal::move).toList();
+            List<Move> candidates = plain.propose(new PolicyContext(base, index, List.of())).stream().map(Policy.Proposal::move).toList();
             Map<String, Evaluated> results = all.get(base.id());
             double best = results.values().stream().mapToDouble(e -> e.report().lambdaStar()).max().orElseThrow();
+            double near = best - step - 1e-9;
             long bestCount = results.values().stream().filter(e -> e.report().lambdaStar() == best).count();
-
-            // the learning policy, replayed
-            List<Evaluated> history = new ArrayList<>();
-            int steps = 0;
-            boolean reached = false;
-            while (true) {
-                List<Policy.Proposal> ps = learning.propose(new PolicyContext(base, index, List.copyOf(history)));
-                Move next = null;
-                for (Policy.Proposal p : ps) {
-                    if (results.containsKey(key(p.move())) && history.stream().noneMatch(h -> key(h.move()).equals(key(p.move())))) {
-                        next = p.move();
-                        break;
-                    }
-                }
-                if (next == null) break;
-                Evaluated e = results.get(key(next));
-                history.add(Evaluated.ok(next, e.report()));
-                steps++;
-                if (e.report().lambdaStar() == best) {
-                    reached = true;
-                    break;
-                }
+            long nearCount = results.values().stream().filter(e -> e.report().lambdaStar() >= near).count();
+            List<Integer> toBest = new ArrayList<>(), toNear = new ArrayList<>();
+            for (int s = 0; s < learners.size(); s++) {
+                int[] counts = replay(learners.get(s), base, index, results, best, near, candidates.size());
+                toBest.add(counts[0]);
+                toNear.add(counts[1]);
+                learningBySeed[s][b] = counts[0];
             }
             // uniformly random orders of the same candidates
-            List<Integer> counts = new ArrayList<>();
+            List<Integer> rBest = new ArrayList<>(), rNear = new ArrayList<>();
             for (int s = 0; s < seeds; s++) {
                 List<Move> order = new ArrayList<>(candidates);
                 Collections.shuffle(order, new Random(s));
                 int k = 0;
                 while (results.get(key(order.get(k))).report().lambdaStar() != best) k++;
-                counts.add(k + 1);
+                rBest.add(k + 1);
+                randomBySeed[s][b] = k + 1;
+                k = 0;
+                while (results.get(key(order.get(k))).report().lambdaStar() < near) k++;
+                rNear.add(k + 1);
             }
-            Collections.sort(counts);
-            double median = counts.size() % 2 == 1 ? counts.get(counts.size() / 2)
-                    : 0.5 * (counts.get(counts.size() / 2 - 1) + counts.get(counts.size() / 2));
-            // a policy whose laws filter out every best move never reaches one: counted as all candidates + 1
-            learningCounts.add(reached ? steps : candidates.size() + 1);
-            randomMedians.add(median);
+            learningMedians.add(median(toBest));
+            randomMedians.add(median(rBest));
+            learningNear.add(median(toNear));
+            randomNear.add(median(rNear));
             t.row(base.id(), String.valueOf(candidates.size()), String.format(Locale.ROOT, "%.3f", best), String.valueOf(bestCount),
-                    reached ? String.valueOf(steps) : "not reached (" + steps + " proposed)", String.format(Locale.ROOT, "%.1f", median),
-                    String.format(Locale.ROOT, "%.1f", counts.stream().mapToInt(Integer::intValue).average().orElse(0)));
+                    String.valueOf(nearCount), describe(toBest, candidates.size()), describe(rBest, candidates.size()),
+                    describe(toNear, candidates.size()), describe(rNear, candidates.size()));
+            b++;
         }
         t.print(out);
-        Collections.sort(learningCounts);
-        Collections.sort(randomMedians);
-        out.printf(Locale.ROOT, "median over bases: learning %d evaluations, random %.1f (medians of %d orders); %.0f s%n",
-                learningCounts.get(learningCounts.size() / 2), randomMedians.get(randomMedians.size() / 2), seeds,
-                (System.nanoTime() - started) / 1e9);
+        String orders = learners.size() == 1 ? "one deterministic order" : learners.size() + " seeds";
+        out.printf(Locale.ROOT, "evaluations until a best move, median over bases of the per-base medians: learning %.1f (%s), random %.1f "
+                        + "(%d seeded orders); ratio %.2f%n", median(learningMedians), orders, median(randomMedians), seeds,
+                median(learningMedians) / median(randomMedians));
+        out.printf(Locale.ROOT, "  the same, median over seeds of the per-seed median over bases: learning %.1f, random %.1f%n",
+                median(perSeedMedians(learningBySeed)), median(perSeedMedians(randomBySeed)));
+        out.printf(Locale.ROOT, "evaluations until a move within one λ step (%.3f) of the best: learning %.1f, random %.1f; %.0f s%n", step,
+                median(learningNear), median(randomNear), (System.nanoTime() - started) / 1e9);
         return 0;
+    }
+
+    /**
+     * The learning policy replayed on one base from an empty history: its top move not yet evaluated
+     * is looked up in {@code results} and joins the history, until a move with the best λ* comes up.
+     * Returns the evaluations until the first move at least {@code near} and until the best; a policy
+     * whose laws filter out every such move never reaches one: counted as {@code candidates + 1}.
+     */
+    private static int[] replay(Policy learning, ModelCard base, ZooIndex index, Map<String, Evaluated> results, double best,
+                                double near, int candidates) {
+        List<Evaluated> history = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int toNear = candidates + 1;
+        while (true) {
+            Move next = null;
+            for (Policy.Proposal p : learning.propose(new PolicyContext(base, index, List.copyOf(history)))) {
+                if (results.containsKey(key(p.move())) && !seen.contains(key(p.move()))) {
+                    next = p.move();
+                    break;
+                }
+            }
+            if (next == null) return new int[] {candidates + 1, toNear};
+            Evaluated e = results.get(key(next));
+            history.add(Evaluated.ok(next, e.report()));
+            seen.add(key(next));
+            if (e.report().lambdaStar() >= near) toNear = Math.min(toNear, history.size());
+            if (e.report().lambdaStar() == best) return new int[] {history.size(), toNear};
+        }
+    }
+
+    private static String describe(List<Integer> counts, int candidates) {
+        double m = median(counts);
+        String s = String.format(Locale.ROOT, "%.1f", m);
+        if (counts.size() > 1) s += String.format(Locale.ROOT, " [%d–%d]", Collections.min(counts), Collections.max(counts));
+        return m > candidates ? s + " (not reached)" : s;
+    }
+
+    private static List<Double> perSeedMedians(int[][] bySeed) {
+        List<Double> out = new ArrayList<>();
+        for (int[] row : bySeed) out.add(median(java.util.Arrays.stream(row).boxed().toList()));
+        return out;
+    }
+
+    static double median(List<? extends Number> values) {
+        List<Double> v = new ArrayList<>(values.stream().map(Number::doubleValue).toList());
+        Collections.sort(v);
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : 0.5 * (v.get(n / 2 - 1) + v.get(n / 2));
     }
 
     /** One evaluated candidate: the base, the target, the layer map and the LMC report. */
@@ -166,8 +214,8 @@ final class LearningCheckCommand implements Callable<Integer> {
      * {@code --evaluations} when it was made for the same zoo weights, grid, rows, tolerance and test
      * data, otherwise computed and saved there (atomically) for the next run.
      */
-    private Map<String, Map<String, Evaluated>> evaluations(ZooIndex index, Map<String, Model> models, double[] lambdas,
-                                                           PrintWriter out) throws java.io.IOException {
+    private Map<String, Map<String, Evaluated>> evaluations(Zoo zoo, ZooIndex index, double[] lambdas, PrintWriter out)
+            throws java.io.IOException {
         Policy plain = Policy.parse("policy { laws = [] }");
         Map<String, Dataset> tests = new TreeMap<>();
         Map<String, String> weights = new TreeMap<>();
@@ -195,6 +243,8 @@ final class LearningCheckCommand implements Callable<Integer> {
             }
         }
         if (saved == null) {
+            Map<String, Model> models = new HashMap<>();
+            for (ModelCard c : index.cards()) models.put(c.id(), ModelIO.load(zoo.fileOf(c.id())).model());
             List<Row> rowsOut = new ArrayList<>();
             for (ModelCard base : index.cards()) {
                 Dataset test = tests.get(base.dataset().task());

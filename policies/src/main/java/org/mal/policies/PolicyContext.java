@@ -21,4 +21,14 @@ public record PolicyContext(ModelCard base, ZooIndex zoo, List<Evaluated> histor
     public ModelCard target(Move move) { return zoo.require(move.target()); }
 
     public MoveFeatures features(Move move) { return MoveFeatures.of(base, target(move), move.layers()); }
+
+    /**
+     * The features of an earlier evaluation's move against its own base: that base's zoo card when
+     * the zoo has it, else this context's base (a search's assemblies are not zoo models, and they
+     * keep their origin's architecture and dataset, which is what the features read).
+     */
+    public MoveFeatures featuresOf(Move move) {
+        ModelCard own = move.base().equals(base.id()) ? base : zoo.get(move.base()).orElse(base);
+        return MoveFeatures.of(own, target(move), move.layers());
+    }
 }

@@ -68,6 +68,10 @@ public final class Settings {
 
     public String getString(String key) { return read(key, () -> config.getString(key), "a string"); }
 
+    public java.util.List<String> getStringList(String key) {
+        return read(key, () -> config.getStringList(key), "a list of strings [ ... ]");
+    }
+
     /** An object of free-form settings (e.g. an aligner's), with keys sorted and numbers normalised. */
     public SortedMap<String, Object> getMap(String key) {
         return Move.canonicalMap(read(key, () -> config.getConfig(key), "an object { ... }").root().unwrapped());

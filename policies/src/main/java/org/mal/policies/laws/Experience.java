@@ -1,6 +1,7 @@
 package org.mal.policies.laws;
 
 import com.typesafe.config.Config;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +35,13 @@ public final class Experience implements Law {
     private final boolean skipEvaluated;
     private final String model;
     private final double priorWeight;
+    private final List<String> ridgeFeatures;
+    private final long seed;
     private final Memo memo = new Memo();
+
+    /** The move features the {@code ridge} model may use, by configuration name. */
+    public static final List<String> FEATURES = List.of("dataset-pair", "shapes", "depth-gap", "direction", "extent", "base-layers",
+            "target-layers", "layer-map", "target", "target-architecture", "target-dataset");
 
     public Experience(String reward, double exploration, double optimism, boolean skipEvaluated) {
         this(reward, exploration, optimism, skipEvaluated, "arm", 2.0);
@@ -49,6 +56,26 @@ public final class Experience implements Law {
      *     carries over to moves never tried
      */
     public Experience(String reward, double exploration, double optimism, boolean skipEvaluated, String model, double priorWeight) {
+        this(reward, exploration, optimism, skipEvaluated, model, priorWeight, List.of("target", "layer-map", "dataset-pair"), 0);
+    }
+
+    /**
+     * @param model besides {@code arm} and {@code additive}: {@code ridge}, a linear model of the
+     *     reward over one-hot {@code ridgeFeatures} (names from {@link #FEATURES}) fitted jointly by
+     *     ridge regression (penalty {@code priorWeight}, the intercept unpenalised), so a move's value
+     *     is the mean reward plus what its target, its layer map, ... add, each estimated net of the
+     *     others; {@code exploration} weighs the LinUCB bonus {@code sqrt(xᵀ A⁻¹ x)}
+     * @param seed 0: ties between moves fall to the policy's canonical order; otherwise they are
+     *     broken by a pseudo-random order drawn from this seed (deterministic for a given seed)
+     */
+    public Experience(String reward, double exploration, double optimism, boolean skipEvaluated, String model, double priorWeight,
+                      List<String> ridgeFeatures, long seed) {
+        for (String f : ridgeFeatures) {
+            if (!FEATURES.contains(f)) throw new IllegalArgumentException("unknown move feature '" + f + "'; known: " + FEATURES);
+        }
+        if (model.equals("ridge") && ridgeFeatures.isEmpty()) throw new IllegalArgumentException("the ridge model needs at least one feature");
+        this.ridgeFeatures = List.copyOf(ridgeFeatures);
+        this.seed = seed;
         this.reward = reward;
         this.exploration = exploration;
         this.optimism = optimism;
@@ -61,16 +88,20 @@ public final class Experience implements Law {
     static final String DEFAULTS = "mal.policies.laws.experience";
 
     public static Experience from(Settings s) {
-        s = s.withReference(DEFAULTS).only("reward", "exploration", "optimism", "skip-evaluated", "model", "prior-weight");
+        s = s.withReference(DEFAULTS).only("reward", "exploration", "optimism", "skip-evaluated", "model", "prior-weight", "features",
+                "seed");
         String r = s.getString("reward");
         if (!r.equals("lambda-star") && !r.equals("mean-accuracy")) throw s.invalid("reward", "must be lambda-star or mean-accuracy, got " + r);
         double e = s.getDouble("exploration");
         if (!(e >= 0)) throw s.invalid("exploration", "must be >= 0, got " + e);
         String m = s.getString("model");
-        if (!m.equals("arm") && !m.equals("additive")) throw s.invalid("model", "must be arm or additive, got " + m);
+        if (!m.equals("arm") && !m.equals("additive") && !m.equals("ridge")) throw s.invalid("model", "must be arm, additive or ridge, got " + m);
         double k = s.getDouble("prior-weight");
         if (!(k > 0)) throw s.invalid("prior-weight", "must be > 0, got " + k);
-        return new Experience(r, e, s.getDouble("optimism"), s.getBoolean("skip-evaluated"), m, k);
+        List<String> features = s.getStringList("features");
+        for (String f : features) if (!FEATURES.contains(f)) throw s.invalid("features", "unknown move feature '" + f + "'; known: " + FEATURES);
+        if (features.isEmpty()) throw s.invalid("features", "must name at least one move feature; known: " + FEATURES);
+        return new Experience(r, e, s.getDouble("optimism"), s.getBoolean("skip-evaluated"), m, k, features, s.getInt("seed"));
     }
 
     @Override public String name() { return NAME; }
@@ -100,9 +131,54 @@ public final class Experience implements Law {
                 "layers:" + layers, "target:" + move.target());
     }
 
+    /** The ridge model's features of a move, each as {@code name:value}, in {@link #ridgeFeatures} order. */
+    List<String> ridgeFeatures(Move move, MoveFeatures f, PolicyContext ctx) {
+        String[] parts = arm(f).split("/");
+        List<String> out = new ArrayList<>(ridgeFeatures.size());
+        for (String name : ridgeFeatures) {
+            String value = switch (name) {
+                case "dataset-pair" -> parts[0];
+                case "shapes" -> parts[1];
+                case "depth-gap" -> parts[2];
+                case "direction" -> parts[3];
+                case "extent" -> parts[4];
+                case "base-layers" -> join(f.layers(), true);
+                case "target-layers" -> join(f.layers(), false);
+                case "layer-map" -> move.layerMap();
+                case "target" -> move.target();
+                case "target-architecture" -> ctx.target(move).architecture().layers().stream()
+                        .map(l -> l.inputSize() + ">" + l.outputSize()).collect(java.util.stream.Collectors.joining(","));
+                case "target-dataset" -> String.valueOf(ctx.target(move).dataset() == null ? null : ctx.target(move).dataset().task());
+                default -> throw new IllegalStateException(name);
+            };
+            out.add(name + ":" + value);
+        }
+        return out;
+    }
+
+    private static String join(List<MoveFeatures.LayerFeature> layers, boolean base) {
+        StringBuilder b = new StringBuilder();
+        for (MoveFeatures.LayerFeature l : layers) b.append(b.isEmpty() ? "" : ",").append(base ? l.base() : l.target());
+        return b.toString();
+    }
+
     @Override
     public double score(Move move, MoveFeatures features, PolicyContext ctx) {
+        return value(move, features, ctx) + tieBreak(move);
+    }
+
+    /** Below any difference the models make (rewards are in [0, 1]); 0 without a seed. */
+    private double tieBreak(Move move) {
+        if (seed == 0) return 0.0;
+        return 1e-9 * new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ move.canonical().hashCode()).nextDouble();
+    }
+
+    private double value(Move move, MoveFeatures features, PolicyContext ctx) {
         Stats s = stats(ctx);
+        if (model.equals("ridge")) {
+            if (s.total == 0) return optimism + exploration * Math.sqrt(ridgeFeatures.size() / priorWeight);
+            return s.ridge.predict(ridgeFeatures(move, features, ctx), exploration);
+        }
         if (model.equals("additive")) {
             if (s.total == 0) return optimism;
             double mean = s.sum / s.total;
@@ -126,7 +202,8 @@ public final class Experience implements Law {
         return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
     }
 
-    private record Stats(Map<String, double[]> byArm, int total, Set<String> evaluated, Map<String, double[]> byFeature, double sum) {}
+    private record Stats(Map<String, double[]> byArm, int total, Set<String> evaluated, Map<String, double[]> byFeature, double sum,
+                         Ridge ridge) {}
 
     private static final class Memo {
         List<Evaluated> history;
@@ -142,15 +219,21 @@ public final class Experience implements Law {
         Set<String> seen = new HashSet<>();
         int n = 0;
         double sum = 0;
+        List<List<String>> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
         for (Evaluated e : ctx.history()) {
             seen.add(e.move().canonical());
             MoveFeatures f;
             try {
-                f = ctx.features(e.move());
+                f = ctx.featuresOf(e.move());
             } catch (RuntimeException gone) {
                 continue; // the target left the zoo: its evaluation says nothing about moves still possible
             }
             double r = reward(e);
+            if (model.equals("ridge")) {
+                xs.add(ridgeFeatures(e.move(), f, ctx));
+                ys.add(r);
+            }
             double[] a = byArm.computeIfAbsent(arm(f), k -> new double[2]);
             a[0] += r;
             a[1] += 1;
@@ -163,7 +246,7 @@ public final class Experience implements Law {
             n++;
         }
         memo.history = ctx.history();
-        memo.stats = new Stats(byArm, n, seen, byFeature, sum);
+        memo.stats = new Stats(byArm, n, seen, byFeature, sum, model.equals("ridge") && n > 0 ? Ridge.fit(xs, ys, priorWeight) : null);
         return memo.stats;
     }
 
