@@ -87,12 +87,13 @@ final class LearningCheckCommand implements Callable<Integer> {
         boolean seeded = policyText.contains("${seed}");
         List<Policy> learners = new ArrayList<>();
         for (int s = 1; s <= (seeded ? seeds : 1); s++) {
-            learners.add(Policy.load(ConfigFactory.parseString(policyText).resolveWith(ConfigFactory.parseString("seed = " + s))));
+            // the seed goes into the same document, so that self-references such as `policy.laws += ...` still resolve
+            learners.add(Policy.load(ConfigFactory.parseString("seed = " + s + "\n" + policyText).resolve()));
         }
         Policy plain = Policy.parse("policy { laws = [] }");
         double[] lambdas = Lmc.grid(grid);
         long started = System.nanoTime();
-        Map<String, Map<String, Evaluated>> all = evaluations(zoo, index, lambdas, out);
+        Map<String, Map<String, Evaluated>> all = evaluations(zoo, index, lambdas, task -> ZooExperiment.testSample(data.dir(), task, rows), out);
         double step = 1.0 / (grid - 1);
         Table t = new Table("base", "candidates", "best λ*", "best moves", "near-best moves", "learning: evaluations to best",
                 "random: evaluations to best", "learning: to near-best", "random: to near-best");
@@ -155,7 +156,7 @@ final class LearningCheckCommand implements Callable<Integer> {
      * Returns the evaluations until the first move at least {@code near} and until the best; a policy
      * whose laws filter out every such move never reaches one: counted as {@code candidates + 1}.
      */
-    private static int[] replay(Policy learning, ModelCard base, ZooIndex index, Map<String, Evaluated> results, double best,
+    static int[] replay(Policy learning, ModelCard base, ZooIndex index, Map<String, Evaluated> results, double best,
                                 double near, int candidates) {
         List<Evaluated> history = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -214,14 +215,15 @@ final class LearningCheckCommand implements Callable<Integer> {
      * {@code --evaluations} when it was made for the same zoo weights, grid, rows, tolerance and test
      * data, otherwise computed and saved there (atomically) for the next run.
      */
-    private Map<String, Map<String, Evaluated>> evaluations(Zoo zoo, ZooIndex index, double[] lambdas, PrintWriter out)
+    Map<String, Map<String, Evaluated>> evaluations(Zoo zoo, ZooIndex index, double[] lambdas,
+                                                   java.util.function.Function<String, Dataset> testSample, PrintWriter out)
             throws java.io.IOException {
         Policy plain = Policy.parse("policy { laws = [] }");
         Map<String, Dataset> tests = new TreeMap<>();
         Map<String, String> weights = new TreeMap<>();
         for (ModelCard c : index.cards()) {
             weights.put(c.id(), c.weightsHash());
-            tests.computeIfAbsent(c.dataset().task(), task -> ZooExperiment.testSample(data.dir(), task, rows));
+            tests.computeIfAbsent(c.dataset().task(), testSample);
         }
         Map<String, String> testData = new TreeMap<>();
         tests.forEach((task, d) -> testData.put(task, d.contentHash()));

@@ -27,7 +27,7 @@ class SearchSettingsTest {
     void theShippedConfigurationParses() {
         SearchSettings s = SearchSettings.from(ConfigFactory.parseFile(Path.of("../conf/search-default.conf").toFile()));
         assertEquals("mnist-equal-64x64x64", s.base());
-        assertEquals(4, s.policy().laws().size(), "the laws of conf/laws.conf");
+        assertEquals(5, s.policy().laws().size(), "the laws of conf/laws.conf");
     }
 
     @Test

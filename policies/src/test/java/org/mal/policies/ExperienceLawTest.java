@@ -29,7 +29,7 @@ class ExperienceLawTest {
 
     @Test
     void movesLikeTheOnesThatWorkedComeFirstAndEvaluatedOnesAreNotRepeated() {
-        List<Policy.Proposal> ps = policy("{ name = experience, exploration = 0, optimism = 0 }").propose(withHistory());
+        List<Policy.Proposal> ps = policy("{ name = experience, model = arm, exploration = 0, optimism = 0 }").propose(withHistory());
         assertNull(find(ps, "f-same", "2:2"), "already evaluated");
         assertNull(find(ps, "f-deep", "0:3"), "already evaluated");
         assertEquals(Experience.arm(ctx().features(move("f-same", "2:2"))), Experience.arm(ps.get(0).features()));
@@ -40,7 +40,7 @@ class ExperienceLawTest {
 
     @Test
     void untriedArmsAreExploredBeforeKnownPoorOnes() {
-        List<Policy.Proposal> ps = policy("{ name = experience }").propose(withHistory());
+        List<Policy.Proposal> ps = policy("{ name = experience, model = arm, exploration = 0.5 }").propose(withHistory());
         assertTrue(find(ps, "m-strong", "0:0").score() > find(ps, "f-narrow", "0:1").score());
         assertTrue(find(ps, "f-deep", "1:3") == null, "a failed evaluation is history too");
     }
@@ -59,5 +59,61 @@ class ExperienceLawTest {
         var bad = org.junit.jupiter.api.Assertions.assertThrows(com.typesafe.config.ConfigException.class,
                 () -> policy("{ name = experience, model = forest }"));
         assertTrue(bad.getMessage().contains("model"), bad.getMessage());
+    }
+
+    @Test
+    void theRidgeModelCarriesWhatItLearnedAboutATargetAndAMapToUntriedMoves() {
+        Policy ridge = policy("{ name = experience, model = ridge, exploration = 0, prior-weight = 1.0 }");
+        List<Evaluated> h = List.of(done("f-same", "1:1", 0.8), done("f-same", "0:0", 0.7), done("m-strong", "0:0", 0.3),
+                done("f-narrow", "0:0", 0.2), done("m-strong", "1:1", 0.4));
+        List<Policy.Proposal> ps = ridge.propose(new PolicyContext(BASE, zoo(), h));
+        assertNull(find(ps, "f-same", "1:1"), "already evaluated");
+        // f-same did well with both maps it was tried with: its untried map ranks above another target's
+        assertTrue(find(ps, "f-same", "1:0").score() > find(ps, "m-strong", "1:0").score());
+        // 1:1 did better than 0:0 on the targets tried with both: for f-deep, never tried, 1:1 ranks above 0:0
+        assertTrue(find(ps, "f-deep", "1:1").score() > find(ps, "f-deep", "0:0").score());
+        assertEquals(ps.get(0).move().target(), "f-same", "the best-valued target leads: " + ps.get(0).move());
+    }
+
+    @Test
+    void ridgeSeedsBreakTiesReproduciblyAndZeroKeepsTheCanonicalOrder() {
+        List<String> canonical = policy("{ name = experience, model = ridge }").propose(ctx()).stream().map(p -> p.move().canonical()).toList();
+        List<String> plain = policy("").propose(ctx()).stream().map(p -> p.move().canonical()).toList();
+        assertEquals(plain, canonical, "without history and without a seed every move ties: canonical order");
+        List<String> seed1 = policy("{ name = experience, model = ridge, seed = 1 }").propose(ctx()).stream().map(p -> p.move().canonical()).toList();
+        List<String> again = policy("{ name = experience, model = ridge, seed = 1 }").propose(ctx()).stream().map(p -> p.move().canonical()).toList();
+        List<String> seed2 = policy("{ name = experience, model = ridge, seed = 2 }").propose(ctx()).stream().map(p -> p.move().canonical()).toList();
+        assertEquals(seed1, again);
+        assertNotEquals(seed1, seed2);
+        assertNotEquals(canonical, seed1);
+        assertEquals(new java.util.HashSet<>(canonical), new java.util.HashSet<>(seed1), "the same moves, in another order");
+    }
+
+    @Test
+    void ridgeSettingsAreChecked() {
+        var e = assertThrows(com.typesafe.config.ConfigException.class,
+                () -> policy("{ name = experience, model = ridge, features = [target, colour] }"));
+        assertTrue(e.getMessage().contains("colour") && e.getMessage().contains("features"), e.getMessage());
+        e = assertThrows(com.typesafe.config.ConfigException.class, () -> policy("{ name = experience, model = ridge, features = [] }"));
+        assertTrue(e.getMessage().contains("features"), e.getMessage());
+        for (String f : Experience.FEATURES) {
+            Policy p = policy("{ name = experience, model = ridge, exploration = 0.3, features = [" + f + "] }");
+            assertFalse(p.propose(withHistory()).isEmpty(), f);
+        }
+    }
+
+    @Test
+    void pastEvaluationsAreDescribedAgainstTheirOwnBase() {
+        // an evaluation made with another zoo model as the base: its features use that base's card
+        Move other = new Move("f-deep", "f-same", "0:0", "weight-matching", new java.util.TreeMap<>(), "convex", new java.util.TreeMap<>(),
+                "fixed", new java.util.TreeMap<>(Map.of("value", 0.5)));
+        PolicyContext c = ctx();
+        assertTrue(c.featuresOf(other).sameDataset(), "f-deep and f-same are both fashion models");
+        assertEquals(4, c.featuresOf(other).baseDepth());
+        assertFalse(c.features(other).sameDataset(), "against the context's base (mnist) it would read as cross-dataset");
+        // a base the zoo does not know (a search's assembly) is described by the context's base
+        Move assembly = new Move("assembly-3", "f-same", "0:0", "weight-matching", new java.util.TreeMap<>(), "convex",
+                new java.util.TreeMap<>(), "fixed", new java.util.TreeMap<>(Map.of("value", 0.5)));
+        assertEquals(c.features(assembly), c.featuresOf(assembly));
     }
 }

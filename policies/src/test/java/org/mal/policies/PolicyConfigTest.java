@@ -21,7 +21,7 @@ class PolicyConfigTest {
         Path conf = Path.of("..", "conf", "laws.conf");
         assertTrue(Files.exists(conf), "conf/laws.conf next to the module");
         Policy p = Policy.load(ConfigFactory.parseFile(conf.toFile()).resolve());
-        assertEquals(List.of("strong-base", "width-tolerance", "depth-order", "merging-threshold"),
+        assertEquals(List.of("strong-base", "width-tolerance", "depth-order", "merging-threshold", "experience"),
                 p.laws().stream().map(w -> w.law().name()).toList());
         assertEquals("retention", p.objective().name());
         List<Policy.Proposal> ps = p.propose(ctx());
@@ -30,7 +30,7 @@ class PolicyConfigTest {
         assertTrue(ps.stream().allMatch(x -> x.features().maxDepthGap() <= 0.25 + 1e-12));
         // every key in the file is a real setting: the file equals the defaults it documents
         assertEquals(Policy.parse("policy { laws = [ {name = strong-base}, {name = width-tolerance}, {name = depth-order},"
-                + " {name = merging-threshold} ] }").propose(ctx()), ps);
+                + " {name = merging-threshold}, {name = experience} ] }").propose(ctx()), ps);
     }
 
     @Test

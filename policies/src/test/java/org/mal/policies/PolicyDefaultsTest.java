@@ -37,7 +37,7 @@ class PolicyDefaultsTest {
             agree(c.withoutPath("name").withoutPath("weight"), REF.getConfig("laws." + name), "policy.laws[" + name + "]");
             checked++;
         }
-        assertEquals(4, checked, "the four paper laws are listed");
+        assertEquals(5, checked, "the four paper laws and the learning law are listed");
         Config obj = laws.getConfig("objective");
         agree(obj.withoutPath("name"), REF.getConfig("objectives." + obj.getString("name")), "policy.objective");
         assertEquals(REF.getInt("policy.max-proposals"), laws.getInt("max-proposals"));

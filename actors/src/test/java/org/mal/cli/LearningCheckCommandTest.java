@@ -1,0 +1,108 @@
+package org.mal.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.merge.Lmc;
+import org.mal.core.model.ModelCard;
+import org.mal.core.zoo.Zoo;
+import org.mal.policies.Evaluated;
+import org.mal.policies.Move;
+import org.mal.policies.Policy;
+import org.mal.policies.PolicyContext;
+import org.mal.policies.ZooIndex;
+import org.mal.search.SearchFixture;
+
+class LearningCheckCommandTest {
+
+    @TempDir static Path dir;
+
+    private static LearningCheckCommand command(Path file, int grid) {
+        LearningCheckCommand c = new LearningCheckCommand();
+        c.grid = grid;
+        c.rows = 100;
+        c.evaluationsFile = file;
+        return c;
+    }
+
+    @Test
+    void evaluationsAreSavedReusedForTheSameSettingsAndRecomputedForOthers() throws Exception {
+        Zoo zoo = SearchFixture.zoo(dir.resolve("zoo"));
+        ZooIndex index = ZooIndex.from(zoo);
+        Path file = dir.resolve("ev/evaluations.json");
+        StringWriter log = new StringWriter();
+        var first = command(file, 5).evaluations(zoo, index, Lmc.grid(5), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
+        assertTrue(log.toString().contains("computed, saved to"), log.toString());
+        assertTrue(Files.exists(file));
+        assertEquals(index.size(), first.size(), "every base");
+        int candidates = first.values().stream().mapToInt(Map::size).sum();
+
+        log = new StringWriter();
+        var again = command(file, 5).evaluations(zoo, index, Lmc.grid(5), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
+        assertTrue(log.toString().contains("evaluations: " + candidates + " from " + file), log.toString());
+        for (String base : first.keySet()) {
+            for (var e : first.get(base).entrySet()) {
+                assertEquals(e.getValue().report().lambdaStar(), again.get(base).get(e.getKey()).report().lambdaStar(), base + " " + e.getKey());
+                assertArrayEquals(e.getValue().report().tasks().get(0).aligned().loss(),
+                        again.get(base).get(e.getKey()).report().tasks().get(0).aligned().loss(), 0.0);
+            }
+        }
+
+        log = new StringWriter();
+        command(file, 3).evaluations(zoo, index, Lmc.grid(3), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
+        assertTrue(log.toString().contains("were made for other zoo weights, settings or data; recomputing"), log.toString());
+
+        Files.writeString(file, "{ not json");
+        var bad = assertThrows(IllegalArgumentException.class, () -> command(file, 3).evaluations(zoo, index, Lmc.grid(3),
+                t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(new StringWriter(), true)));
+        assertTrue(bad.getMessage().contains(file.toString()) && bad.getMessage().contains("--recompute"), bad.getMessage());
+    }
+
+    @Test
+    void replayCountsEvaluationsUntilTheFirstBestMove() throws Exception {
+        ZooIndex index = ZooIndex.from(SearchFixture.zoo(dir.resolve("zoo")));
+        ModelCard base = index.require(SearchFixture.BASE);
+        Policy canonical = Policy.parse("policy { laws = [] }");
+        List<Move> order = canonical.propose(new PolicyContext(base, index)).stream().map(Policy.Proposal::move).toList();
+        // λ* = 0.1 everywhere except the 5th (0.3, near-best at one 0.25 step) and the 9th move of the canonical order (0.5, best)
+        Map<String, Evaluated> results = new java.util.HashMap<>();
+        List<Double> values = new ArrayList<>();
+        for (int k = 0; k < order.size(); k++) {
+            double l = k == 8 ? 0.5 : k == 4 ? 0.3 : 0.1;
+            values.add(l);
+            Move m = order.get(k);
+            results.put(m.target() + "|" + m.layerMap(), Evaluated.ok(m, report(l)));
+        }
+        assertArrayEquals(new int[] {9, 5}, LearningCheckCommand.replay(canonical, base, index, results, 0.5, 0.5 - 0.25 - 1e-9, order.size()));
+        // a policy whose laws reject the best move never reaches it: candidates + 1
+        int[] r = LearningCheckCommand.replay(new Policy(canonical.candidates(), List.of(new Policy.WeightedLaw(
+                new OnlyOtherTargets(order.get(8).target()), 1.0)), canonical.objective(), 0), base, index, results, 0.5, 0.45, order.size());
+        assertEquals(order.size() + 1, r[0]);
+    }
+
+    /** A law that rejects every move to one target. */
+    record OnlyOtherTargets(String excluded) implements org.mal.policies.Law {
+        @Override public String name() { return "only-other-targets"; }
+        @Override public boolean admits(Move move, org.mal.policies.MoveFeatures f, PolicyContext ctx) { return !move.target().equals(excluded); }
+    }
+
+    private static Lmc.Report report(double lambdaStar) {
+        Lmc.Curve c = new Lmc.Curve(new double[] {0.3, 0.4, 0.6}, new double[] {0.9, 0.9, 0.5});
+        return new Lmc.Report(Lmc.grid(3), List.of(new Lmc.TaskCurves("blobs", "h", c, c)), 0.05, 0.1, 0.2, 0.4, 0.5, 0.8, lambdaStar,
+                Map.of("blobs", 0.9));
+    }
+
+    @Test
+    void medianOfEvenAndOddCounts() {
+        assertEquals(2.0, LearningCheckCommand.median(List.of(3, 1, 2)));
+        assertEquals(2.5, LearningCheckCommand.median(List.of(4, 1, 3, 2)));
+    }
+}

@@ -1,0 +1,49 @@
+package org.mal.policies.laws;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RidgeTest {
+
+    /**
+     * Against numpy: columns [intercept, a, c, d, b], {@code D = diag(1e-6, k, k, k, k)}, k = 0.5,
+     * {@code w = inv(XᵀX + D) Xᵀy}, bonus {@code sqrt(xᵀ inv(A) x + unseen/k)}:
+     * <pre>
+     * X = [[1,1,1,0,0],[1,1,0,1,0],[1,0,1,0,1],[1,0,0,0,1]]; y = [1.0, 0.5, 0.2, 0.0]
+     * </pre>
+     */
+    @Test
+    void matchesNumpyOnASmallDesign() {
+        Ridge r = Ridge.fit(List.of(List.of("a", "c"), List.of("a", "d"), List.of("b", "c"), List.of("b")), List.of(1.0, 0.5, 0.2, 0.0), 0.5);
+        Map<String, Double> w = r.weights();
+        assertEquals(0.34056549, w.get(""), 1e-7);
+        assertEquals(0.27547201, w.get("a"), 1e-7);
+        assertEquals(0.20754734, w.get("c"), 1e-7);
+        assertEquals(-0.07735833, w.get("d"), 1e-7);
+        assertEquals(-0.27547133, w.get("b"), 1e-7);
+        assertEquals(0.8235848317640917, r.predict(List.of("a", "c"), 0), 1e-9);
+        assertEquals(-0.012264167007806581, r.predict(List.of("b", "d"), 0), 1e-9);
+        assertEquals(2.3616518024258335, r.predict(List.of("a", "e"), 1.0), 1e-9, "an unseen feature adds variance 1/k");
+        assertEquals(2.277994117546137, r.predict(List.of("b", "d"), 2.0), 1e-9);
+    }
+
+    @Test
+    void anUnpenalisedInterceptMakesAnUnseenMoveWorthTheMeanReward() {
+        Ridge r = Ridge.fit(List.of(List.of("x"), List.of("y"), List.of("y")), List.of(0.9, 0.3, 0.3), 1.0);
+        // x and y are the only features; a move with neither is valued at the intercept
+        double intercept = r.predict(List.of("z"), 0);
+        assertEquals(intercept, r.weights().get(""), 1e-12);
+        assertTrue(r.predict(List.of("x"), 0) > intercept && r.predict(List.of("y"), 0) < intercept);
+    }
+
+    @Test
+    void badInputIsNamed() {
+        assertThrows(IllegalArgumentException.class, () -> Ridge.fit(List.of(), List.of(), 1.0));
+        assertThrows(IllegalArgumentException.class, () -> Ridge.fit(List.of(List.of("a")), List.of(1.0, 2.0), 1.0));
+        var e = assertThrows(IllegalArgumentException.class, () -> Ridge.fit(List.of(List.of("a")), List.of(1.0), 0.0));
+        assertTrue(e.getMessage().contains("penalty"), e.getMessage());
+    }
+}
