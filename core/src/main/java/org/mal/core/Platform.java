@@ -10,7 +10,12 @@ public final class Platform {
 
     private Platform() {}
 
-    /** The MAL version, with the git commit when the build knew it (e.g. {@code 0.1.0-SNAPSHOT+3f2a1c9}). */
+    /**
+     * The MAL version, with the git commit when the build knew it (e.g. {@code 0.1.0-SNAPSHOT+3f2a1c9}).
+     * A build from a working tree with uncommitted changes says {@code -dirty.} and a hash of the MAL
+     * classes it runs (e.g. {@code 0.1.0-SNAPSHOT+3f2a1c9-dirty.5e0b7c21}), so two different
+     * uncommitted states never share a version, in cache keys or provenance.
+     */
     public static String codeVersion() { return VERSION; }
 
     /** JVM, OS, architecture, cores and the ND4J backend, in one line. */
@@ -30,6 +35,48 @@ public final class Platform {
         String version = p.getProperty("version", "unknown");
         String commit = p.getProperty("commit", "");
         if (commit.isBlank() || commit.startsWith("${")) return version;
-        return version + "+" + commit + ("true".equals(p.getProperty("dirty")) ? "-dirty" : "");
+        if (!"true".equals(p.getProperty("dirty"))) return version + "+" + commit;
+        return version + "+" + commit + "-dirty." + classesHash(System.getProperty("java.class.path", ""));
+    }
+
+    /**
+     * The first 8 hex digits of a SHA-256 over the MAL classes on {@code classPath} (jars named
+     * {@code mal-*.jar} and class folders holding {@code org/mal}): each class's name and bytes, in
+     * name order, so the same compiled code gives the same hash wherever its jars are copied.
+     * {@code "unknown"} when none is found or one cannot be read.
+     */
+    static String classesHash(String classPath) {
+        java.util.TreeMap<String, byte[]> classes = new java.util.TreeMap<>();
+        try {
+            for (String entry : classPath.split(java.io.File.pathSeparator)) {
+                if (entry.isBlank()) continue;
+                java.nio.file.Path path = java.nio.file.Path.of(entry);
+                String name = path.getFileName() == null ? "" : path.getFileName().toString();
+                if (name.startsWith("mal-") && name.endsWith(".jar") && java.nio.file.Files.isRegularFile(path)) {
+                    try (java.util.jar.JarFile jar = new java.util.jar.JarFile(path.toFile())) {
+                        for (var e : java.util.Collections.list(jar.entries())) {
+                            if (!e.getName().startsWith("org/mal/") || !e.getName().endsWith(".class")) continue;
+                            try (InputStream in = jar.getInputStream(e)) { classes.put(e.getName(), in.readAllBytes()); }
+                        }
+                    }
+                } else if (java.nio.file.Files.isDirectory(path.resolve("org/mal"))) {
+                    try (var files = java.nio.file.Files.walk(path.resolve("org/mal"))) {
+                        for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+                            classes.put(path.relativize(f).toString().replace(java.io.File.separatorChar, '/'), java.nio.file.Files.readAllBytes(f));
+                        }
+                    }
+                }
+            }
+            if (classes.isEmpty()) return "unknown";
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            for (var c : classes.entrySet()) {
+                sha.update(c.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(c.getValue());
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 8);
+        } catch (IOException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+            return "unknown";
+        }
     }
 }
