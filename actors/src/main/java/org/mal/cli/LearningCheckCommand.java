@@ -62,12 +62,13 @@ final class LearningCheckCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "25", description = "Random orders per base, and seeds of a learning policy that uses $${seed} (default: ${DEFAULT-VALUE}).")
     int seeds;
 
-    @Option(names = "--evaluations", defaultValue = "runs/learning-check/evaluations.json",
+    @Option(names = "--evaluations",
             description = "Where every candidate's evaluation is saved and, when made for the same zoo and settings, read from "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "(default: runs/learning-check/<zoo folder name>/evaluations.json).")
     Path evaluationsFile;
 
-    @Option(names = "--recompute", description = "Evaluate every candidate again even if --evaluations has them.")
+    @Option(names = "--recompute", description = "Evaluate every candidate again and replace the saved evaluations, even if "
+            + "they were made for another zoo or other settings.")
     boolean recompute;
 
     static final double TOLERANCE = 0.05;
@@ -84,12 +85,11 @@ final class LearningCheckCommand implements Callable<Integer> {
         Zoo zoo = new Zoo(zooDir);
         ZooIndex index = ZooIndex.from(zoo);
         if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards");
-        boolean seeded = policyText.contains("${seed}");
-        List<Policy> learners = new ArrayList<>();
-        for (int s = 1; s <= (seeded ? seeds : 1); s++) {
-            // the seed goes into the same document, so that self-references such as `policy.laws += ...` still resolve
-            learners.add(Policy.load(ConfigFactory.parseString("seed = " + s + "\n" + policyText).resolve()));
+        if (evaluationsFile == null) {
+            Path name = zooDir.toAbsolutePath().normalize().getFileName();
+            evaluationsFile = Path.of("runs", "learning-check", name == null ? "zoo" : name.toString(), "evaluations.json");
         }
+        List<Policy> learners = learners(policyText, seeds);
         Policy plain = Policy.parse("policy { laws = [] }");
         double[] lambdas = Lmc.grid(grid);
         long started = System.nanoTime();
@@ -150,10 +150,27 @@ final class LearningCheckCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static final java.util.regex.Pattern SEED = java.util.regex.Pattern.compile("\\$\\{\\??seed}");
+
+    /**
+     * The learning policies to replay: one per seed 1..{@code seeds} when the policy refers to
+     * {@code ${seed}} (or {@code ${?seed}}), else the one policy. The seed is a root key of the same
+     * document, so self-references such as {@code policy.laws += ...} still resolve (a root
+     * {@code seed} of the user's own would be replaced).
+     */
+    static List<Policy> learners(String policyText, int seeds) {
+        boolean seeded = SEED.matcher(policyText).find();
+        List<Policy> out = new ArrayList<>();
+        for (int s = 1; s <= (seeded ? seeds : 1); s++) {
+            out.add(Policy.load(ConfigFactory.parseString(policyText + "\nseed = " + s + "\n").resolve()));
+        }
+        return out;
+    }
+
     /**
      * The learning policy replayed on one base from an empty history: its top move not yet evaluated
      * is looked up in {@code results} and joins the history, until a move with the best λ* comes up.
-     * Returns the evaluations until the first move at least {@code near} and until the best; a policy
+     * Returns {@code {evaluations until the best, evaluations until the first move at least near}}; a policy
      * whose laws filter out every such move never reaches one: counted as {@code candidates + 1}.
      */
     static int[] replay(Policy learning, ModelCard base, ZooIndex index, Map<String, Evaluated> results, double best,
@@ -236,13 +253,22 @@ final class LearningCheckCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("cannot read the saved evaluations " + evaluationsFile + ": " + e.getMessage()
                         + " (move it away or pass --recompute)", e);
             }
-            if (!saved.key().equals(key)) {
-                out.println("the saved evaluations in " + evaluationsFile + " were made for other zoo weights, settings or data; recomputing");
-                saved = null;
-            } else {
-                out.println("evaluations: " + saved.rows().size() + " from " + evaluationsFile + " (code " + saved.codeVersion() + ", "
-                        + saved.createdAt() + ")");
+            if (saved == null || saved.key() == null || saved.rows() == null) {
+                throw new IllegalArgumentException("the saved evaluations " + evaluationsFile + " have no key or no rows"
+                        + " (move it away or pass --recompute)");
             }
+            if (!saved.key().equals(key)) {
+                List<String> differ = new ArrayList<>();
+                if (!java.util.Objects.equals(saved.key().weights(), key.weights())) differ.add("zoo models or weights");
+                if (saved.key().grid() != key.grid()) differ.add("grid " + saved.key().grid() + " vs " + key.grid());
+                if (saved.key().rows() != key.rows()) differ.add("rows " + saved.key().rows() + " vs " + key.rows());
+                if (saved.key().tolerance() != key.tolerance()) differ.add("tolerance");
+                if (!java.util.Objects.equals(saved.key().testData(), key.testData())) differ.add("test data");
+                throw new IllegalArgumentException("the saved evaluations in " + evaluationsFile + " were made for other "
+                        + String.join(", ", differ) + "; pass --evaluations with another file, or --recompute to replace them");
+            }
+            out.println("evaluations: " + saved.rows().size() + " from " + evaluationsFile + " (code " + saved.codeVersion() + ", "
+                    + saved.createdAt() + ")");
         }
         if (saved == null) {
             Map<String, Model> models = new HashMap<>();
@@ -261,8 +287,12 @@ final class LearningCheckCommand implements Callable<Integer> {
                 Path parent = evaluationsFile.toAbsolutePath().getParent();
                 Files.createDirectories(parent);
                 Path tmp = Files.createTempFile(parent, "evaluations", ".tmp");
-                SearchJson.MAPPER.writeValue(tmp.toFile(), saved);
-                Files.move(tmp, evaluationsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    SearchJson.MAPPER.writeValue(tmp.toFile(), saved);
+                    Files.move(tmp, evaluationsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
                 out.println("evaluations: " + rowsOut.size() + " computed, saved to " + evaluationsFile);
             }
         }

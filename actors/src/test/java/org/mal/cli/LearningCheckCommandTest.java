@@ -56,14 +56,45 @@ class LearningCheckCommandTest {
             }
         }
 
-        log = new StringWriter();
-        command(file, 3).evaluations(zoo, index, Lmc.grid(3), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
-        assertTrue(log.toString().contains("were made for other zoo weights, settings or data; recomputing"), log.toString());
-
-        Files.writeString(file, "{ not json");
-        var bad = assertThrows(IllegalArgumentException.class, () -> command(file, 3).evaluations(zoo, index, Lmc.grid(3),
+        // other settings: refused, naming what differs, and the saved table is kept
+        String before = Files.readString(file);
+        var other = assertThrows(IllegalArgumentException.class, () -> command(file, 3).evaluations(zoo, index, Lmc.grid(3),
                 t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(new StringWriter(), true)));
-        assertTrue(bad.getMessage().contains(file.toString()) && bad.getMessage().contains("--recompute"), bad.getMessage());
+        assertTrue(other.getMessage().contains("grid 5 vs 3") && other.getMessage().contains("--recompute"), other.getMessage());
+        assertEquals(before, Files.readString(file));
+        LearningCheckCommand again3 = command(file, 3);
+        again3.recompute = true;
+        log = new StringWriter();
+        again3.evaluations(zoo, index, Lmc.grid(3), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
+        assertTrue(log.toString().contains("computed, saved to"), log.toString());
+        assertNotEquals(before, Files.readString(file));
+        try (var left = Files.list(file.getParent())) {
+            assertEquals(List.of(file.getFileName().toString()), left.map(p -> p.getFileName().toString()).toList(), "no temporary file left");
+        }
+
+        for (String broken : List.of("{ not json", "{}")) {
+            Files.writeString(file, broken);
+            var bad = assertThrows(IllegalArgumentException.class, () -> command(file, 3).evaluations(zoo, index, Lmc.grid(3),
+                    t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(new StringWriter(), true)));
+            assertTrue(bad.getMessage().contains(file.toString()) && bad.getMessage().contains("--recompute"), bad.getMessage());
+        }
+    }
+
+    @Test
+    void aPolicyThatSaysSeedIsRunOncePerSeedAndSelfReferencesStillResolve() throws Exception {
+        ZooIndex index = ZooIndex.from(SearchFixture.zoo(dir.resolve("zoo")));
+        PolicyContext ctx = new PolicyContext(index.require(SearchFixture.BASE), index);
+        assertEquals(1, LearningCheckCommand.learners("policy { laws = [ { name = experience } ] }", 5).size());
+        List<Policy> seeded = LearningCheckCommand.learners("policy { laws = [ { name = experience, seed = ${seed} } ] }", 3);
+        assertEquals(3, seeded.size());
+        List<List<String>> orders = seeded.stream().map(p -> p.propose(ctx).stream().map(x -> x.move().canonical()).toList()).toList();
+        assertNotEquals(orders.get(0), orders.get(1));
+        assertNotEquals(orders.get(1), orders.get(2));
+        List<Policy> appended = LearningCheckCommand.learners("""
+                policy { laws = [ { name = strong-base } ] }
+                policy.laws += { name = experience, seed = ${?seed} }""", 2);
+        assertEquals(2, appended.size());
+        assertEquals(List.of("strong-base", "experience"), appended.get(1).laws().stream().map(w -> w.law().name()).toList());
     }
 
     @Test

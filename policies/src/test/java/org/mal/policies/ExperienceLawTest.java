@@ -116,4 +116,29 @@ class ExperienceLawTest {
                 new java.util.TreeMap<>(), "fixed", new java.util.TreeMap<>(Map.of("value", 0.5)));
         assertEquals(c.features(assembly), c.featuresOf(assembly));
     }
+
+    @Test
+    void ridgeFeaturesNameWhatTheyRead() {
+        Experience all = new Experience("lambda-star", 0, 1, true, "ridge", 1.0, Experience.FEATURES, 0);
+        Move m = move("f-deep", "0:1,1:3");
+        assertEquals(List.of("dataset-pair:cross", "shapes:" + Experience.arm(ctx().features(m)).split("/")[1], "depth-gap:0.5",
+                "direction:deep-to-shallow", "extent:some", "base-layers:0,1", "target-layers:1,3", "layer-map:0:1,1:3",
+                "target:f-deep", "target-architecture:" + F_DEEP.architecture().layers().stream().map(l -> l.inputSize() + ">" + l.outputSize())
+                        .collect(java.util.stream.Collectors.joining(",")), "target-dataset:fashion"),
+                all.ridgeFeatures(m, ctx().features(m), ctx()));
+    }
+
+    @Test
+    void theRidgeLawRefitsWhenTheZooChangesUnderTheSameHistory() {
+        Policy ridge = policy("{ name = experience, model = ridge, exploration = 0, features = [target-dataset, layer-map] }");
+        List<Evaluated> h = List.of(done("f-same", "1:1", 0.9), done("m-strong", "0:0", 0.1));
+        ZooIndex without = ZooIndex.of(zoo().cards().stream().filter(c -> !c.id().equals("f-same")).toList());
+        List<Policy.Proposal> first = ridge.propose(new PolicyContext(BASE, without, h));
+        // the same history list, the full zoo: f-same's evaluation now counts (fashion targets gain)
+        List<Policy.Proposal> second = ridge.propose(new PolicyContext(BASE, zoo(), h));
+        List<Policy.Proposal> fresh = policy("{ name = experience, model = ridge, exploration = 0, features = [target-dataset, layer-map] }")
+                .propose(new PolicyContext(BASE, zoo(), h));
+        assertEquals(fresh, second, "a law that saw another zoo with this history ranks like a fresh one");
+        assertNotEquals(find(first, "f-deep", "1:1").score(), find(second, "f-deep", "1:1").score());
+    }
 }

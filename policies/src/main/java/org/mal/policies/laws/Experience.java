@@ -16,17 +16,33 @@ import org.mal.policies.PolicyContext;
 import org.mal.policies.Settings;
 
 /**
- * The learning law (first version): a UCB1 bandit whose arms are classes of moves, learned from the
- * evaluations already made ({@link PolicyContext#history()}). A move's arm is {@link #arm}: dataset
- * pair (same/cross), the shape relations of its layers, its maximal relative-depth gap rounded to
- * quarters, whether a target layer goes deeper-to-shallower, and whether it maps one, some or all
- * base layers. The reward of an evaluation is its λ* ({@code reward = lambda-star}) or its mean
- * accuracy at λ* ({@code mean-accuracy}), 0 for a failure.
+ * The learning law: turns the evaluations already made ({@link PolicyContext#history()}) into a value
+ * for each candidate move, so the planner proposes better moves as the search goes on. The reward
+ * of an evaluation is its λ* ({@code reward = lambda-star}) or its mean accuracy at λ*
+ * ({@code mean-accuracy}), 0 for a failure. Three models ({@code model}):
  *
- * <p>Score = mean reward of the arm + {@code exploration}·sqrt(ln N / n), N evaluations in all, n in
- * the arm; an arm never tried scores {@code optimism} + {@code exploration}·sqrt(ln (N+1)), so it is
- * tried before arms known to be poor. Deterministic (no random draws): ties fall to the policy's
- * canonical order. With {@code skip-evaluated}, moves already in the history are not proposed again.
+ * <ul>
+ *   <li>{@code ridge} (the default): a linear model of the reward over one-hot move features
+ *       ({@code features}; by default which target, which layer map, same or other dataset), fitted
+ *       jointly by ridge regression ({@link Ridge}: penalty {@code prior-weight}, the intercept all
+ *       but unpenalised). What one evaluation says about a target carries over to that target's
+ *       other layer maps and vice versa, each estimated net of the others. {@code exploration}
+ *       weighs the LinUCB bonus {@code sqrt(xᵀA⁻¹x)}; before any evaluation every move is worth
+ *       {@code optimism} plus that bonus (the same for all).
+ *   <li>{@code arm}: a UCB1 bandit whose arms are classes of moves ({@link #arm}: dataset pair,
+ *       shape relations, maximal relative-depth gap rounded to quarters, deeper-to-shallower or not,
+ *       one/some/all base layers). Score = mean reward of the arm + {@code exploration}·sqrt(ln N / n);
+ *       an arm never tried scores {@code optimism} + {@code exploration}·sqrt(ln (N+1)), so it is
+ *       tried before arms known to be poor.
+ *   <li>{@code additive}: the mean reward plus, per feature of the move, the shrunk deviation of the
+ *       evaluations sharing it (each feature on its own).
+ * </ul>
+ *
+ * <p>With {@code seed = 0} the law is deterministic and ties fall to the policy's canonical order;
+ * another seed adds a jitter below {@code 1e-9} (times the law's weight in the policy) drawn from
+ * the seed and the move, which orders ties pseudo-randomly and reproducibly. Values below 0 and
+ * above 1 are possible (a linear fit; optimism plus a bonus). With {@code skip-evaluated}, moves
+ * already in the history are not proposed again.
  */
 public final class Experience implements Law {
     private final String reward;
@@ -43,6 +59,7 @@ public final class Experience implements Law {
     public static final List<String> FEATURES = List.of("dataset-pair", "shapes", "depth-gap", "direction", "extent", "base-layers",
             "target-layers", "layer-map", "target", "target-architecture", "target-dataset");
 
+    /** The {@code arm} model. */
     public Experience(String reward, double exploration, double optimism, boolean skipEvaluated) {
         this(reward, exploration, optimism, skipEvaluated, "arm", 2.0);
     }
@@ -62,9 +79,9 @@ public final class Experience implements Law {
     /**
      * @param model besides {@code arm} and {@code additive}: {@code ridge}, a linear model of the
      *     reward over one-hot {@code ridgeFeatures} (names from {@link #FEATURES}) fitted jointly by
-     *     ridge regression (penalty {@code priorWeight}, the intercept unpenalised), so a move's value
-     *     is the mean reward plus what its target, its layer map, ... add, each estimated net of the
-     *     others; {@code exploration} weighs the LinUCB bonus {@code sqrt(xᵀ A⁻¹ x)}
+     *     ridge regression (penalty {@code priorWeight}, the intercept all but unpenalised), so a
+     *     move's value is the intercept plus what its target, its layer map, ... add, each estimated
+     *     net of the others; {@code exploration} weighs the LinUCB bonus {@code sqrt(xᵀ A⁻¹ x)}
      * @param seed 0: ties between moves fall to the policy's canonical order; otherwise they are
      *     broken by a pseudo-random order drawn from this seed (deterministic for a given seed)
      */
@@ -132,14 +149,14 @@ public final class Experience implements Law {
     }
 
     /** The ridge model's features of a move, each as {@code name:value}, in {@link #ridgeFeatures} order. */
-    List<String> ridgeFeatures(Move move, MoveFeatures f, PolicyContext ctx) {
+    public List<String> ridgeFeatures(Move move, MoveFeatures f, PolicyContext ctx) {
         String[] parts = arm(f).split("/");
         List<String> out = new ArrayList<>(ridgeFeatures.size());
         for (String name : ridgeFeatures) {
             String value = switch (name) {
                 case "dataset-pair" -> parts[0];
                 case "shapes" -> parts[1];
-                case "depth-gap" -> parts[2];
+                case "depth-gap" -> parts[2].substring("gap".length());
                 case "direction" -> parts[3];
                 case "extent" -> parts[4];
                 case "base-layers" -> join(f.layers(), true);
@@ -207,13 +224,17 @@ public final class Experience implements Law {
 
     private static final class Memo {
         List<Evaluated> history;
+        org.mal.core.model.ModelCard base;
+        org.mal.policies.ZooIndex zoo;
         Stats stats;
     }
 
-    // A policy asks once per move; the history only changes between planning steps, so the summary
-    // is kept for the last history seen (compared by identity: PolicyContext copies it once).
+    // A policy asks once per move with the same context, so the summary (and the ridge fit) is kept
+    // for the last context seen, compared by identity of all three parts: the history list (a search
+    // passes the same immutable list to several plans), the base and the zoo index (a zoo update
+    // replans with the same history and a new index, which changes what the features read).
     private synchronized Stats stats(PolicyContext ctx) {
-        if (memo.history == ctx.history()) return memo.stats;
+        if (memo.history == ctx.history() && memo.base == ctx.base() && memo.zoo == ctx.zoo()) return memo.stats;
         Map<String, double[]> byArm = new HashMap<>();
         Map<String, double[]> byFeature = new HashMap<>();
         Set<String> seen = new HashSet<>();
@@ -246,6 +267,8 @@ public final class Experience implements Law {
             n++;
         }
         memo.history = ctx.history();
+        memo.base = ctx.base();
+        memo.zoo = ctx.zoo();
         memo.stats = new Stats(byArm, n, seen, byFeature, sum, model.equals("ridge") && n > 0 ? Ridge.fit(xs, ys, priorWeight) : null);
         return memo.stats;
     }

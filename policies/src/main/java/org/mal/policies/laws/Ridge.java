@@ -11,9 +11,8 @@ import org.nd4j.linalg.inverse.InvertMatrix;
 /**
  * Ridge regression over one-hot features, for the learning law's {@code ridge} model: each
  * observation is a set of feature names (present = 1) and a reward. With an intercept column
- * {@code 1}, {@code A = XᵀX + k·D} where {@code D} is the identity except a tiny {@code 1e-6} for
- * the intercept (so the intercept is all but unpenalised and the fitted value of an average move is
- * the mean reward), and {@code w = A⁻¹Xᵀy}. A feature value never observed has weight 0 and, for the
+ * {@code 1}, {@code A = XᵀX + diag(1e-6, k, …, k)} (the intercept all but unpenalised, so the mean
+ * of the fitted values is the mean reward) and {@code w = A⁻¹Xᵀy}. A feature value never observed has weight 0 and, for the
  * exploration bonus, variance {@code 1/k} (its block of {@code A} is {@code k·I}). The inverse is
  * ND4J's ({@link InvertMatrix}, in double precision); the matrices are small (one row per distinct
  * feature value seen).

@@ -31,12 +31,17 @@ class RidgeTest {
     }
 
     @Test
-    void anUnpenalisedInterceptMakesAnUnseenMoveWorthTheMeanReward() {
-        Ridge r = Ridge.fit(List.of(List.of("x"), List.of("y"), List.of("y")), List.of(0.9, 0.3, 0.3), 1.0);
-        // x and y are the only features; a move with neither is valued at the intercept
-        double intercept = r.predict(List.of("z"), 0);
-        assertEquals(intercept, r.weights().get(""), 1e-12);
-        assertTrue(r.predict(List.of("x"), 0) > intercept && r.predict(List.of("y"), 0) < intercept);
+    void anAlmostUnpenalisedInterceptMakesTheFittedValuesAverageTheMeanReward() {
+        List<List<String>> xs = List.of(List.of("x"), List.of("y"), List.of("y"), List.of("x", "y"));
+        List<Double> ys = List.of(0.9, 0.3, 0.3, 0.8);
+        Ridge r = Ridge.fit(xs, ys, 1.0);
+        double fitted = xs.stream().mapToDouble(x -> r.predict(x, 0)).average().orElseThrow();
+        assertEquals(ys.stream().mapToDouble(Double::doubleValue).average().orElseThrow(), fitted, 1e-6);
+        // with a heavy penalty on the features, every fitted value shrinks to the mean; with a light one it does not
+        Ridge heavy = Ridge.fit(xs, ys, 1e6);
+        assertEquals(0.575, heavy.predict(List.of("x"), 0), 1e-4);
+        assertEquals(0.575, heavy.predict(List.of("y"), 0), 1e-4);
+        assertTrue(r.predict(List.of("x"), 0) > 0.575 && r.predict(List.of("y"), 0) < 0.575);
     }
 
     @Test
