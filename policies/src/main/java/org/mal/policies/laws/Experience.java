@@ -269,7 +269,7 @@ public final class Experience implements Law {
         memo.history = ctx.history();
         memo.base = ctx.base();
         memo.zoo = ctx.zoo();
-        memo.stats = new Stats(byArm, n, seen, byFeature, sum, model.equals("ridge") && n > 0 ? Ridge.fit(xs, ys, priorWeight) : null);
+        memo.stats = new Stats(byArm, n, seen, byFeature, sum, model.equals("ridge") && n > 0 ? Ridge.fit(xs, ys, priorWeight, exploration > 0) : null);
         return memo.stats;
     }
 

@@ -51,4 +51,48 @@ class RidgeTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Ridge.fit(List.of(List.of("a")), List.of(1.0), 0.0));
         assertTrue(e.getMessage().contains("penalty"), e.getMessage());
     }
+
+    @Test
+    void choleskySolveAndInverseOnARandomPositiveDefiniteMatrix() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        int p = 40;
+        double[][] m = new double[p][p];
+        for (double[] row : m) for (int j = 0; j < p; j++) row[j] = r.nextDouble() - 0.5;
+        double[][] a = new double[p][p];  // mᵀm + 0.1 I
+        for (int i = 0; i < p; i++) {
+            for (int j = 0; j < p; j++) {
+                double s = i == j ? 0.1 : 0;
+                for (int k = 0; k < p; k++) s += m[k][i] * m[k][j];
+                a[i][j] = s;
+            }
+        }
+        double[][] l = Ridge.cholesky(a);
+        double[][] inv = Ridge.inverse(l);
+        double[] b = new double[p];
+        for (int i = 0; i < p; i++) b[i] = r.nextDouble();
+        double[] x = Ridge.solve(l, b);
+        for (int i = 0; i < p; i++) {
+            double ax = 0;
+            for (int k = 0; k < p; k++) ax += a[i][k] * x[k];
+            assertEquals(b[i], ax, 1e-9, "A x = b, row " + i);
+            for (int j = 0; j < p; j++) {
+                double llt = 0, ai = 0;
+                for (int k = 0; k <= Math.min(i, j); k++) llt += l[i][k] * l[j][k];
+                for (int k = 0; k < p; k++) ai += a[i][k] * inv[k][j];
+                assertEquals(a[i][j], llt, 1e-9, "L Lᵀ = A at " + i + "," + j);
+                assertEquals(i == j ? 1 : 0, ai, 1e-7, "A A⁻¹ = I at " + i + "," + j);
+            }
+        }
+        var e = assertThrows(IllegalStateException.class, () -> Ridge.cholesky(new double[][] {{1, 2}, {2, 1}}));
+        assertTrue(e.getMessage().contains("positive definite"), e.getMessage());
+    }
+
+    @Test
+    void withoutTheInverseThereIsNoBonusButTheSameFit() {
+        var xs = List.of(List.of("a", "c"), List.of("a", "d"), List.of("b", "c"), List.of("b"));
+        var ys = List.of(1.0, 0.5, 0.2, 0.0);
+        Ridge lean = Ridge.fit(xs, ys, 0.5, false);
+        assertEquals(Ridge.fit(xs, ys, 0.5).predict(List.of("a", "c"), 0), lean.predict(List.of("a", "c"), 0), 1e-12);
+        assertThrows(IllegalStateException.class, () -> lean.predict(List.of("a"), 1.0));
+    }
 }
