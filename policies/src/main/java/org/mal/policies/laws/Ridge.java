@@ -13,9 +13,9 @@ import java.util.Map;
  *
  * <p>The linear algebra is a plain-Java Cholesky factorisation ({@code A} is symmetric positive
  * definite) rather than ND4J's: ND4J 1.0.0-M2.1's {@code InvertMatrix} (its {@code matrix_inverse}
- * op) took 21 s for a 670 × 670 matrix on our 2-core machine — one planning step of a 1,000-model
- * zoo with 1,000 evaluations (bench {@code PlanningBench}) — where the factorisation takes a fraction
- * of a second. {@code A⁻¹}, which only the exploration bonus needs, is formed only when asked for.
+ * op) took about 21 s on our 2-core machine for the fit of one planning step of a 1,000-model zoo
+ * with 1,000 evaluations (several hundred rows; bench {@code PlanningBench}, docs/RESULTS.md §10),
+ * where the whole step now takes about 0.2 s. {@code A⁻¹}, which only the exploration bonus needs, is formed only when asked for.
  * {@code RidgeTest} checks weights and bonuses against numpy.
  */
 final class Ridge {
