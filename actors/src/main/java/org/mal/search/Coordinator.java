@@ -181,7 +181,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         int count = deps.settings().movesPerStep();
         if (b.evaluations() > 0) count = Math.min(count, b.evaluations() - state.evaluations());
         Set<String> exclude = new HashSet<>();
-        for (Evaluated e : state.history()) if (e.move().base().equals(state.base().id())) exclude.add(e.move().canonical());
+        // moves already evaluated for this base, unless their target has been replaced since (new weights, same id)
+        for (Evaluated e : state.history()) {
+            if (!e.move().base().equals(state.base().id())) continue;
+            if (e.current(zoo.get(e.move().target()).map(ModelCard::weightsHash).orElse(null))) exclude.add(e.move().canonical());
+        }
         planning = true;
         planZoo = zoo;
         deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo, state.history(), exclude, count, getContext().getSelf()));
@@ -230,12 +234,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             try {
                 key = MoveRunner.cacheKey(deps.bench(), move, state.base(), target.get(), state.lossLimit());
             } catch (RuntimeException e) {   // e.g. the data of a new target's task is missing
-                journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1, Planner.describe(e), true));
+                journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1, Planner.describe(e), true,
+                        target.get().weightsHash()));
                 continue;
             }
             Optional<Outcome> cached = cached(key);
             if (cached.isPresent()) {
-                journal(new SearchEvent.MoveEvaluated(state.step(), m, key.hex(), cached.get(), true, "cache"));
+                journal(new SearchEvent.MoveEvaluated(state.step(), m, key.hex(), cached.get(), true, "cache", target.get().weightsHash()));
                 continue;
             }
             queue.add(new WorkItem(state.run(), state.step(), m, state.base(), state.baseBlob(), target.get(), state.lossLimit(),
@@ -286,8 +291,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         inFlight.remove(r.item().move());
         Move move = Move.fromCanonical(r.item().move());
         CacheKey key = MoveRunner.cacheKey(deps.bench(), move, r.item().base(), r.item().target(), r.item().lossLimit());
-        journal(new SearchEvent.MoveEvaluated(state.step(), r.item().move(), key.hex(), r.outcome(), false, r.worker()),
-                Map.of(key, SearchJson.write(r.outcome())));
+        journal(new SearchEvent.MoveEvaluated(state.step(), r.item().move(), key.hex(), r.outcome(), false, r.worker(),
+                        r.item().target().weightsHash()), Map.of(key, SearchJson.write(r.outcome())));
         report(null);
         getContext().getSelf().tell(new Next());
         return this;
@@ -297,7 +302,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (!current(f.item())) return this;
         inFlight.remove(f.item().move());
         boolean giveUp = f.item().attempt() > deps.settings().retries();
-        journal(new SearchEvent.MoveFailed(state.step(), f.item().move(), f.item().attempt(), f.reason(), giveUp));
+        journal(new SearchEvent.MoveFailed(state.step(), f.item().move(), f.item().attempt(), f.reason(), giveUp,
+                f.item().target().weightsHash()));
         getContext().getLog().warn("move failed on {} (attempt {}{}): {}", f.worker(), f.item().attempt(), giveUp ? ", giving up" : "",
                 f.reason());
         report("a move failed: " + f.reason());

@@ -51,11 +51,26 @@ public sealed interface SearchEvent {
         public StepPlanned { moves = List.copyOf(moves); }
     }
 
-    /** A move's outcome; {@code cached}: found in the evaluation cache, nothing computed. */
-    record MoveEvaluated(int step, String move, String cacheKey, Outcome outcome, boolean cached, String worker) implements SearchEvent {}
+    /**
+     * A move's outcome; {@code cached}: found in the evaluation cache, nothing computed;
+     * {@code targetWeights}: the weights hash of the target it used (absent in older journals).
+     */
+    record MoveEvaluated(int step, String move, String cacheKey, Outcome outcome, boolean cached, String worker, String targetWeights)
+            implements SearchEvent {
+        public MoveEvaluated(int step, String move, String cacheKey, Outcome outcome, boolean cached, String worker) {
+            this(step, move, cacheKey, outcome, cached, worker, null);
+        }
+    }
 
-    /** A move's evaluation threw; {@code giveUp}: the retries are used up, the move counts as failed. */
-    record MoveFailed(int step, String move, int attempt, String reason, boolean giveUp) implements SearchEvent {}
+    /**
+     * A move's evaluation threw; {@code giveUp}: the retries are used up, the move counts as failed;
+     * {@code targetWeights} as for {@link MoveEvaluated} (null when the target was not read).
+     */
+    record MoveFailed(int step, String move, int attempt, String reason, boolean giveUp, String targetWeights) implements SearchEvent {
+        public MoveFailed(int step, String move, int attempt, String reason, boolean giveUp) {
+            this(step, move, attempt, reason, giveUp, null);
+        }
+    }
 
     /**
      * Every move of the step has a result. {@code accepted} is the chosen move (null: none was

@@ -27,6 +27,8 @@ import org.mal.policies.Move;
  * @param failed the current step's moves that failed for good, with the reason
  * @param attempts failures so far per canonical move of the current step
  * @param lineage the accepted steps, oldest first
+ * @param targetWeights the current step's results: the weights hash of the target each used, by
+ *     canonical move (when the event recorded it); carried into {@link Evaluated#targetWeights()}
  */
 public record SearchState(
         int run,
@@ -49,7 +51,8 @@ public record SearchState(
         int failures,
         int idleSteps,
         String paused,
-        String stopped) {
+        String stopped,
+        Map<String, String> targetWeights) {
 
     public SearchState {
         planned = List.copyOf(planned);
@@ -58,6 +61,7 @@ public record SearchState(
         attempts = Map.copyOf(attempts);
         history = List.copyOf(history);
         lineage = List.copyOf(lineage);
+        targetWeights = Map.copyOf(targetWeights);
     }
 
     /** What a run is in, derived from the fields. */
@@ -66,7 +70,7 @@ public record SearchState(
     /** The state right after {@code started}. */
     public static SearchState begin(SearchEvent.Started s) {
         return new SearchState(s.run(), s.settings(), s.origin(), s.lossLimit(), s.evaluationData(), Instant.parse(s.at()),
-                s.origin(), null, 0, List.of(), Map.of(), Map.of(), Map.of(), List.of(), List.of(), 0, 0, 0, 0, null, null);
+                s.origin(), null, 0, List.of(), Map.of(), Map.of(), Map.of(), List.of(), List.of(), 0, 0, 0, 0, null, null, Map.of());
     }
 
     /**
@@ -122,7 +126,8 @@ public record SearchState(
             requireOpen(m.step(), m.move());
             Map<String, Outcome> r = new LinkedHashMap<>(results);
             r.put(m.move(), m.outcome());
-            return with(planned, r, failed, attempts, evaluations + (m.cached() ? 0 : 1), cacheHits + (m.cached() ? 1 : 0), failures);
+            return with(planned, r, failed, attempts, evaluations + (m.cached() ? 0 : 1), cacheHits + (m.cached() ? 1 : 0), failures,
+                    recording(m.move(), m.targetWeights()));
         }
         if (event instanceof SearchEvent.MoveFailed f) {
             requireOpen(f.step(), f.move());
@@ -133,20 +138,20 @@ public record SearchState(
                 fl = new LinkedHashMap<>(failed);
                 fl.put(f.move(), f.reason());
             }
-            return with(planned, results, fl, a, evaluations, cacheHits, failures + 1);
+            return with(planned, results, fl, a, evaluations, cacheHits, failures + 1, f.giveUp() ? recording(f.move(), f.targetWeights()) : targetWeights);
         }
         if (event instanceof SearchEvent.StepClosed c) return close(c);
         if (event instanceof SearchEvent.Paused p) {
             return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, p.reason(), null);
+                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, p.reason(), null, targetWeights);
         }
         if (event instanceof SearchEvent.Resumed) {
             return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, null, null);
+                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, null, null, targetWeights);
         }
         SearchEvent.Stopped s = (SearchEvent.Stopped) event;
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, s.reason());
+                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, s.reason(), targetWeights);
     }
 
     private SearchState close(SearchEvent.StepClosed c) {
@@ -157,7 +162,8 @@ public record SearchState(
         done.sort(Comparator.naturalOrder());
         for (String m : done) {
             Move move = Move.fromCanonical(m);
-            h.add(results.containsKey(m) ? results.get(m).evaluated(move) : Evaluated.failed(move, failed.get(m)));
+            h.add((results.containsKey(m) ? results.get(m).evaluated(move) : Evaluated.failed(move, failed.get(m)))
+                    .withTargetWeights(targetWeights.get(m)));
         }
         List<SearchEvent.StepClosed> l = lineage;
         ModelCard nextBase = base;
@@ -172,13 +178,25 @@ public record SearchState(
         }
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, nextBase, nextBlob, step + 1, List.of(),
                 Map.of(), Map.of(), Map.of(), h, l, evaluations, cacheHits, failures,
-                c.accepted() == null ? idleSteps + 1 : 0, paused, null);
+                c.accepted() == null ? idleSteps + 1 : 0, paused, null, Map.of());
     }
 
     private SearchState with(List<String> planned, Map<String, Outcome> results, Map<String, String> failed,
                              Map<String, Integer> attempts, int evaluations, int cacheHits, int failures) {
+        return with(planned, results, failed, attempts, evaluations, cacheHits, failures, targetWeights);
+    }
+
+    private SearchState with(List<String> planned, Map<String, Outcome> results, Map<String, String> failed,
+                             Map<String, Integer> attempts, int evaluations, int cacheHits, int failures, Map<String, String> weights) {
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped);
+                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, weights);
+    }
+
+    private Map<String, String> recording(String move, String weights) {
+        if (weights == null) return targetWeights;
+        Map<String, String> w = new LinkedHashMap<>(targetWeights);
+        w.put(move, weights);
+        return w;
     }
 
     private void requireOpen(int s, String move) {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
 
@@ -190,6 +191,79 @@ class SearchRunTest {
         List<SearchEvent> events = Search.inspect(dir.resolve("search")).runs().get(0);
         assertTrue(events.stream().anyMatch(e -> e instanceof SearchEvent.ZooChanged z && z.added().equals(List.of("other-equal-8x8"))));
         assertTrue(events.get(events.size() - 1) instanceof SearchEvent.Paused);
+    }
+
+    @Test
+    void aZooModelReplacedUnderTheSameIdIsTriedAgainWithTheSameBase(@TempDir Path dir) throws Exception {
+        Path small = dir.resolve("zoo");
+        Files.createDirectories(small);
+        Files.copy(zoo.fileOf(SearchFixture.BASE), small.resolve(SearchFixture.BASE + Zoo.EXTENSION));
+        Path targetFile = small.resolve("blobs-equal-16x16" + Zoo.EXTENSION);
+        Files.copy(zoo.fileOf("blobs-equal-16x16"), targetFile);
+        // min-lambda 0.99: no move is accepted, so the base stays the same and only the target can change
+        SearchSettings settings = SearchFixture.settings(small, """
+                search { moves-per-step = 50, budget { steps = 0, patience = 0, open-ended = true, seconds = 120 } }
+                search.evaluation.tolerance = 0.001
+                policy.candidates { max-per-target = 2 }
+                policy.objective { name = retention, min-lambda = 0.99 }
+                policy.laws = [ { name = experience } ]
+                """);
+        List<String> weightsSeen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Search.Options options = Search.Options.quiet().withRunner(bench -> {
+            Worker.Runner real = Worker.runner(bench);
+            return item -> {
+                weightsSeen.add(item.target().weightsHash());
+                return real.run(item);
+            };
+        });
+        CompletableFuture<SearchState> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Search.start(settings, dir.resolve("search"), SearchFixture.TASK_FN, options);
+            } catch (Exception x) {
+                throw new RuntimeException(x);
+            }
+        });
+        Path status = dir.resolve("search").resolve(Reporter.STATUS_FILE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.isRegularFile(status) && Files.readString(status).contains("waiting for new zoo models"))) {
+            assertTrue(System.nanoTime() < deadline, "the search never ran out of candidates");
+            Thread.sleep(50);
+        }
+        ModelCard old = ModelIO.readCard(targetFile).orElseThrow();
+        assertEquals(2, weightsSeen.size(), "two maps of the one target");
+        assertTrue(weightsSeen.stream().allMatch(old.weightsHash()::equals));
+        // the same id, retrained: other weights (here: scaled), a card naming them
+        Model before = ModelIO.load(targetFile).model();
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> p = new java.util.TreeMap<>();
+        before.params().forEach((k, v) -> p.put(k, v.mul(0.9)));
+        Model retrained = new Model(before.architecture(), p);
+        ModelCard card = new ModelCard(old.id(), old.architecture(), old.family(), old.dataset(), old.train(), old.validation(), old.test(),
+                old.recipe(), old.provenance(), retrained.contentHash());
+        Path tmp = small.resolve("retrained.tmp");
+        ModelIO.save(tmp, retrained, card);
+        Files.move(tmp, targetFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(weightsSeen.size() >= 4 && waitingAfter(status, 4))) {
+            assertTrue(System.nanoTime() < deadline, "the replaced model was never tried again: " + weightsSeen);
+            Thread.sleep(50);
+        }
+        options.stop().complete(null);
+        SearchState s = run.get(60, TimeUnit.SECONDS);
+        assertEquals(List.of(old.weightsHash(), old.weightsHash(), card.weightsHash(), card.weightsHash()), weightsSeen);
+        assertEquals(SearchFixture.BASE, s.base().id(), "nothing accepted: the same base throughout");
+        // the history keeps both evaluations of each move, each with the weights it used
+        assertEquals(4, s.history().size());
+        assertEquals(2, s.history().stream().filter(e -> card.weightsHash().equals(e.targetWeights())).count());
+    }
+
+    /** The status file says the search waits for new zoo models after {@code evaluations} evaluations. */
+    private static boolean waitingAfter(Path status, int evaluations) {
+        try {
+            var json = SearchJson.MAPPER.readTree(status.toFile());
+            return json.path("evaluations").asInt() == evaluations && json.toString().contains("waiting for new zoo models");
+        } catch (java.io.IOException e) {
+            return false;   // being rewritten
+        }
     }
 
     @Test

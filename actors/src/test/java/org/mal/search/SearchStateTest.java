@@ -130,4 +130,31 @@ class SearchStateTest {
         assertNull(y.paused());
         assertTrue(SearchJson.write(events.get(5)).contains("NaN"), "a NaN score is written and read back");
     }
+
+    @Test
+    void theTargetWeightsOfEachResultReachTheHistoryAndOlderJournalsWithoutThemStillRead() {
+        String a = move("t1", "0:0"), b = move("t2", "0:0"), c = move("t3", "0:0");
+        List<SearchEvent> events = List.of(started(),
+                new SearchEvent.StepPlanned(0, "h0", List.of(a, b, c)),
+                new SearchEvent.MoveEvaluated(0, a, "k", outcome(0.25), false, "w", "wa"),
+                new SearchEvent.MoveFailed(0, b, 1, "x", true, "wb"),
+                new SearchEvent.MoveEvaluated(0, c, "k", outcome(0.5), false, "w"),
+                new SearchEvent.StepClosed(0, null, Double.NaN, null, null));
+        List<SearchEvent> back = new ArrayList<>();
+        for (SearchEvent e : events) back.add(SearchJson.read(SearchJson.write(e), SearchEvent.class));
+        for (SearchState s : List.of(SearchState.fold(events), SearchState.fold(back))) {
+            java.util.Map<String, String> w = new java.util.HashMap<>();
+            s.history().forEach(e -> w.put(e.move().target(), e.targetWeights()));
+            assertEquals("wa", w.get("t1"));
+            assertEquals("wb", w.get("t2"));
+            assertNull(w.get("t3"));
+            assertTrue(s.targetWeights().isEmpty(), "the step's record is cleared when it closes");
+        }
+        // a journal line written before the field existed
+        String old = SearchJson.write(events.get(4)).replace(",\"targetWeights\":null", "");
+        org.junit.jupiter.api.Assertions.assertFalse(old.contains("targetWeights"), old);
+        SearchEvent read = SearchJson.read(old, SearchEvent.class);
+        assertNull(((SearchEvent.MoveEvaluated) read).targetWeights());
+        assertEquals(SearchJson.write(events.get(4)), SearchJson.write(read));
+    }
 }

@@ -5,8 +5,11 @@ import org.mal.core.merge.Lmc;
 
 /**
  * A move and what came of evaluating it: the LMC report, or why it failed (exactly one of the two).
+ *
+ * @param targetWeights the weights hash of the target the evaluation used, when known (null: not
+ *     recorded); a zoo model replaced under the same id makes its earlier evaluations out of date
  */
-public record Evaluated(Move move, Lmc.Report report, String failure) {
+public record Evaluated(Move move, Lmc.Report report, String failure, String targetWeights) {
 
     public Evaluated {
         Objects.requireNonNull(move, "an evaluation needs its move");
@@ -15,9 +18,21 @@ public record Evaluated(Move move, Lmc.Report report, String failure) {
         }
     }
 
+    public Evaluated(Move move, Lmc.Report report, String failure) { this(move, report, failure, null); }
+
     public static Evaluated ok(Move move, Lmc.Report report) { return new Evaluated(move, report, null); }
 
     public static Evaluated failed(Move move, String failure) { return new Evaluated(move, null, failure); }
 
     public boolean succeeded() { return report != null; }
+
+    public Evaluated withTargetWeights(String weights) { return new Evaluated(move, report, failure, weights); }
+
+    /**
+     * Whether this evaluation stands for the target as it is now: its weights were not recorded, the
+     * current ones are not known, or they are the same.
+     */
+    public boolean current(String currentTargetWeights) {
+        return targetWeights == null || currentTargetWeights == null || targetWeights.equals(currentTargetWeights);
+    }
 }

@@ -141,4 +141,15 @@ class ExperienceLawTest {
         assertEquals(fresh, second, "a law that saw another zoo with this history ranks like a fresh one");
         assertNotEquals(find(first, "f-deep", "1:1").score(), find(second, "f-deep", "1:1").score());
     }
+
+    @Test
+    void aMoveEvaluatedWithATargetSinceReplacedIsProposedAgain() {
+        Policy p = policy("{ name = experience }");
+        Evaluated now = done("f-same", "2:2", 0.5).withTargetWeights(F_SAME.weightsHash());
+        Evaluated then = done("f-same", "2:2", 0.5).withTargetWeights("weights-before-retraining");
+        Evaluated unknown = done("f-same", "2:2", 0.5);
+        assertNull(find(p.propose(new PolicyContext(BASE, zoo(), List.of(now))), "f-same", "2:2"), "evaluated with these weights");
+        assertNull(find(p.propose(new PolicyContext(BASE, zoo(), List.of(unknown))), "f-same", "2:2"), "weights not recorded: as before");
+        assertNotNull(find(p.propose(new PolicyContext(BASE, zoo(), List.of(then))), "f-same", "2:2"), "the target has other weights now");
+    }
 }

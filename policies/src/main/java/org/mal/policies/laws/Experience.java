@@ -3,10 +3,8 @@ package org.mal.policies.laws;
 import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Law;
 import org.mal.policies.LawFactory;
@@ -136,7 +134,10 @@ public final class Experience implements Law {
 
     @Override
     public boolean admits(Move move, MoveFeatures features, PolicyContext ctx) {
-        return !skipEvaluated || !stats(ctx).evaluated().contains(move.canonical());
+        if (!skipEvaluated) return true;
+        // evaluated before, unless the target has been replaced since (new weights under the same id)
+        Evaluated before = stats(ctx).evaluated().get(move.canonical());
+        return before == null || !before.current(ctx.target(move).weightsHash());
     }
 
     /** The features of the additive model, each as {@code dimension:value}. */
@@ -219,7 +220,7 @@ public final class Experience implements Law {
         return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
     }
 
-    private record Stats(Map<String, double[]> byArm, int total, Set<String> evaluated, Map<String, double[]> byFeature, double sum,
+    private record Stats(Map<String, double[]> byArm, int total, Map<String, Evaluated> evaluated, Map<String, double[]> byFeature, double sum,
                          Ridge ridge) {}
 
     private static final class Memo {
@@ -237,13 +238,13 @@ public final class Experience implements Law {
         if (memo.history == ctx.history() && memo.base == ctx.base() && memo.zoo == ctx.zoo()) return memo.stats;
         Map<String, double[]> byArm = new HashMap<>();
         Map<String, double[]> byFeature = new HashMap<>();
-        Set<String> seen = new HashSet<>();
+        Map<String, Evaluated> seen = new HashMap<>();
         int n = 0;
         double sum = 0;
         List<List<String>> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         for (Evaluated e : ctx.history()) {
-            seen.add(e.move().canonical());
+            seen.put(e.move().canonical(), e);   // the latest evaluation of a move
             MoveFeatures f;
             try {
                 f = ctx.featuresOf(e.move());
