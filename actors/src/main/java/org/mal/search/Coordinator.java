@@ -227,7 +227,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             Optional<ModelCard> target = zoo.get(move.target());
             if (target.isEmpty()) {
                 journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1,
-                        "zoo model '" + move.target() + "' is not in the zoo any more", true));
+                        "zoo model '" + move.target() + "' is not in the zoo any more", true, Evaluated.ABSENT));
                 continue;
             }
             CacheKey key;
@@ -360,7 +360,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             Optional<ModelCard> t = index.get(move.target());
             if (t.isEmpty()) return null;   // the target left the zoo after its evaluation: the next best move
             ModelCard target = t.get();
-            Model merged = MoveRunner.materialise(deps.bench(), move, s.base(), s.baseBlob(), target, o.lambda());
+            String used = s.targetWeights().get(m);
+            // the target was replaced after its evaluation: the result says nothing about the new weights
+            // (the move is planned again next step, its evaluation being out of date)
+            if (used != null && !used.equals(target.weightsHash())) return null;
+            Model merged;
+            try {
+                merged = MoveRunner.materialise(deps.bench(), move, s.base(), s.baseBlob(), target, o.lambda());
+            } catch (MoveRunner.TargetChanged replacedBeforeIndexed) {
+                return null;
+            }
             String hash = merged.contentHash();
             if (visited.contains(hash)) return null;
             String id = s.origin().id() + "~" + hash.substring(0, 12);
@@ -387,7 +396,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onAssembled(Assembled a) {
         assembling = false;
         if (a.error() != null) return pauseForError("cannot build the assembly of step " + a.step() + ": " + a.error());
-        if (a.move() == null) return closeWithout("every accepted move gives back a base the search has had");
+        if (a.move() == null) {
+            return closeWithout("no accepted move could be assembled (each gives back a base the search has had, or its target "
+                    + "left the zoo or was replaced after its evaluation)");
+        }
         journal(new SearchEvent.StepClosed(a.step(), a.move(), a.score(), a.card(), a.blob()));
         report("step " + a.step() + ": accepted " + a.card().id());
         getContext().getSelf().tell(new Next());

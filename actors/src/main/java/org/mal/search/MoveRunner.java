@@ -201,6 +201,11 @@ public final class MoveRunner {
                 .build();
     }
 
+    /** A zoo model's file holds other weights than the card the move was planned with (replaced since it was indexed). */
+    public static final class TargetChanged extends IllegalStateException {
+        TargetChanged(String message) { super(message); }
+    }
+
     private static Inputs inputs(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target) {
         if (!move.target().equals(target.id())) throw new IllegalArgumentException("the move's target is " + move.target() + ", not " + target.id());
         requireMerger(move);
@@ -211,7 +216,7 @@ public final class MoveRunner {
         }
         Model t = bench.zooModel(target.id());
         if (!t.contentHash().equals(target.weightsHash())) {
-            throw new IllegalStateException("the weights of zoo model " + target.id() + " changed on disk since it was indexed");
+            throw new TargetChanged("the weights of zoo model " + target.id() + " changed on disk since it was indexed");
         }
         return new Inputs(b, t, task(base), target.dataset() == null ? null : target.dataset().task());
     }

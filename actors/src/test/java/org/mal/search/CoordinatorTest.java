@@ -55,8 +55,14 @@ class CoordinatorTest {
     @BeforeEach
     void open() { store = MalStore.open(dir.resolve("store")); }
 
+    /** Workers of one test, stopped after it: otherwise they would take the next test's work. */
+    final List<ActorRef<?>> workers = new ArrayList<>();
+
     @AfterEach
-    void close() { store.close(); }
+    void close() {
+        for (ActorRef<?> w : workers) kit.stop(w);
+        store.close();
+    }
 
     private SearchState started(SearchSettings settings) {
         var s = new SearchEvent.Started(1, settings.render(), index.require(SearchFixture.BASE), 0.5, Map.of(), "2026-11-22T10:00:00Z");
@@ -84,7 +90,7 @@ class CoordinatorTest {
             return SearchStateTest.outcome(0.0);   // λ = 0: retention accepts nothing, so no assembly is built
         };
         Workbench bench = Search.workbench(settings, dir, store, SearchFixture.TASK_FN);
-        for (int k = 0; k < 2; k++) kit.spawn(Worker.create("w" + k, runner));
+        for (int k = 0; k < 2; k++) workers.add(kit.spawn(Worker.create("w" + k, runner)));
         TestProbe<Planner.Command> planner = kit.createTestProbe(Planner.Command.class);
         TestProbe<Reporter.Command> reporter = kit.createTestProbe(Reporter.Command.class);
         ActorRef<Coordinator.Command> coordinator = kit.spawn(Coordinator.create(started(settings),
@@ -133,6 +139,52 @@ class CoordinatorTest {
         SearchEvent last = journal().get(journal().size() - 1);
         assertTrue(last instanceof SearchEvent.Stopped);
         assertEquals(fin.state().stopped(), SearchState.fold(journal()).stopped(), "the journal folds to the state the coordinator had");
+    }
+
+    @Test
+    void aTargetReplacedBetweenItsResultAndTheCloseIsNotAssembledAndIsPlannedAgain() throws Exception {
+        SearchSettings settings = SearchFixture.settings(zoo.dir(), "search.retries = 0");
+        Policy policy = settings.policy();
+        String move = policy.propose(new PolicyContext(index.require(SearchFixture.BASE), index)).get(0).move().canonical();
+        String target = Move(move);
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Worker.Runner runner = item -> {
+            running.countDown();
+            release.await();
+            return SearchStateTest.outcome(0.5);   // retention would accept it
+        };
+        Workbench bench = Search.workbench(settings, dir, store, SearchFixture.TASK_FN);
+        workers.add(kit.spawn(Worker.create("w-replaced", runner)));
+        TestProbe<Planner.Command> planner = kit.createTestProbe(Planner.Command.class);
+        TestProbe<Reporter.Command> reporter = kit.createTestProbe(Reporter.Command.class);
+        ActorRef<Coordinator.Command> coordinator = kit.spawn(Coordinator.create(started(settings),
+                new Coordinator.Deps(store, bench, settings, policy.objective(), index, planner.ref(), reporter.ref())));
+        planner.expectMessageClass(Planner.Plan.class);
+        coordinator.tell(new Coordinator.Planned(0, List.of(move)));
+        assertTrue(running.await(20, java.util.concurrent.TimeUnit.SECONDS));
+
+        // while the move runs, the target is replaced in the zoo: same id, other weights
+        org.mal.core.model.ModelCard old = index.require(target);
+        org.mal.core.model.ModelCard replaced = new org.mal.core.model.ModelCard(old.id(), old.architecture(), old.family(), old.dataset(),
+                old.train(), old.validation(), old.test(), old.recipe(), old.provenance(), "weights-after-retraining");
+        List<org.mal.core.model.ModelCard> cards = new ArrayList<>(index.cards());
+        cards.replaceAll(c -> c.id().equals(target) ? replaced : c);
+        coordinator.tell(new Coordinator.ZooUpdate(ZooIndex.of(cards), List.of(target), List.of()));
+        release.countDown();
+
+        Planner.Plan next = planner.expectMessageClass(Planner.Plan.class, Duration.ofSeconds(20));
+        assertEquals(1, next.step());
+        assertFalse(next.exclude().contains(move), "evaluated with the old weights: to be tried again");
+        List<SearchEvent> events = journal();
+        SearchEvent.MoveEvaluated result = events.stream().filter(e -> e instanceof SearchEvent.MoveEvaluated)
+                .map(e -> (SearchEvent.MoveEvaluated) e).findFirst().orElseThrow();
+        assertEquals(old.weightsHash(), result.targetWeights());
+        SearchEvent.StepClosed closed = events.stream().filter(e -> e instanceof SearchEvent.StepClosed)
+                .map(e -> (SearchEvent.StepClosed) e).findFirst().orElseThrow();
+        assertEquals(null, closed.accepted(), "its result says nothing about the new weights: not assembled");
+        assertEquals(null, SearchState.fold(events).paused(), "and the run goes on");
+        kit.stop(coordinator);
     }
 
     private static String Move(String canonical) { return org.mal.policies.Move.fromCanonical(canonical).target(); }

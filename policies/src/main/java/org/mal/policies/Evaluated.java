@@ -20,6 +20,9 @@ public record Evaluated(Move move, Lmc.Report report, String failure, String tar
 
     public Evaluated(Move move, Lmc.Report report, String failure) { this(move, report, failure, null); }
 
+    /** The {@link #targetWeights} of a move that failed because its target was not in the zoo: any weights it comes back with are new. */
+    public static final String ABSENT = "absent";
+
     public static Evaluated ok(Move move, Lmc.Report report) { return new Evaluated(move, report, null); }
 
     public static Evaluated failed(Move move, String failure) { return new Evaluated(move, null, failure); }

@@ -134,10 +134,9 @@ public final class Experience implements Law {
 
     @Override
     public boolean admits(Move move, MoveFeatures features, PolicyContext ctx) {
-        if (!skipEvaluated) return true;
-        // evaluated before, unless the target has been replaced since (new weights under the same id)
-        Evaluated before = stats(ctx).evaluated().get(move.canonical());
-        return before == null || !before.current(ctx.target(move).weightsHash());
+        // evaluated before with the target as it is now (not with weights it has since been replaced by):
+        // the search's coordinator excludes by the same rule
+        return !skipEvaluated || !stats(ctx).evaluated().contains(move.canonical());
     }
 
     /** The features of the additive model, each as {@code dimension:value}. */
@@ -220,7 +219,7 @@ public final class Experience implements Law {
         return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
     }
 
-    private record Stats(Map<String, double[]> byArm, int total, Map<String, Evaluated> evaluated, Map<String, double[]> byFeature, double sum,
+    private record Stats(Map<String, double[]> byArm, int total, java.util.Set<String> evaluated, Map<String, double[]> byFeature, double sum,
                          Ridge ridge) {}
 
     private static final class Memo {
@@ -238,13 +237,15 @@ public final class Experience implements Law {
         if (memo.history == ctx.history() && memo.base == ctx.base() && memo.zoo == ctx.zoo()) return memo.stats;
         Map<String, double[]> byArm = new HashMap<>();
         Map<String, double[]> byFeature = new HashMap<>();
-        Map<String, Evaluated> seen = new HashMap<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         int n = 0;
         double sum = 0;
         List<List<String>> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
         for (Evaluated e : ctx.history()) {
-            seen.put(e.move().canonical(), e);   // the latest evaluation of a move
+            if (e.current(ctx.zoo().get(e.move().target()).map(org.mal.core.model.ModelCard::weightsHash).orElse(null))) {
+                seen.add(e.move().canonical());
+            }
             MoveFeatures f;
             try {
                 f = ctx.featuresOf(e.move());
