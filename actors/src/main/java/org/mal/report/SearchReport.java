@@ -127,8 +127,63 @@ public final class SearchReport {
         }
 
         Path index = out.resolve("index.html");
-        Files.writeString(index, html(s, searchDir, byStep, steps, best, bestLambda, lineageRows, images, objective));
+        String learned = learned(s);
+        Files.writeString(index, html(s, searchDir, byStep, steps, best, bestLambda, lineageRows, images, objective)
+                .replace(LEARNED_MARK, learned));
         return new Written(index, images);
+    }
+
+    private static final String LEARNED_MARK = "<!--learned-->";
+
+    /**
+     * What each learning law of the run's policy learned from the run's history, as HTML: the ten
+     * highest and ten lowest values (for the ridge model, what a feature value adds to the predicted
+     * reward) with how many evaluations are behind each. Needs the zoo's cards (the features read
+     * them); without the zoo, says so.
+     */
+    static String learned(SearchState s) {
+        org.mal.policies.Policy policy = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).policy();
+        List<org.mal.policies.laws.Experience> laws = policy.laws().stream().map(org.mal.policies.Policy.WeightedLaw::law)
+                .filter(l -> l instanceof org.mal.policies.laws.Experience).map(l -> (org.mal.policies.laws.Experience) l).toList();
+        if (laws.isEmpty()) return "";
+        StringBuilder h = new StringBuilder("<h2>What the learning law learned</h2>\n");
+        org.mal.policies.ZooIndex zoo;
+        try {
+            zoo = org.mal.policies.ZooIndex.from(new org.mal.core.zoo.Zoo(
+                    SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).zoo()));
+        } catch (IOException | RuntimeException e) {
+            return h.append("<p>Not shown: the zoo's cards cannot be read (").append(esc(String.valueOf(e.getMessage())))
+                    .append(").</p>\n").toString();
+        }
+        for (org.mal.policies.laws.Experience law : laws) {
+            var l = law.learned(new org.mal.policies.PolicyContext(s.base(), zoo, s.history()));
+            h.append("<p>Model <code>").append(esc(l.model())).append("</code>, from ").append(s.history().size())
+                    .append(" evaluations of closed steps. ").append(l.model().equals("ridge")
+                            ? "Each value is what a feature adds to the predicted reward (λ*, or mean accuracy), net of the others."
+                            : "Each value is a class of moves' mean reward (arm) or a feature's shrunk deviation from the mean (additive).")
+                    .append("</p>\n");
+            if (l.values().isEmpty()) {
+                h.append("<p>Nothing yet.</p>\n");
+                continue;
+            }
+            List<Map.Entry<String, Double>> sorted = new ArrayList<>(l.values().entrySet());
+            sorted.removeIf(e -> e.getKey().equals("(intercept)"));
+            sorted.sort(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+            List<Map.Entry<String, Double>> shown = new ArrayList<>(sorted.subList(0, Math.min(10, sorted.size())));
+            for (int k = Math.max(10, sorted.size() - 10); k < sorted.size(); k++) shown.add(sorted.get(k));
+            h.append("<table><tr><th>feature</th><th>value</th><th>evaluations</th></tr>\n");
+            if (l.values().containsKey("(intercept)")) {
+                h.append(String.format(Locale.ROOT, "<tr><td>(intercept)</td><td>%.4f</td><td>%d</td></tr>%n", l.values().get("(intercept)"),
+                        l.counts().getOrDefault("(intercept)", 0)));
+            }
+            for (var e : shown) {
+                h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%+.4f</td><td>%d</td></tr>%n", esc(e.getKey()), e.getValue(),
+                        l.counts().getOrDefault(e.getKey(), 0)));
+            }
+            h.append("</table>\n");
+            if (sorted.size() > 20) h.append("<p>(").append(sorted.size() - 20).append(" more in between.)</p>\n");
+        }
+        return h.toString();
     }
 
     private static String html(SearchState s, Path searchDir, Map<Integer, Map<String, Outcome>> byStep, double[] steps, double[] best,
@@ -162,7 +217,7 @@ public final class SearchReport {
             h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.4f</td><td>%.3f</td></tr>%n", (int) steps[i],
                     byStep.get((int) steps[i]).size(), best[i], bestLambda[i]));
         }
-        h.append("</table>\n<h2>Charts</h2>\n");
+        h.append("</table>\n").append(LEARNED_MARK).append("\n<h2>Charts</h2>\n");
         for (Path p : images) h.append("<p><img src=\"").append(esc(p.getFileName().toString())).append("\" alt=\"")
                 .append(esc(p.getFileName().toString())).append("\"></p>\n");
         h.append("<p>Made by ").append(esc(org.mal.core.Platform.codeVersion())).append(".</p>\n</body></html>\n");

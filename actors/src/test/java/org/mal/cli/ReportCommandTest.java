@@ -20,8 +20,8 @@ class ReportCommandTest {
     @Test
     void writesChartsAndAnIndexWithTheLineage() throws Exception {
         var zoo = SearchFixture.zoo(dir.resolve("zoo"));
-        SearchState s = Search.start(SearchFixture.settings(zoo.dir(), "search.budget.steps = 2"), dir.resolve("s"), SearchFixture.TASK_FN,
-                Search.Options.quiet());
+        SearchState s = Search.start(SearchFixture.settings(zoo.dir(), "search.budget.steps = 2\npolicy.laws += { name = experience }"),
+                dir.resolve("s"), SearchFixture.TASK_FN, Search.Options.quiet());
         CliRun r = CliRun.of("report", dir.resolve("s").toString());
         assertEquals(0, r.exitCode(), r.err());
         Path report = dir.resolve("s").resolve("report");
@@ -37,6 +37,9 @@ class ReportCommandTest {
             }
         }
         assertNotNull(ImageIO.read(report.resolve("objective.png").toFile()));
+        // what the learning law learned from the run's evaluations, feature by feature
+        assertTrue(html.contains("What the learning law learned") && html.contains("(intercept)") && html.contains("layer-map:"), html);
+        assertTrue(html.contains("from " + s.history().size() + " evaluations"), html);
         assertNotNull(ImageIO.read(report.resolve("auc-ratio-by-target.png").toFile()));
         CliRun bad = CliRun.of("report", dir.resolve("s").toString(), "--run", "7");
         assertEquals(1, bad.exitCode());

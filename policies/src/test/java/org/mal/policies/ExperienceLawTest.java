@@ -152,4 +152,21 @@ class ExperienceLawTest {
         assertNull(find(p.propose(new PolicyContext(BASE, zoo(), List.of(unknown))), "f-same", "2:2"), "weights not recorded: as before");
         assertNotNull(find(p.propose(new PolicyContext(BASE, zoo(), List.of(then))), "f-same", "2:2"), "the target has other weights now");
     }
+
+    @Test
+    void whatTheLawLearnedCanBeRead() {
+        Experience ridge = new Experience("lambda-star", 0, 1, true, "ridge", 1.0, List.of("target", "layer-map"), 0);
+        PolicyContext c = new PolicyContext(BASE, zoo(), List.of(done("f-same", "1:1", 0.8), done("f-same", "0:0", 0.6),
+                done("m-strong", "0:0", 0.2)));
+        Experience.Learned l = ridge.learned(c);
+        assertEquals("ridge", l.model());
+        assertEquals(3, l.counts().get("(intercept)"));
+        assertEquals(2, l.counts().get("target:f-same"));
+        assertEquals(2, l.counts().get("layer-map:0:0"));
+        assertTrue(l.values().get("target:f-same") > 0 && l.values().get("target:m-strong") < 0, l.values().toString());
+        assertTrue(ridge.learned(ctx()).values().isEmpty(), "nothing before any evaluation");
+        Experience arm = new Experience("lambda-star", 0, 1, true);
+        Experience.Learned a = arm.learned(c);
+        assertEquals(0.7, a.values().get(Experience.arm(c.features(move("f-same", "1:1")))), 1e-12, "two one-layer same-shape moves");
+    }
 }

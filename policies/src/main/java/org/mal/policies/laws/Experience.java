@@ -213,6 +213,33 @@ public final class Experience implements Law {
         return arm[0] / arm[1] + exploration * Math.sqrt(Math.log(s.total) / arm[1]);
     }
 
+    /**
+     * What the law has learned from {@code ctx}'s history, for people to read: for {@code ridge}, the
+     * intercept (key {@code "(intercept)"}) and each feature value's fitted weight (what it adds to
+     * the predicted reward); for {@code arm}, each arm's mean reward; for {@code additive}, each
+     * feature's shrunk deviation from the mean. Empty before any evaluation. With the number of
+     * evaluations behind each entry.
+     */
+    public record Learned(String model, Map<String, Double> values, Map<String, Integer> counts) {}
+
+    public Learned learned(PolicyContext ctx) {
+        Stats s = stats(ctx);
+        Map<String, Double> values = new java.util.LinkedHashMap<>();
+        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        if (s.total == 0) return new Learned(model, values, counts);
+        if (model.equals("ridge")) {
+            s.ridge.weights().forEach((k, v) -> values.put(k.isEmpty() ? "(intercept)" : k, v));
+            s.ridgeCounts.forEach(counts::put);
+            counts.put("(intercept)", s.total);
+        } else if (model.equals("arm")) {
+            s.byArm.forEach((k, v) -> { values.put(k, v[0] / v[1]); counts.put(k, (int) v[1]); });
+        } else {
+            double mean = s.sum / s.total;
+            s.byFeature.forEach((k, d) -> { values.put(k, (d[0] - d[1] * mean) / (d[1] + priorWeight)); counts.put(k, (int) d[1]); });
+        }
+        return new Learned(model, values, counts);
+    }
+
     private double reward(Evaluated e) {
         if (!e.succeeded()) return 0.0;
         if (reward.equals("lambda-star")) return e.report().lambdaStar();
@@ -220,7 +247,7 @@ public final class Experience implements Law {
     }
 
     private record Stats(Map<String, double[]> byArm, int total, java.util.Set<String> evaluated, Map<String, double[]> byFeature, double sum,
-                         Ridge ridge) {}
+                         Ridge ridge, Map<String, Integer> ridgeCounts) {}
 
     private static final class Memo {
         List<Evaluated> history;
@@ -241,6 +268,7 @@ public final class Experience implements Law {
         int n = 0;
         double sum = 0;
         List<List<String>> xs = new ArrayList<>();
+        Map<String, Integer> ridgeCounts = new HashMap<>();
         List<Double> ys = new ArrayList<>();
         for (Evaluated e : ctx.history()) {
             if (e.current(ctx.zoo().get(e.move().target()).map(org.mal.core.model.ModelCard::weightsHash).orElse(null))) {
@@ -254,8 +282,10 @@ public final class Experience implements Law {
             }
             double r = reward(e);
             if (model.equals("ridge")) {
-                xs.add(ridgeFeatures(e.move(), f, ctx));
+                List<String> x = ridgeFeatures(e.move(), f, ctx);
+                xs.add(x);
                 ys.add(r);
+                for (String k : x) ridgeCounts.merge(k, 1, Integer::sum);
             }
             double[] a = byArm.computeIfAbsent(arm(f), k -> new double[2]);
             a[0] += r;
@@ -271,7 +301,7 @@ public final class Experience implements Law {
         memo.history = ctx.history();
         memo.base = ctx.base();
         memo.zoo = ctx.zoo();
-        memo.stats = new Stats(byArm, n, seen, byFeature, sum, model.equals("ridge") && n > 0 ? Ridge.fit(xs, ys, priorWeight, exploration > 0) : null);
+        memo.stats = new Stats(byArm, n, seen, byFeature, sum, model.equals("ridge") && n > 0 ? Ridge.fit(xs, ys, priorWeight, exploration > 0) : null, ridgeCounts);
         return memo.stats;
     }
 
