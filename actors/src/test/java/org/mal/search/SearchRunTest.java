@@ -164,23 +164,13 @@ class SearchRunTest {
                 return real.run(item);
             };
         });
-        CompletableFuture<SearchState> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return Search.start(settings, dir.resolve("search"), SearchFixture.TASK_FN, options);
-            } catch (Exception x) {
-                throw new RuntimeException(x);
-            }
-        });
+        CompletableFuture<SearchState> run = startInBackground(settings, dir.resolve("search"), options);
         Path status = dir.resolve("search").resolve(Reporter.STATUS_FILE);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(Files.isRegularFile(status) && Files.readString(status).contains("waiting for new zoo models"))) {
-            assertTrue(System.nanoTime() < deadline, "the search never ran out of candidates");
-            Thread.sleep(50);
-        }
+        awaitWaiting(status);
         assertFalse(targets.contains("other-equal-8x8"));
         assertTrue(targets.contains("blobs-equal-16x16"));
         Files.copy(zoo.fileOf("other-equal-8x8"), small.resolve("other-equal-8x8" + Zoo.EXTENSION));
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!targets.contains("other-equal-8x8")) {
             assertTrue(System.nanoTime() < deadline, "the new model never became a target");
             Thread.sleep(50);
@@ -216,19 +206,9 @@ class SearchRunTest {
                 return real.run(item);
             };
         });
-        CompletableFuture<SearchState> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return Search.start(settings, dir.resolve("search"), SearchFixture.TASK_FN, options);
-            } catch (Exception x) {
-                throw new RuntimeException(x);
-            }
-        });
+        CompletableFuture<SearchState> run = startInBackground(settings, dir.resolve("search"), options);
         Path status = dir.resolve("search").resolve(Reporter.STATUS_FILE);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(Files.isRegularFile(status) && Files.readString(status).contains("waiting for new zoo models"))) {
-            assertTrue(System.nanoTime() < deadline, "the search never ran out of candidates");
-            Thread.sleep(50);
-        }
+        awaitWaiting(status);
         ModelCard old = ModelIO.readCard(targetFile).orElseThrow();
         assertEquals(2, weightsSeen.size(), "two maps of the one target");
         assertTrue(weightsSeen.stream().allMatch(old.weightsHash()::equals));
@@ -242,7 +222,7 @@ class SearchRunTest {
         Path tmp = small.resolve("retrained.tmp");
         ModelIO.save(tmp, retrained, card);
         Files.move(tmp, targetFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!(weightsSeen.size() >= 4 && waitingAfter(status, 4))) {
             assertTrue(System.nanoTime() < deadline, "the replaced model was never tried again: " + weightsSeen);
             Thread.sleep(50);
@@ -254,6 +234,25 @@ class SearchRunTest {
         // the history keeps both evaluations of each move, each with the weights it used
         assertEquals(4, s.history().size());
         assertEquals(2, s.history().stream().filter(e -> card.weightsHash().equals(e.targetWeights())).count());
+    }
+
+    private static CompletableFuture<SearchState> startInBackground(SearchSettings settings, Path dir, Search.Options options) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Search.start(settings, dir, SearchFixture.TASK_FN, options);
+            } catch (Exception x) {
+                throw new RuntimeException(x);
+            }
+        });
+    }
+
+    /** Until the status file says the search waits for new zoo models (at most 60 s). */
+    private static void awaitWaiting(Path status) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.isRegularFile(status) && Files.readString(status).contains("waiting for new zoo models"))) {
+            assertTrue(System.nanoTime() < deadline, "the search never ran out of candidates");
+            Thread.sleep(50);
+        }
     }
 
     /** The status file says the search waits for new zoo models after {@code evaluations} evaluations. */
