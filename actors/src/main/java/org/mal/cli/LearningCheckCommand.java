@@ -1,22 +1,29 @@
 package org.mal.cli;
 
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
-import com.typesafe.config.ConfigFactory;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.mal.core.Platform;
 import org.mal.core.align.LayerMap;
-import org.mal.search.SearchJson;
-import java.util.concurrent.Callable;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Lmc;
 import org.mal.core.model.Model;
@@ -28,6 +35,7 @@ import org.mal.policies.Move;
 import org.mal.policies.Policy;
 import org.mal.policies.PolicyContext;
 import org.mal.policies.ZooIndex;
+import org.mal.search.SearchJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -150,7 +158,7 @@ final class LearningCheckCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static final java.util.regex.Pattern SEED = java.util.regex.Pattern.compile("\\$\\{\\??seed}");
+    private static final Pattern SEED = Pattern.compile("\\$\\{\\??seed}");
 
     /**
      * The learning policies to replay: one per seed 1..{@code seeds} when the policy refers to
@@ -176,7 +184,7 @@ final class LearningCheckCommand implements Callable<Integer> {
     static int[] replay(Policy learning, ModelCard base, ZooIndex index, Map<String, Evaluated> results, double best,
                                 double near, int candidates) {
         List<Evaluated> history = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         int toNear = candidates + 1;
         while (true) {
             Move next = null;
@@ -204,7 +212,7 @@ final class LearningCheckCommand implements Callable<Integer> {
 
     private static List<Double> perSeedMedians(int[][] bySeed) {
         List<Double> out = new ArrayList<>();
-        for (int[] row : bySeed) out.add(median(java.util.Arrays.stream(row).boxed().toList()));
+        for (int[] row : bySeed) out.add(median(Arrays.stream(row).boxed().toList()));
         return out;
     }
 
@@ -233,8 +241,8 @@ final class LearningCheckCommand implements Callable<Integer> {
      * data, otherwise computed and saved there (atomically) for the next run.
      */
     Map<String, Map<String, Evaluated>> evaluations(Zoo zoo, ZooIndex index, double[] lambdas,
-                                                   java.util.function.Function<String, Dataset> testSample, PrintWriter out)
-            throws java.io.IOException {
+                                                   Function<String, Dataset> testSample, PrintWriter out)
+            throws IOException {
         Policy plain = Policy.parse("policy { laws = [] }");
         Map<String, Dataset> tests = new TreeMap<>();
         Map<String, String> weights = new TreeMap<>();
@@ -249,7 +257,7 @@ final class LearningCheckCommand implements Callable<Integer> {
         if (evaluationsFile != null && Files.exists(evaluationsFile) && !recompute) {
             try {
                 saved = SearchJson.MAPPER.readValue(evaluationsFile.toFile(), Saved.class);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read the saved evaluations " + evaluationsFile + ": " + e.getMessage()
                         + " (move it away or pass --recompute)", e);
             }
@@ -259,11 +267,11 @@ final class LearningCheckCommand implements Callable<Integer> {
             }
             if (!saved.key().equals(key)) {
                 List<String> differ = new ArrayList<>();
-                if (!java.util.Objects.equals(saved.key().weights(), key.weights())) differ.add("zoo models or weights");
+                if (!Objects.equals(saved.key().weights(), key.weights())) differ.add("zoo models or weights");
                 if (saved.key().grid() != key.grid()) differ.add("grid " + saved.key().grid() + " vs " + key.grid());
                 if (saved.key().rows() != key.rows()) differ.add("rows " + saved.key().rows() + " vs " + key.rows());
                 if (saved.key().tolerance() != key.tolerance()) differ.add("tolerance");
-                if (!java.util.Objects.equals(saved.key().testData(), key.testData())) differ.add("test data");
+                if (!Objects.equals(saved.key().testData(), key.testData())) differ.add("test data");
                 throw new IllegalArgumentException("the saved evaluations in " + evaluationsFile + " were made for other "
                         + String.join(", ", differ) + "; pass --evaluations with another file, or --recompute to replace them");
             }
@@ -282,7 +290,7 @@ final class LearningCheckCommand implements Callable<Integer> {
                             ZooExperiment.evaluate(models.get(base.id()), models.get(m.target()), m.layers(), test, lambdas, TOLERANCE)));
                 }
             }
-            saved = new Saved(key, Platform.codeVersion(), java.time.Instant.now().toString(), rowsOut);
+            saved = new Saved(key, Platform.codeVersion(), Instant.now().toString(), rowsOut);
             if (evaluationsFile != null) {
                 Path parent = evaluationsFile.toAbsolutePath().getParent();
                 Files.createDirectories(parent);

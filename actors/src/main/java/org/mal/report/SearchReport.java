@@ -11,8 +11,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.mal.core.merge.Lmc;
+import org.mal.core.zoo.Zoo;
 import org.mal.policies.Move;
 import org.mal.policies.Objective;
+import org.mal.policies.Policy;
+import org.mal.policies.PolicyContext;
+import org.mal.policies.ZooIndex;
+import org.mal.policies.laws.Experience;
 import org.mal.search.Outcome;
 import org.mal.search.SearchEvent;
 import org.mal.search.SearchSettings;
@@ -142,21 +147,21 @@ public final class SearchReport {
      * them); without the zoo, says so.
      */
     static String learned(SearchState s) {
-        org.mal.policies.Policy policy = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).policy();
-        List<org.mal.policies.laws.Experience> laws = policy.laws().stream().map(org.mal.policies.Policy.WeightedLaw::law)
-                .filter(l -> l instanceof org.mal.policies.laws.Experience).map(l -> (org.mal.policies.laws.Experience) l).toList();
+        Policy policy = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).policy();
+        List<Experience> laws = policy.laws().stream().map(Policy.WeightedLaw::law)
+                .filter(l -> l instanceof Experience).map(l -> (Experience) l).toList();
         if (laws.isEmpty()) return "";
         StringBuilder h = new StringBuilder("<h2>What the learning law learned</h2>\n");
-        org.mal.policies.ZooIndex zoo;
+        ZooIndex zoo;
         try {
-            zoo = org.mal.policies.ZooIndex.from(new org.mal.core.zoo.Zoo(
+            zoo = ZooIndex.from(new Zoo(
                     SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).zoo()));
         } catch (IOException | RuntimeException e) {
             return h.append("<p>Not shown: the zoo's cards cannot be read (").append(esc(String.valueOf(e.getMessage())))
                     .append(").</p>\n").toString();
         }
-        for (org.mal.policies.laws.Experience law : laws) {
-            var l = law.learned(new org.mal.policies.PolicyContext(s.base(), zoo, s.history()));
+        for (Experience law : laws) {
+            var l = law.learned(new PolicyContext(s.base(), zoo, s.history()));
             h.append("<p>Model <code>").append(esc(l.model())).append("</code>, from ").append(s.history().size())
                     .append(" evaluations of closed steps. ").append(l.model().equals("ridge")
                             ? "Each value is what a feature adds to the predicted reward (λ*, or mean accuracy), net of the others."

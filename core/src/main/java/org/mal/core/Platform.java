@@ -1,8 +1,18 @@
 package org.mal.core;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.jar.JarFile;
 
 /** The code version and the platform, as recorded in provenance. */
 public final class Platform {
@@ -46,36 +56,36 @@ public final class Platform {
      * {@code "unknown"} when none is found or one cannot be read.
      */
     static String classesHash(String classPath) {
-        java.util.TreeMap<String, byte[]> classes = new java.util.TreeMap<>();
+        TreeMap<String, byte[]> classes = new TreeMap<>();
         try {
-            for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            for (String entry : classPath.split(File.pathSeparator)) {
                 if (entry.isBlank()) continue;
-                java.nio.file.Path path = java.nio.file.Path.of(entry);
+                Path path = Path.of(entry);
                 String name = path.getFileName() == null ? "" : path.getFileName().toString();
-                if (name.startsWith("mal-") && name.endsWith(".jar") && java.nio.file.Files.isRegularFile(path)) {
-                    try (java.util.jar.JarFile jar = new java.util.jar.JarFile(path.toFile())) {
-                        for (var e : java.util.Collections.list(jar.entries())) {
+                if (name.startsWith("mal-") && name.endsWith(".jar") && Files.isRegularFile(path)) {
+                    try (JarFile jar = new JarFile(path.toFile())) {
+                        for (var e : Collections.list(jar.entries())) {
                             if (!e.getName().startsWith("org/mal/") || !e.getName().endsWith(".class")) continue;
                             try (InputStream in = jar.getInputStream(e)) { classes.put(e.getName(), in.readAllBytes()); }
                         }
                     }
-                } else if (java.nio.file.Files.isDirectory(path.resolve("org/mal"))) {
-                    try (var files = java.nio.file.Files.walk(path.resolve("org/mal"))) {
-                        for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
-                            classes.put(path.relativize(f).toString().replace(java.io.File.separatorChar, '/'), java.nio.file.Files.readAllBytes(f));
+                } else if (Files.isDirectory(path.resolve("org/mal"))) {
+                    try (var files = Files.walk(path.resolve("org/mal"))) {
+                        for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+                            classes.put(path.relativize(f).toString().replace(File.separatorChar, '/'), Files.readAllBytes(f));
                         }
                     }
                 }
             }
             if (classes.isEmpty()) return "unknown";
-            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (var c : classes.entrySet()) {
-                sha.update(c.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                sha.update(c.getKey().getBytes(StandardCharsets.UTF_8));
                 sha.update((byte) 0);
                 sha.update(c.getValue());
             }
-            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 8);
-        } catch (IOException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+            return HexFormat.of().formatHex(sha.digest()).substring(0, 8);
+        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
             return "unknown";
         }
     }

@@ -3,8 +3,14 @@ package org.mal.policies.laws;
 import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import org.mal.core.model.ModelCard;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Law;
 import org.mal.policies.LawFactory;
@@ -12,6 +18,7 @@ import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
 import org.mal.policies.Settings;
+import org.mal.policies.ZooIndex;
 
 /**
  * The learning law: turns the evaluations already made ({@link PolicyContext#history()}) into a value
@@ -164,7 +171,7 @@ public final class Experience implements Law {
                 case "layer-map" -> move.layerMap();
                 case "target" -> move.target();
                 case "target-architecture" -> ctx.target(move).architecture().layers().stream()
-                        .map(l -> l.inputSize() + ">" + l.outputSize()).collect(java.util.stream.Collectors.joining(","));
+                        .map(l -> l.inputSize() + ">" + l.outputSize()).collect(Collectors.joining(","));
                 case "target-dataset" -> String.valueOf(ctx.target(move).dataset() == null ? null : ctx.target(move).dataset().task());
                 default -> throw new IllegalStateException(name);
             };
@@ -187,7 +194,7 @@ public final class Experience implements Law {
     /** Below any difference the models make (rewards are in [0, 1]); 0 without a seed. */
     private double tieBreak(Move move) {
         if (seed == 0) return 0.0;
-        return 1e-9 * new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ move.canonical().hashCode()).nextDouble();
+        return 1e-9 * new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ move.canonical().hashCode()).nextDouble();
     }
 
     private double value(Move move, MoveFeatures features, PolicyContext ctx) {
@@ -224,8 +231,8 @@ public final class Experience implements Law {
 
     public Learned learned(PolicyContext ctx) {
         Stats s = stats(ctx);
-        Map<String, Double> values = new java.util.LinkedHashMap<>();
-        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+        Map<String, Double> values = new LinkedHashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
         if (s.total == 0) return new Learned(model, values, counts);
         if (model.equals("ridge")) {
             s.ridge.weights().forEach((k, v) -> values.put(k.isEmpty() ? "(intercept)" : k, v));
@@ -246,13 +253,13 @@ public final class Experience implements Law {
         return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
     }
 
-    private record Stats(Map<String, double[]> byArm, int total, java.util.Set<String> evaluated, Map<String, double[]> byFeature, double sum,
+    private record Stats(Map<String, double[]> byArm, int total, Set<String> evaluated, Map<String, double[]> byFeature, double sum,
                          Ridge ridge, Map<String, Integer> ridgeCounts) {}
 
     private static final class Memo {
         List<Evaluated> history;
-        org.mal.core.model.ModelCard base;
-        org.mal.policies.ZooIndex zoo;
+        ModelCard base;
+        ZooIndex zoo;
         Stats stats;
     }
 
@@ -264,14 +271,14 @@ public final class Experience implements Law {
         if (memo.history == ctx.history() && memo.base == ctx.base() && memo.zoo == ctx.zoo()) return memo.stats;
         Map<String, double[]> byArm = new HashMap<>();
         Map<String, double[]> byFeature = new HashMap<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         int n = 0;
         double sum = 0;
         List<List<String>> xs = new ArrayList<>();
         Map<String, Integer> ridgeCounts = new HashMap<>();
         List<Double> ys = new ArrayList<>();
         for (Evaluated e : ctx.history()) {
-            if (e.current(ctx.zoo().get(e.move().target()).map(org.mal.core.model.ModelCard::weightsHash).orElse(null))) {
+            if (e.current(ctx.zoo().get(e.move().target()).map(ModelCard::weightsHash).orElse(null))) {
                 seen.add(e.move().canonical());
             }
             MoveFeatures f;
