@@ -109,6 +109,11 @@ final class LearningCheckCommand implements Callable<Integer> {
         List<Double> learningNear = new ArrayList<>(), randomNear = new ArrayList<>();
         int[][] learningBySeed = new int[learners.size()][index.size()];
         int[][] randomBySeed = new int[seeds][index.size()];
+        List<List<Double>> learningWithin = new ArrayList<>(), randomWithin = new ArrayList<>();
+        for (int k = 0; k < BUDGETS.length; k++) {
+            learningWithin.add(new ArrayList<>());
+            randomWithin.add(new ArrayList<>());
+        }
         int b = 0;
         for (ModelCard base : index.cards()) {
             List<Move> candidates = plain.propose(new PolicyContext(base, index, List.of())).stream().map(Policy.Proposal::move).toList();
@@ -118,24 +123,30 @@ final class LearningCheckCommand implements Callable<Integer> {
             long bestCount = results.values().stream().filter(e -> e.report().lambdaStar() == best).count();
             long nearCount = results.values().stream().filter(e -> e.report().lambdaStar() >= near).count();
             List<Integer> toBest = new ArrayList<>(), toNear = new ArrayList<>();
+            List<List<Double>> learnedRuns = new ArrayList<>();
             for (int s = 0; s < learners.size(); s++) {
-                int[] counts = replay(learners.get(s), base, index, results, best, near, candidates.size());
-                toBest.add(counts[0]);
-                toNear.add(counts[1]);
-                learningBySeed[s][b] = counts[0];
+                List<Double> run = replay(learners.get(s), base, index, results, best);
+                learnedRuns.add(run);
+                toBest.add(firstAtLeast(run, best, candidates.size()));
+                toNear.add(firstAtLeast(run, near, candidates.size()));
+                learningBySeed[s][b] = toBest.get(s);
             }
             // uniformly random orders of the same candidates
             List<Integer> rBest = new ArrayList<>(), rNear = new ArrayList<>();
+            List<List<Double>> randomRuns = new ArrayList<>();
             for (int s = 0; s < seeds; s++) {
                 List<Move> order = new ArrayList<>(candidates);
                 Collections.shuffle(order, new Random(s));
-                int k = 0;
-                while (results.get(key(order.get(k))).report().lambdaStar() != best) k++;
-                rBest.add(k + 1);
-                randomBySeed[s][b] = k + 1;
-                k = 0;
-                while (results.get(key(order.get(k))).report().lambdaStar() < near) k++;
-                rNear.add(k + 1);
+                List<Double> run = order.stream().map(m -> results.get(key(m)).report().lambdaStar()).toList();
+                randomRuns.add(run);
+                rBest.add(firstAtLeast(run, best, candidates.size()));
+                randomBySeed[s][b] = rBest.get(s);
+                rNear.add(firstAtLeast(run, near, candidates.size()));
+            }
+            for (int k = 0; k < BUDGETS.length; k++) {
+                int budget = BUDGETS[k];
+                learningWithin.get(k).add(median(learnedRuns.stream().map(r -> bestWithin(r, budget) / best).toList()));
+                randomWithin.get(k).add(median(randomRuns.stream().map(r -> bestWithin(r, budget) / best).toList()));
             }
             learningMedians.add(median(toBest));
             randomMedians.add(median(rBest));
@@ -153,8 +164,16 @@ final class LearningCheckCommand implements Callable<Integer> {
                 median(learningMedians) / median(randomMedians));
         out.printf(Locale.ROOT, "  the same, median over seeds of the per-seed median over bases: learning %.1f, random %.1f%n",
                 median(perSeedMedians(learningBySeed)), median(perSeedMedians(randomBySeed)));
-        out.printf(Locale.ROOT, "evaluations until a move within one λ step (%.3f) of the best: learning %.1f, random %.1f; %.0f s%n", step,
-                median(learningNear), median(randomNear), (System.nanoTime() - started) / 1e9);
+        out.printf(Locale.ROOT, "evaluations until a move within one λ step (%.3f) of the best: learning %.1f, random %.1f%n", step,
+                median(learningNear), median(randomNear));
+        StringBuilder within = new StringBuilder("best λ* within a budget, as a fraction of the base's best (median over bases of the "
+                + "per-base medians):");
+        for (int k = 0; k < BUDGETS.length; k++) {
+            within.append(String.format(Locale.ROOT, " %d evaluations: learning %.3f, random %.3f;", BUDGETS[k],
+                    median(learningWithin.get(k)), median(randomWithin.get(k))));
+        }
+        out.println(within);
+        out.printf(Locale.ROOT, "%.0f s%n", (System.nanoTime() - started) / 1e9);
         return 0;
     }
 
@@ -175,17 +194,19 @@ final class LearningCheckCommand implements Callable<Integer> {
         return out;
     }
 
+    /** The evaluation budgets at which the best λ* found so far is reported. */
+    static final int[] BUDGETS = {10, 25, 50};
+
     /**
      * The learning policy replayed on one base from an empty history: its top move not yet evaluated
-     * is looked up in {@code results} and joins the history, until a move with the best λ* comes up.
-     * Returns {@code {evaluations until the best, evaluations until the first move at least near}}; a policy
-     * whose laws filter out every such move never reaches one: counted as {@code candidates + 1}.
+     * is looked up in {@code results} and joins the history, until a move with the best λ* comes up
+     * or the policy proposes nothing new (its laws may filter out every best move). Returns the λ*
+     * of the moves in the order they were evaluated.
      */
-    static int[] replay(Policy learning, ModelCard base, ZooIndex index, Map<String, Evaluated> results, double best,
-                                double near, int candidates) {
+    static List<Double> replay(Policy learning, ModelCard base, ZooIndex index, Map<String, Evaluated> results, double best) {
         List<Evaluated> history = new ArrayList<>();
+        List<Double> rewards = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        int toNear = candidates + 1;
         while (true) {
             Move next = null;
             for (Policy.Proposal p : learning.propose(new PolicyContext(base, index, List.copyOf(history)))) {
@@ -194,13 +215,24 @@ final class LearningCheckCommand implements Callable<Integer> {
                     break;
                 }
             }
-            if (next == null) return new int[] {candidates + 1, toNear};
+            if (next == null) return rewards;
             Evaluated e = results.get(key(next));
             history.add(Evaluated.ok(next, e.report()));
             seen.add(key(next));
-            if (e.report().lambdaStar() >= near) toNear = Math.min(toNear, history.size());
-            if (e.report().lambdaStar() == best) return new int[] {history.size(), toNear};
+            rewards.add(e.report().lambdaStar());
+            if (e.report().lambdaStar() >= best) return rewards;
         }
+    }
+
+    /** Evaluations until the first λ* of at least {@code threshold}; {@code candidates + 1} if none is. */
+    static int firstAtLeast(List<Double> run, double threshold, int candidates) {
+        for (int k = 0; k < run.size(); k++) if (run.get(k) >= threshold) return k + 1;
+        return candidates + 1;
+    }
+
+    /** The best λ* among the first {@code budget} evaluations (a run that stopped early keeps its best). */
+    static double bestWithin(List<Double> run, int budget) {
+        return run.stream().limit(budget).mapToDouble(Double::doubleValue).max().orElse(0.0);
     }
 
     private static String describe(List<Integer> counts, int candidates) {

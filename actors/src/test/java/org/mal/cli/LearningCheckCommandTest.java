@@ -112,11 +112,18 @@ class LearningCheckCommandTest {
             Move m = order.get(k);
             results.put(m.target() + "|" + m.layerMap(), Evaluated.ok(m, report(l)));
         }
-        assertArrayEquals(new int[] {9, 5}, LearningCheckCommand.replay(canonical, base, index, results, 0.5, 0.5 - 0.25 - 1e-9, order.size()));
+        List<Double> run = LearningCheckCommand.replay(canonical, base, index, results, 0.5);
+        assertEquals(values.subList(0, 9), run, "stops at the best move");
+        assertEquals(9, LearningCheckCommand.firstAtLeast(run, 0.5, order.size()));
+        assertEquals(5, LearningCheckCommand.firstAtLeast(run, 0.5 - 0.25 - 1e-9, order.size()));
+        assertEquals(0.1, LearningCheckCommand.bestWithin(run, 4));
+        assertEquals(0.3, LearningCheckCommand.bestWithin(run, 5));
+        assertEquals(0.5, LearningCheckCommand.bestWithin(run, 50), "a run that stopped at the best keeps it");
         // a policy whose laws reject the best move never reaches it: candidates + 1
-        int[] r = LearningCheckCommand.replay(new Policy(canonical.candidates(), List.of(new Policy.WeightedLaw(
-                new OnlyOtherTargets(order.get(8).target()), 1.0)), canonical.objective(), 0), base, index, results, 0.5, 0.45, order.size());
-        assertEquals(order.size() + 1, r[0]);
+        List<Double> filtered = LearningCheckCommand.replay(new Policy(canonical.candidates(), List.of(new Policy.WeightedLaw(
+                new OnlyOtherTargets(order.get(8).target()), 1.0)), canonical.objective(), 0), base, index, results, 0.5);
+        assertEquals(order.size() + 1, LearningCheckCommand.firstAtLeast(filtered, 0.5, order.size()));
+        assertTrue(filtered.size() < order.size(), "it stops when nothing new is proposed");
     }
 
     /** A law that rejects every move to one target. */
