@@ -37,7 +37,8 @@ public final class SearchReport {
     public static Written write(List<SearchEvent> run, Path searchDir, Path out) throws IOException {
         Files.createDirectories(out);
         SearchState s = SearchState.fold(run);
-        Objective objective = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).policy().objective();
+        SearchSettings settings = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings()));
+        Objective objective = settings.policy().objective();
         // every result of the run, by step
         Map<Integer, Map<String, Outcome>> byStep = new TreeMap<>();
         for (SearchEvent e : run) {
@@ -132,7 +133,7 @@ public final class SearchReport {
         }
 
         Path index = out.resolve("index.html");
-        String learned = learned(s);
+        String learned = learned(s, settings);
         Files.writeString(index, html(s, searchDir, byStep, steps, best, bestLambda, lineageRows, images, objective)
                 .replace(LEARNED_MARK, learned));
         return new Written(index, images);
@@ -146,16 +147,15 @@ public final class SearchReport {
      * reward) with how many evaluations are behind each. Needs the zoo's cards (the features read
      * them); without the zoo, says so.
      */
-    static String learned(SearchState s) {
-        Policy policy = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).policy();
+    static String learned(SearchState s, SearchSettings settings) {
+        Policy policy = settings.policy();
         List<Experience> laws = policy.laws().stream().map(Policy.WeightedLaw::law)
                 .filter(l -> l instanceof Experience).map(l -> (Experience) l).toList();
         if (laws.isEmpty()) return "";
         StringBuilder h = new StringBuilder("<h2>What the learning law learned</h2>\n");
         ZooIndex zoo;
         try {
-            zoo = ZooIndex.from(new Zoo(
-                    SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings())).zoo()));
+            zoo = ZooIndex.from(new Zoo(settings.zoo()));
         } catch (IOException | RuntimeException e) {
             return h.append("<p>Not shown: the zoo's cards cannot be read (").append(esc(String.valueOf(e.getMessage())))
                     .append(").</p>\n").toString();

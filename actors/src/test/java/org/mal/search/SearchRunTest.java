@@ -157,13 +157,7 @@ class SearchRunTest {
                 policy.candidates { max-per-target = 2 }
                 """);
         Set<String> targets = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        Search.Options options = Search.Options.quiet().withRunner(bench -> {
-            Worker.Runner real = Worker.runner(bench);
-            return item -> {
-                targets.add(item.target().id());
-                return real.run(item);
-            };
-        });
+        Search.Options options = watching(item -> targets.add(item.target().id()));
         CompletableFuture<SearchState> run = startInBackground(settings, dir.resolve("search"), options);
         Path status = dir.resolve("search").resolve(Reporter.STATUS_FILE);
         awaitWaiting(status);
@@ -199,13 +193,7 @@ class SearchRunTest {
                 policy.laws = [ { name = experience } ]
                 """);
         List<String> weightsSeen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        Search.Options options = Search.Options.quiet().withRunner(bench -> {
-            Worker.Runner real = Worker.runner(bench);
-            return item -> {
-                weightsSeen.add(item.target().weightsHash());
-                return real.run(item);
-            };
-        });
+        Search.Options options = watching(item -> weightsSeen.add(item.target().weightsHash()));
         CompletableFuture<SearchState> run = startInBackground(settings, dir.resolve("search"), options);
         Path status = dir.resolve("search").resolve(Reporter.STATUS_FILE);
         awaitWaiting(status);
@@ -234,6 +222,17 @@ class SearchRunTest {
         // the history keeps both evaluations of each move, each with the weights it used
         assertEquals(4, s.history().size());
         assertEquals(2, s.history().stream().filter(e -> card.weightsHash().equals(e.targetWeights())).count());
+    }
+
+    /** Quiet options whose workers run each item for real after showing it to {@code seen}. */
+    private static Search.Options watching(java.util.function.Consumer<WorkItem> seen) {
+        return Search.Options.quiet().withRunner(bench -> {
+            Worker.Runner real = Worker.runner(bench);
+            return item -> {
+                seen.accept(item);
+                return real.run(item);
+            };
+        });
     }
 
     private static CompletableFuture<SearchState> startInBackground(SearchSettings settings, Path dir, Search.Options options) {
