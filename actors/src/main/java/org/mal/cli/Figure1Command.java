@@ -19,7 +19,7 @@ import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
-import org.mal.policies.Settings;
+import org.mal.core.config.Settings;
 import org.mal.policies.ZooIndex;
 import org.mal.report.Plots;
 import org.mal.search.SearchJson;

@@ -6,7 +6,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import java.nio.file.Path;
 import java.util.List;
 import org.mal.policies.Policy;
-import org.mal.policies.Settings;
+import org.mal.core.config.Settings;
 
 /**
  * What a search is: its zoo, its base, how moves are evaluated, its budget, and its policy (the

@@ -1,5 +1,6 @@
 package org.mal.policies;
 
+import org.mal.core.config.Settings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -10,15 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import org.mal.core.align.LayerMap;
+import org.mal.core.config.Canonical;
 
 /**
  * One candidate step of the search, as a value (mergekit's "recipe"): which target model's layers go
@@ -113,27 +112,7 @@ public record Move(String base, String target, String layerMap,
      * Sorted, unmodifiable deep copy; integral numbers become {@code Long} and others {@code Double},
      * so that {@code 1} and {@code 1.0} (HOCON int vs double) encode alike.
      */
-    public static SortedMap<String, Object> canonicalMap(Map<String, ?> settings) {
-        TreeMap<String, Object> out = new TreeMap<>();
-        if (settings != null) settings.forEach((k, v) -> out.put(k, canonicalValue(v)));
-        return Collections.unmodifiableSortedMap(out);
-    }
-
-    private static Object canonicalValue(Object v) {
-        if (v instanceof Number n) {
-            double d = n.doubleValue();
-            if (d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15) return (long) d;
-            return d;
-        }
-        if (v instanceof Map<?, ?> m) {
-            TreeMap<String, Object> out = new TreeMap<>();
-            m.forEach((k, x) -> out.put(String.valueOf(k), canonicalValue(x)));
-            return Collections.unmodifiableSortedMap(out);
-        }
-        if (v instanceof List<?> l) return l.stream().map(Move::canonicalValue).toList();
-        if (v == null || v instanceof String || v instanceof Boolean) return v;
-        throw new IllegalArgumentException("a move setting must be a number, string, boolean, list or object, got " + v.getClass().getName());
-    }
+    public static SortedMap<String, Object> canonicalMap(Map<String, ?> settings) { return Canonical.map(settings); }
 
     @Override
     public String toString() { return canonical(); }

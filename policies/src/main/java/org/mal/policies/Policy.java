@@ -1,5 +1,7 @@
 package org.mal.policies;
 
+import org.mal.core.config.Plugins;
+import org.mal.core.config.Settings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -58,7 +60,7 @@ public final class Policy {
     public static Policy from(Settings s, ClassLoader loader) {
         s = s.withReference("mal.policies.policy")
                 .only("candidates", "laws", "objective", "max-proposals");
-        Plugins<Law, LawFactory> lawPlugins = Plugins.laws(loader);
+        Plugins<Law, LawFactory> lawPlugins = new Plugins<>("law", Law.class, LawFactory.class, loader);
         List<WeightedLaw> laws = new ArrayList<>();
         List<? extends ConfigObject> entries;
         try {
@@ -74,7 +76,7 @@ public final class Policy {
             laws.add(new WeightedLaw(lawPlugins.create(name, entry.config().origin(), entry.path("name"), own, entry.path()), weight));
         }
         Settings obj = s.sub("objective");
-        Objective objective = Plugins.objectives(loader).create(obj.getString("name"), obj.config().origin(), obj.path("name"),
+        Objective objective = new Plugins<>("objective", Objective.class, ObjectiveFactory.class, loader).create(obj.getString("name"), obj.config().origin(), obj.path("name"),
                 obj.config().withoutPath("name"), obj.path());
         int max = s.getInt("max-proposals");
         if (max < 0) throw s.invalid("max-proposals", "must be >= 0 (0: all), got " + max);

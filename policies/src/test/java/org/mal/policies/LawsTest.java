@@ -1,5 +1,6 @@
 package org.mal.policies;
 
+import org.mal.core.config.Settings;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.mal.policies.Fixtures.*;
 

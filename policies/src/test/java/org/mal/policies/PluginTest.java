@@ -1,5 +1,6 @@
 package org.mal.policies;
 
+import org.mal.core.config.Plugins;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.mal.policies.Fixtures.*;
 
@@ -13,7 +14,7 @@ class PluginTest {
 
     @Test
     void aLawRegisteredThroughServiceLoaderIsUsedByItsName() {
-        assertTrue(Plugins.laws(Policy.loader()).names().contains("only-target"));
+        assertTrue(new Plugins<>("law", Law.class, LawFactory.class, Policy.loader()).names().contains("only-target"));
         List<Policy.Proposal> ps = policy("{ name = only-target, target = f-deep }").propose(ctx());
         assertFalse(ps.isEmpty());
         assertTrue(ps.stream().allMatch(p -> p.move().target().equals("f-deep")));

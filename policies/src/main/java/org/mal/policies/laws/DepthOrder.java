@@ -6,7 +6,7 @@ import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.policies.Settings;
+import org.mal.core.config.Settings;
 
 /**
  * Paper law 3: selective merging keeps the shallow-to-deep progression; deep-layer weights in shallow

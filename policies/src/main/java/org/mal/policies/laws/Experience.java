@@ -17,7 +17,7 @@ import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.policies.Settings;
+import org.mal.core.config.Settings;
 import org.mal.policies.ZooIndex;
 
 /**

@@ -8,7 +8,7 @@ import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.policies.Settings;
+import org.mal.core.config.Settings;
 
 /**
  * The paper's merging threshold: λ is not fixed but searched, λ* being the largest λ whose base-task

@@ -8,7 +8,7 @@ import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.policies.Settings;
+import org.mal.core.config.Settings;
 
 /**
  * Paper law 1: merging heterogeneous models on the same dataset works best when at least one of the

@@ -6,7 +6,7 @@ import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.policies.Settings;
+import org.mal.core.config.Settings;
 
 /**
  * Paper law 2: across datasets, zero padding makes width mismatches harmless, while corresponding

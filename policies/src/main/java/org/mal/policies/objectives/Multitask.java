@@ -6,7 +6,7 @@ import org.mal.core.merge.Lmc;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Objective;
 import org.mal.policies.ObjectiveFactory;
-import org.mal.policies.Settings;
+import org.mal.core.config.Settings;
 
 /**
  * Mean accuracy at λ* over every evaluated task (the report's first task is the base task; the others

@@ -1,9 +1,9 @@
-package org.mal.policies;
+package org.mal.core.config;
 
 import com.typesafe.config.Config;
 
 /**
- * Makes a configured plug-in (a {@link Law} or an {@link Objective}) from its HOCON settings.
+ * Makes a configured plug-in (a law, an objective, an aligner, a merger, a λ rule) from its HOCON settings.
  * Implementations need a public no-argument constructor: they are found by
  * {@link java.util.ServiceLoader}.
  */

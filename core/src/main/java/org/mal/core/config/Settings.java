@@ -1,4 +1,4 @@
-package org.mal.policies;
+package org.mal.core.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import java.util.Set;
 import java.util.SortedMap;
 import org.mal.core.ConfigKeys;
+
 
 /**
  * A HOCON sub-tree together with where it sits in the file, so that every missing, mistyped or
@@ -74,7 +75,7 @@ public final class Settings {
 
     /** An object of free-form settings (e.g. an aligner's), with keys sorted and numbers normalised. */
     public SortedMap<String, Object> getMap(String key) {
-        return Move.canonicalMap(read(key, () -> config.getConfig(key), "an object { ... }").root().unwrapped());
+        return Canonical.map(read(key, () -> config.getConfig(key), "an object { ... }").root().unwrapped());
     }
 
     public boolean hasPath(String key) { return config.hasPath(key); }

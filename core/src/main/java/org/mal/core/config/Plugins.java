@@ -1,4 +1,4 @@
-package org.mal.policies;
+package org.mal.core.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -34,14 +34,6 @@ public final class Plugins<T, F extends PluginFactory<T>> {
                         + previous.getClass().getName() + " and " + f.getClass().getName());
             }
         }
-    }
-
-    public static Plugins<Law, LawFactory> laws(ClassLoader loader) {
-        return new Plugins<>("law", Law.class, LawFactory.class, loader);
-    }
-
-    public static Plugins<Objective, ObjectiveFactory> objectives(ClassLoader loader) {
-        return new Plugins<>("objective", Objective.class, ObjectiveFactory.class, loader);
     }
 
     /** Registered names, sorted. */
