@@ -11,10 +11,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.mal.core.data.DataDir;
-import org.mal.search.Search;
-import org.mal.search.SearchEvent;
-import org.mal.search.SearchSettings;
-import org.mal.search.SearchState;
+import org.mal.actors.Search;
+import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
 
 /**
  * Moves per minute with 2 workers in the search's own JVM against 2 worker nodes (separate JVMs, one
@@ -65,8 +65,9 @@ public final class ClusterBench {
         List<Integer> results = new ArrayList<>();
         for (SearchEvent e : events) if (e instanceof SearchEvent.MoveEvaluated m) results.add(cbor.writeValueAsBytes(m.outcome()).length);
         SearchState s = last;
-        var item = new org.mal.search.WorkItem(1, 0, events.stream().filter(e -> e instanceof SearchEvent.StepPlanned)
-                .map(e -> ((SearchEvent.StepPlanned) e).moves().get(0)).findFirst().orElseThrow(), s.origin(), null, s.origin(), 0.3, 1, null,
+        var item = new org.mal.actors.WorkItem(1, 0, events.stream().filter(e -> e instanceof SearchEvent.StepPlanned)
+                .map(e -> ((SearchEvent.StepPlanned) e).moves().get(0)).findFirst().orElseThrow(), "0".repeat(64), s.origin(), null, s.origin(), 0.3, 1,
+                null,
                 "/zoo", "/search/assemblies", SearchSettings.from(ConfigFactory.parseString(s.settings())).evaluation(), 1);
         System.out.printf(Locale.ROOT, "work item (without the reply-to address): %d bytes CBOR; result (outcome with curves on %s): median %d bytes%n",
                 cbor.writeValueAsBytes(item).length, "1-2 tasks", median(results.stream().map(Integer::doubleValue).toList()).intValue());

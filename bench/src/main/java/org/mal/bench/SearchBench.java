@@ -8,9 +8,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.mal.core.data.DataDir;
-import org.mal.search.Search;
-import org.mal.search.SearchSettings;
-import org.mal.search.SearchState;
+import org.mal.actors.Search;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
 
 /**
  * Search throughput: evaluated moves per minute on the default zoo with 1 and with 2 workers (the

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.mal.core.model.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Convex combination of a base with aligned target tensors, always in the base's architecture. */
 public final class Merge {
@@ -26,5 +27,25 @@ public final class Merge {
             params.put(name, w.mul(1 - lambda).addi(t.castTo(w.dataType()).mul(lambda)));
         });
         return new Model(base.architecture(), params);
+    }
+
+    /**
+     * The target's mean share in a merge: over every parameter of {@code aligned} where the aligned
+     * target differs from the base (by more than 1e-12), the mean of {@code (W − W_base) / (W' − W_base)},
+     * which is λ for a convex merge and {@code 1 − α} for NP Merge. NaN when no parameter differs.
+     */
+    public static double targetShare(Model base, Map<String, INDArray> aligned, Model merged) {
+        double share = 0;
+        long n = 0;
+        for (Map.Entry<String, INDArray> e : aligned.entrySet()) {
+            INDArray wb = base.params().get(e.getKey());
+            INDArray mixed = merged.params().get(e.getKey());
+            INDArray diff = e.getValue().castTo(wb.dataType()).sub(wb);
+            INDArray mask = Transforms.abs(diff).gt(1e-12).castTo(wb.dataType());
+            INDArray ratio = mixed.sub(wb).divi(diff.add(mask.rsub(1.0))).muli(mask);
+            share += ratio.sumNumber().doubleValue();
+            n += mask.sumNumber().longValue();
+        }
+        return n > 0 ? share / n : Double.NaN;
     }
 }

@@ -1,0 +1,254 @@
+package org.mal.actors;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.mal.core.data.TaskData;
+import org.mal.core.model.Evaluator;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.core.zoo.Zoo;
+import org.mal.policies.Policy;
+import org.mal.policies.ZooIndex;
+import org.mal.store.JournalEntry;
+import org.mal.store.MalStore;
+import org.mal.engine.SearchJson;
+import org.mal.engine.SearchState;
+import org.mal.engine.Workbench;
+import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.MoveRunner;
+
+/**
+ * Starts, resumes and inspects searches. A search lives in a folder: {@code store/} (the RocksDB
+ * store: journal, evaluation cache, assembly blobs), {@code assemblies/} (the assemblies' weights
+ * as safetensors files, a cache of the blobs) and {@code status.json} (kept current while it runs).
+ *
+ * <p>{@link #start} journals a new run and runs it; {@link #resume} folds the last run's journal and
+ * goes on from there: moves with a result are never evaluated again, moves without one are queued
+ * again. Both block until the run stops, is paused (SIGTERM: in-flight moves are finished and
+ * journaled within {@code drain-seconds}) or fails.
+ */
+public final class Search {
+    private Search() {}
+
+    public static final String BLOCKING_DISPATCHER = "mal.blocking-dispatcher";
+    public static final String STORE = "store";
+    public static final String ASSEMBLIES = "assemblies";
+
+    /**
+     * How to run: where notes go, whether to draw a progress bar, the workers' move runner
+     * ({@link Worker#runner} unless a test wraps it), and a stop signal: completing it stops the
+     * search as SIGTERM does (moves in flight are finished and journaled, then a pause).
+     */
+    public record Options(PrintWriter out, boolean progressBar, Function<Workbench, Worker.Runner> runner, CompletableFuture<Void> stop) {
+        public Options(PrintWriter out, boolean progressBar) { this(out, progressBar, Worker::runner, new CompletableFuture<>()); }
+
+        public static Options quiet() { return new Options(null, false); }
+
+        public Options withRunner(Function<Workbench, Worker.Runner> r) { return new Options(out, progressBar, r, stop); }
+    }
+
+    /** What a store holds: its runs' events, oldest run first. */
+    public record Runs(List<List<SearchEvent>> runs) {
+        public boolean isEmpty() { return runs.isEmpty(); }
+
+        public SearchState last() { return SearchState.fold(runs.get(runs.size() - 1)); }
+    }
+
+    /** Reads every run in the store's journal. */
+    public static Runs read(MalStore store) {
+        List<List<SearchEvent>> runs = new ArrayList<>();
+        for (JournalEntry e : store.readJournal(1)) {
+            SearchEvent ev = SearchJson.read(e.eventJson(), SearchEvent.class);
+            if (ev instanceof SearchEvent.Started) runs.add(new ArrayList<>());
+            if (runs.isEmpty()) throw new IllegalStateException("journal entry " + e.seq() + " comes before any 'started' event");
+            runs.get(runs.size() - 1).add(ev);
+        }
+        return new Runs(runs);
+    }
+
+    /** Starts a new run in {@code dir} (created if needed); refuses while the last run there is unfinished. */
+    public static SearchState start(SearchSettings settings, Path dir, Function<String, TaskData> tasks, Options options) throws IOException {
+        Path zooDir = settings.zoo().toAbsolutePath().normalize();
+        if (!Files.isDirectory(zooDir)) throw new IllegalArgumentException("the zoo folder " + zooDir + " does not exist");
+        Config root = settings.root().withValue("search.zoo", ConfigValueFactory.fromAnyRef(zooDir.toString()));
+        settings = SearchSettings.from(root);
+        Zoo zoo = new Zoo(zooDir);
+        ZooIndex index = ZooIndex.from(zoo);
+        String baseId = settings.base();
+        ModelCard origin = index.get(baseId).orElseThrow(() -> new IllegalArgumentException(
+                "search.base: no model '" + baseId + "' in the zoo " + zooDir + "; the zoo has " + index.cards().stream().map(ModelCard::id).toList()));
+        Files.createDirectories(dir);
+        MalStore store = MalStore.open(dir.resolve(STORE));
+        try {
+            Runs runs = read(store);
+            if (!runs.isEmpty() && runs.last().stopped() == null) {
+                throw new IllegalStateException("the search in " + dir + " (run " + runs.last().run() + ") has not finished; resume it with "
+                        + "./mal search resume " + dir);
+            }
+            Workbench bench = workbench(settings, dir, store, tasks);
+            String task = MoveRunner.task(origin);
+            Model base = bench.zooModel(origin.id());
+            double loss = Evaluator.evaluate(base, bench.selection(task)).loss();
+            double limit = loss + settings.evaluation().tolerance() * Math.abs(loss);
+            int run = runs.runs().size() + 1;
+            SearchEvent.Started started = new SearchEvent.Started(run, settings.render(), origin, limit,
+                    bench.evaluationData(List.of(task)), Instant.now().toString());
+            store.append(SearchJson.write(started));
+            return run(store, SearchState.begin(started), settings, bench, index, dir, options);
+        } catch (RuntimeException | Error e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Goes on with the last run in {@code dir}; returns its state at once if it has stopped. */
+    public static SearchState resume(Path dir, Function<String, TaskData> tasks, Options options) throws IOException {
+        if (!Files.isDirectory(dir.resolve(STORE))) throw new IllegalArgumentException("no search in " + dir + ": it has no store/ folder");
+        MalStore store = MalStore.openExisting(dir.resolve(STORE));
+        try {
+            Runs runs = read(store);
+            if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
+            SearchState state = runs.last();
+            if (state.stopped() != null) {
+                store.close();
+                return state;
+            }
+            SearchSettings settings = SearchSettings.from(ConfigFactory.parseString(state.settings()));
+            if (!Files.isDirectory(settings.zoo())) {
+                throw new IllegalArgumentException("the zoo folder " + settings.zoo() + " of this search is not there; mount or restore it, then resume");
+            }
+            Workbench bench = workbench(settings, dir, store, tasks);
+            SearchEvent.Resumed resumed = new SearchEvent.Resumed(Instant.now().toString());
+            store.append(SearchJson.write(resumed));
+            state = state.apply(resumed);
+            return run(store, state, settings, bench, ZooIndex.from(bench.zoo()), dir, options);
+        } catch (RuntimeException | IOException | Error e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** The last run's state, read from the store (fails while a search holds it; then read {@code status.json}). */
+    public static Runs inspect(Path dir) {
+        if (!Files.isDirectory(dir.resolve(STORE))) throw new IllegalArgumentException("no search in " + dir + ": it has no store/ folder");
+        try (MalStore store = MalStore.openExisting(dir.resolve(STORE))) {
+            return read(store);
+        }
+    }
+
+    static Workbench workbench(SearchSettings settings, Path dir, MalStore store, Function<String, TaskData> tasks) {
+        return new Workbench(new Zoo(settings.zoo()), dir.resolve(ASSEMBLIES), store, tasks, settings.evaluation(), settings.seed());
+    }
+
+    private sealed interface GuardianCommand {}
+
+    private record DrainRequest(String reason, ActorRef<Done> replyTo) implements GuardianCommand {}
+
+    /** Runs the actors until the coordinator stops; closes the store. */
+    private static SearchState run(MalStore store, SearchState state, SearchSettings settings, Workbench bench, ZooIndex index, Path dir,
+                                   Options options) {
+        int workers = settings.workerCount();
+        Config config = ConfigFactory.parseMap(Map.of(
+                        BLOCKING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", workers + 1,
+                        "pekko.coordinated-shutdown.phases.before-service-unbind.timeout", (long) (settings.drainSeconds() * 1000) + 1000 + "ms"))
+                .withFallback(ConfigFactory.load());
+        SearchSettings.Cluster cl = settings.cluster();
+        if (cl.enabled()) config = ClusterSetup.node(cl.host(), cl.port(), cl.host(), cl.port(), cl.stableAfterSeconds()).withFallback(config);
+        boolean local = !cl.enabled() || cl.localWorkers();
+        Policy policy = settings.policy();
+        AtomicReference<SearchState> last = new AtomicReference<>(state);
+        CompletableFuture<Done> over = new CompletableFuture<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        SearchSettings.Budget b = settings.budget();
+        long expected = b.evaluations() > 0 ? b.evaluations() : b.steps() > 0 ? (long) b.steps() * settings.movesPerStep() : 0;
+        Behavior<GuardianCommand> guardian = Behaviors.setup(ctx -> {
+            var reporter = ctx.spawn(Reporter.create(dir, options.out(), expected, options.progressBar() && System.console() != null, 500,
+                    last::set), "reporter");
+            var planner = ctx.spawn(Planner.create(policy), "planner");
+            Worker.Runner runner = options.runner().apply(bench);
+            for (int k = 0; local && k < workers; k++) {
+                ctx.spawn(Worker.create("worker-" + k, runner), "worker-" + k);
+            }
+            // the coordinator (synced journal writes) and the zoo watcher (file reading) block: not on Pekko's default dispatcher
+            var coordinator = ctx.spawn(Coordinator.create(state, new Coordinator.Deps(store, bench, settings, policy.objective(), index,
+                    planner, reporter)), "coordinator", DispatcherSelector.blocking());
+            ctx.spawn(ZooWatcher.create(bench.zoo(), index, Duration.ofMillis((long) (settings.zooPollSeconds() * 1000)), coordinator.narrow()),
+                    "zoo-watcher", DispatcherSelector.blocking());
+            ctx.watch(coordinator);
+            ctx.watch(reporter);
+            return Behaviors.receive(GuardianCommand.class)
+                    .onMessage(DrainRequest.class, d -> {
+                        coordinator.tell(new Coordinator.Drain(d.reason(), d.replyTo()));
+                        return Behaviors.same();
+                    })
+                    .onSignal(Terminated.class, t -> {
+                        if (t.getRef().equals(coordinator)) {
+                            if (t instanceof org.apache.pekko.actor.typed.ChildFailed f) failure.set(f.getCause());
+                            over.complete(Done.getInstance());
+                            reporter.tell(new Reporter.Final(last.get()));
+                        }
+                        return t.getRef().equals(reporter) ? Behaviors.stopped() : Behaviors.same();
+                    })
+                    .build();
+        });
+        ActorSystem<GuardianCommand> system = ActorSystem.create(guardian, "mal-search", config);
+        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+        cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-search", () -> {
+            if (over.isDone()) return CompletableFuture.completedFuture(Done.getInstance());
+            String reason = cs.getShutdownReason().filter(r -> r instanceof CoordinatedShutdown.JvmExitReason$).isPresent()
+                    ? "SIGTERM" : "stop requested";
+            CompletionStage<Done> drained = AskPattern.ask(system, (ActorRef<Done> r) -> new DrainRequest(reason, r),
+                    Duration.ofMillis((long) (settings.drainSeconds() * 1000) + 500), system.scheduler());
+            CompletableFuture<Done> d = drained.toCompletableFuture().exceptionally(e -> {
+                system.log().warn("the search did not finish its moves in flight within drain-seconds ({} s); they are evaluated again on resume",
+                        settings.drainSeconds());
+                return Done.getInstance();
+            });
+            return CompletableFuture.anyOf(d, over).thenApply(x -> Done.getInstance());
+        });
+        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-store", () -> {
+            store.close();
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        options.stop().thenRun(() -> cs.run(CoordinatedShutdown.unknownReason()));
+        try {
+            system.getWhenTerminated().toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            system.terminate();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the search's actor system failed", e.getCause());
+        } finally {
+            store.close();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("the search failed: " + Planner.describe(failure.get())
+                    + "; what was journaled is kept, fix the cause and resume", failure.get());
+        }
+        return last.get();
+    }
+}

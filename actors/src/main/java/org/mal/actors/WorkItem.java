@@ -1,0 +1,23 @@
+package org.mal.actors;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.mal.core.model.ModelCard;
+import org.mal.policies.Move;
+import org.mal.engine.SearchSettings;
+
+/**
+ * One move for a worker: everything it needs to run it without asking back (the base and target
+ * cards, where the base's weights are, the loss limit, the evaluation settings), and where to send
+ * the result. A worker on another node reads the zoo and the assemblies from the same paths
+ * (a shared folder).
+ *
+ * @param move the move, as the planner made it (a typed value on the wire too, never re-parsed)
+ * @param key the hex of its evaluation cache key, computed once by the coordinator
+ * @param baseBlob the store blob of the base's weights; null when the base is a zoo model
+ * @param attempt 1 for the first try; a result is only taken for the attempt the coordinator expects
+ * @param zoo the zoo folder (absolute)
+ * @param assemblies the search's assemblies folder (absolute)
+ */
+public record WorkItem(int run, int step, Move move, String key, ModelCard base, String baseBlob, ModelCard target, double lossLimit,
+                       int attempt, ActorRef<Worker.Reply> replyTo, String zoo, String assemblies,
+                       SearchSettings.Evaluation evaluation, long seed) implements WireMessage {}

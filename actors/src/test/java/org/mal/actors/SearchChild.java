@@ -1,0 +1,34 @@
+package org.mal.actors;
+
+import java.nio.file.Path;
+import org.mal.engine.SearchState;
+import org.mal.engine.SearchFixture;
+
+/**
+ * A search in a child JVM, for the kill and SIGTERM tests: {@code start DIR ZOO DELAY_MS} or
+ * {@code resume DIR ZOO DELAY_MS}. Every move is slowed down by the delay so that a kill lands in
+ * the middle of a run.
+ */
+public final class SearchChild {
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[1]);
+        Path zoo = Path.of(args[2]);
+        long delay = Long.parseLong(args[3]);
+        Search.Options options = Search.Options.quiet().withRunner(bench -> {
+            Worker.Runner real = Worker.runner(bench);
+            return item -> {
+                Thread.sleep(delay);
+                return real.run(item);
+            };
+        });
+        SearchState s = args[0].equals("start")
+                ? Search.start(SearchRunTest.killSettings(zoo), dir, SearchFixture.TASK_FN, options)
+                : Search.resume(dir, SearchFixture.TASK_FN, options);
+        System.out.println("finished " + s.stopped());
+        System.exit(0);
+    }
+
+    static Process start(Path log, String... args) throws java.io.IOException {
+        return ChildJvm.start(SearchChild.class, log, java.util.List.of(), args);
+    }
+}

@@ -1,0 +1,49 @@
+package org.mal.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.zoo.Zoo;
+import org.mal.policies.ZooIndex;
+import org.mal.engine.SearchFixture;
+
+class ZooWatcherTest {
+    static final ActorTestKit kit = ActorTestKit.create("zoo-watcher-test");
+    @TempDir Path dir;
+
+    @AfterAll
+    static void stop() { kit.shutdownTestKit(); }
+
+    @Test
+    void modelsThatComeAndGoAreReportedAndHalfCopiedFilesWait() throws Exception {
+        Zoo full = SearchFixture.zoo(dir.resolve("full"));
+        Zoo zoo = new Zoo(dir.resolve("zoo"));
+        Files.createDirectories(zoo.dir());
+        Files.copy(full.fileOf(SearchFixture.BASE), zoo.fileOf(SearchFixture.BASE));
+        TestProbe<ZooWatcher.Changed> probe = kit.createTestProbe(ZooWatcher.Changed.class);
+        kit.spawn(ZooWatcher.create(zoo, ZooIndex.from(zoo), Duration.ofMillis(100), probe.ref()));
+        probe.expectNoMessage(Duration.ofMillis(300));
+
+        String id = "other-equal-8x8";
+        byte[] bytes = Files.readAllBytes(full.fileOf(id));
+        Files.write(zoo.fileOf(id), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        probe.expectNoMessage(Duration.ofMillis(400));
+        Files.write(zoo.fileOf(id), bytes);
+        ZooWatcher.Changed added = probe.expectMessageClass(ZooWatcher.Changed.class, Duration.ofSeconds(5));
+        assertEquals(List.of(id), added.added());
+        assertEquals(2, added.index().size());
+
+        Files.delete(zoo.fileOf(id));
+        ZooWatcher.Changed removed = probe.expectMessageClass(ZooWatcher.Changed.class, Duration.ofSeconds(5));
+        assertEquals(List.of(id), removed.removed());
+        assertEquals(1, removed.index().size());
+    }
+}

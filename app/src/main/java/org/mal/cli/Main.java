@@ -1,0 +1,67 @@
+package org.mal.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import org.mal.experiments.LawsCheckCommand;
+import org.mal.experiments.Figure1Command;
+import org.mal.experiments.LearningCheckCommand;
+
+/**
+ * The {@code mal} command line. Errors print as one line ({@code mal: <message>}) with exit code 1;
+ * {@code --verbose} adds the stack trace. Usage errors exit with 2.
+ */
+@Command(name = "mal",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Model Assembly Learning: assemble a base network from layers of a heterogeneous model zoo.",
+        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, Figure1Command.class, WorkerCommand.class},
+        scope = CommandLine.ScopeType.INHERIT)
+public final class Main implements Runnable {
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing; see 'mal --help'");
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests call {@code execute} on it. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean verbose = parseResult.originalArgs().contains("--verbose");
+            commandLine.getErr().println("mal: " + oneLine(e));
+            if (verbose) e.printStackTrace(commandLine.getErr());
+            commandLine.getErr().flush();
+            return 1;
+        });
+        return cli;
+    }
+
+    /** The exception's message, or its class when it has none, with causes that add information. */
+    static String oneLine(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) message = e.getClass().getSimpleName();
+        Throwable cause = e.getCause();
+        if (cause != null && cause.getMessage() != null && !message.contains(cause.getMessage())) {
+            message += " (" + cause.getMessage() + ")";
+        }
+        return message.replace('\n', ' ');
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"mal " + org.mal.core.Platform.codeVersion(), org.mal.core.Platform.describe()};
+        }
+    }
+}

@@ -1,0 +1,468 @@
+package org.mal.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.mal.core.Platform;
+import org.mal.core.align.Alignment;
+import org.mal.core.align.LayerMap;
+import org.mal.core.align.Transplant;
+import org.mal.core.align.WeightMatching;
+import org.mal.core.data.DataDir;
+import org.mal.core.data.Dataset;
+import org.mal.core.merge.Lmc;
+import org.mal.core.merge.Merge;
+import org.mal.core.merge.NpMerge;
+import org.mal.core.method.Aligned;
+import org.mal.core.method.Aligner;
+import org.mal.core.method.DepthChoice;
+import org.mal.core.method.Merger;
+import org.mal.core.method.MethodData;
+import org.mal.core.method.Methods;
+import org.mal.core.method.NpMerger;
+import org.mal.core.method.Pair;
+import org.mal.core.method.TrainingSamples;
+import org.mal.core.model.Evaluator;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.core.model.ModelIO;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = {"Align a target's layers to a base (generalized permutations: zero padding for width "
+                + "mismatch, selective and cross-layer maps) and merge them by convex combination, always in the "
+                + "base's architecture. With --eval, prints loss/accuracy curves over λ for the aligned and the naive "
+                + "merge (padding only) and the loss barrier, AUC ratio and merging threshold λ*."})
+final class MergeCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
+
+    @Option(names = "--base", description = "Base model: a .safetensors file (ours or PyTorch's) or a zoo id.")
+    String baseRef;
+
+    @Option(names = "--target", description = "Target model: a .safetensors file or a zoo id.")
+    String targetRef;
+
+    @Option(names = "--recipe", description = "Compute an exported assembly again from its recipe (written by ./mal export) and "
+            + "the zoo it names (or --zoo), checking every step's weights; writes it to --out. Instead of --base/--target.")
+    Path recipe;
+
+    @Option(names = "--zoo", defaultValue = "zoos/default", description = "Zoo folder for ids (default: ${DEFAULT-VALUE}).")
+    Path zooDir;
+
+    @Option(names = "--map", description = "Layer map base:target, e.g. 0:0,1:2 (layers count from 0). Default: every "
+            + "hidden layer to the target's hidden layer of the same index where both exist, and output to output.")
+    String map;
+
+    @Option(names = "--depth", description = "cka: derive the layer map from the linear CKA of hidden layers on --align-rows "
+            + "rows of the base task's training data (each layer of the shallower model to its most similar layer of the "
+            + "deeper one, order preserved; output layers paired). Instead of --map.")
+    String depth;
+
+    @Option(names = "--aligner", defaultValue = "weight", description = "weight (weight matching), activation "
+            + "(correlation of activations on --align-rows rows of the base task's training set), zip (elastic neuron "
+            + "zipping on those rows: target units averaged into the base's units, same depth only) or naive "
+            + "(padding/cropping only) (default: ${DEFAULT-VALUE}).")
+    String aligner;
+
+    @Option(names = "--zip-decay", description = "zip: similarity factor of a zipped group (ZipIt's a; default 0.5).")
+    Double zipDecay;
+
+    @Option(names = "--zip-budget", description = "zip: target units that may be zipped among themselves, "
+            + "as a fraction of the target's width (ZipIt's b; default 0.5).")
+    Double zipBudget;
+
+    @Option(names = "--align-rows", description = "Rows of training data for --aligner activation and zip and for --depth cka "
+            + "(stratified sample; default " + DepthChoice.DEFAULT_ROWS + ").")
+    Integer alignRows;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the weight-matching sweep order and of the "
+            + "data sample of --aligner activation and --depth cka (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--max-sweeps", description = "Upper bound on weight-matching sweeps (default 100).")
+    Integer maxSweeps;
+
+    @Option(names = "--eval", split = ",", description = "Datasets whose test sets evaluate the merge over the λ grid "
+            + "(mnist, fashion-mnist); the first is the base's task. Without it no curves are computed.")
+    List<String> eval;
+
+    @Option(names = "--grid", defaultValue = "25", description = "Points of the λ grid in [0, 1] (default: ${DEFAULT-VALUE}).")
+    int grid;
+
+    @Option(names = "--tolerance", defaultValue = "0.05", description = "λ* keeps the base-task loss within this "
+            + "fraction of its value at λ = 0 (default: ${DEFAULT-VALUE}).")
+    double tolerance;
+
+    @Option(names = "--merger", defaultValue = "convex", description = "convex (one λ for every tensor) or np (NP Merge: a "
+            + "coefficient per parameter or per unit, learned on --np-rows rows of the first --eval task's training set; both "
+            + "models stay frozen) (default: ${DEFAULT-VALUE}).")
+    String merger;
+
+    @Option(names = "--np-rows", description = "np: labelled training rows α is learned on (stratified, --seed). The test sets "
+            + "are never used.")
+    Integer npRows;
+
+    @Option(names = "--np-epochs", description = "np: passes over those rows.")
+    Integer npEpochs;
+
+    @Option(names = "--np-lr", description = "np: Adam learning rate of the logits a.")
+    Double npLr;
+
+    @Option(names = "--np-tasks", description = "np: learn on rows of the first --eval task (base) or also of the second "
+            + "(all: the multitask setting).")
+    String npTasks;
+
+    @Option(names = "--np-granularity", description = "np: unit (one α per output unit) or parameter. The np defaults, the same "
+            + "in a search: " + NpMerger.DEFAULTS + ".")
+    String npGranularity;
+
+    @Option(names = "--lambda", description = "Write the merge at this λ to --out.")
+    Double lambda;
+
+    @Option(names = "--out", description = "Output model (.safetensors) for --lambda.")
+    Path out;
+
+    @Option(names = "--json", description = "Write the alignment and the evaluation as JSON here.")
+    Path json;
+
+    @picocli.CommandLine.Mixin
+    DataOption data;
+
+    @Option(names = "--force", description = "Overwrite --out and --json if they exist.")
+    boolean force;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = command.commandLine().getOut();
+        if (recipe != null) return replay(o);
+        if (baseRef == null || targetRef == null) throw new IllegalArgumentException("give --base and --target (or --recipe)");
+        Merger mergerMethod = Methods.merger(merger, mergerSettings(), "--merger");
+        if (!mergerMethod.takesLambda()) {
+            if (lambda != null) throw new IllegalArgumentException("--merger " + merger + " learns its coefficients; leave out --lambda");
+            if (eval == null || eval.isEmpty()) throw new IllegalArgumentException("--merger " + merger + " needs data: give --eval BASE_TASK[,...]");
+        } else if ((lambda == null) != (out == null)) throw new IllegalArgumentException("--lambda and --out go together");
+        if (lambda != null && !(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
+        if (grid < 2) throw new IllegalArgumentException("--grid needs at least 2 points, got " + grid);
+        if (!(tolerance >= 0)) throw new IllegalArgumentException("--tolerance must be >= 0, got " + tolerance);
+        for (Path p : new Path[] {out, json}) {
+            Path parent = p == null ? null : p.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) throw new IllegalArgumentException("the folder of " + p + " does not exist");
+        }
+        for (Path p : new Path[] {out, json}) {
+            if (p != null && Files.exists(p) && !force) throw new IllegalArgumentException(p + " exists; pass --force to overwrite it");
+        }
+        if (mergerMethod instanceof NpMerger np && targetRef.contains(",")) return npMany(np, o);
+        Path basePath = resolve(baseRef);
+        Path targetPath = resolve(targetRef);
+        ModelIO.Loaded base = ModelIO.load(basePath);
+        ModelIO.Loaded target = ModelIO.load(targetPath);
+        Model a = base.model();
+        Model b = target.model();
+        List<String> tasks = eval != null ? eval : List.of();
+        DataDir dataDir = data.dir();
+        if (map != null && depth != null) throw new IllegalArgumentException("give --map or --depth, not both");
+        Aligner alignerMethod = Methods.aligner(aligner, alignerSettings(), "--aligner");
+        MethodData methodData = new TrainingSamples(dataDir::load, seed);
+        Pair pair = new Pair(a, b, baseTask(base, tasks), tasks.size() > 1 ? tasks.get(1) : task(target));
+        LayerMap requested = map != null ? LayerMap.parse(map) : LayerMap.common(a.architecture().depth(), b.architecture().depth());
+        long t0 = System.nanoTime();
+        LayerMap layerMap = alignerMethod.layerMap(pair, requested, methodData);
+        Aligned alignedBy = alignerMethod.align(pair, layerMap, methodData);
+        double alignSecs = (System.nanoTime() - t0) / 1e9;
+        Alignment alignment = alignedBy.alignment();
+        o.printf(Locale.ROOT, "base %s (%s) <- target %s (%s), map %s%n", basePath, a.architecture().describe(), targetPath,
+                b.architecture().describe(), layerMap);
+        if (alignment.matches().isEmpty() && !layerMap.pairs().isEmpty()) {
+            o.printf(Locale.ROOT, "aligner %s: %s, %.3f s%n", alignerMethod.describe(alignedBy), alignerMethod, alignSecs);
+        } else {
+            o.printf(Locale.ROOT, "aligner %s: objective %.6g -> %.6g in %d sweeps, %.3f s%n", alignerMethod.describe(alignedBy),
+                    alignment.objectiveBefore(), alignment.objectiveAfter(), alignment.sweeps(), alignSecs);
+        }
+        Table groups = new Table("base units <- target units", "base", "target", "moved", "padded", "dropped");
+        for (var m : alignment.matches()) {
+            int[] t = m.targetForBase();
+            int targetSize = Transplant.groupSize(b.architecture(), m.targetGroup());
+            long moved = java.util.stream.IntStream.range(0, t.length).filter(p -> t[p] >= 0 && t[p] != p).count();
+            long padded = java.util.Arrays.stream(t).filter(x -> x < 0).count();
+            groups.row(groupName(m.baseGroup(), a) + " <- " + groupName(m.targetGroup(), b), String.valueOf(t.length),
+                    String.valueOf(targetSize), String.valueOf(moved), String.valueOf(padded),
+                    String.valueOf(targetSize - (t.length - padded)));
+        }
+        groups.print(o);
+        Map<String, INDArray> aligned = alignedBy.tensors();
+        Map<String, INDArray> naive = Transplant.alignedTensors(a, b, WeightMatching.naive(a, b, layerMap));
+
+        Lmc.Report report = null;
+        if (!tasks.isEmpty()) {
+            List<Dataset> sets = new ArrayList<>();
+            for (String t : tasks) sets.add(dataDir.load(t).test());
+            report = Lmc.evaluate(a, aligned, naive, sets, Lmc.grid(grid), tolerance, Evaluator.DEFAULT_BATCH);
+            print(report, o);
+            if (mergerMethod instanceof NpMerger np) npMerge(np, pair, base, aligned, report, sets, methodData, o);
+        }
+
+        if (lambda != null) {
+            Model merged = mergerMethod.merge(pair, aligned, lambda, methodData);
+            save(out, merged, "merged", base.card().orElse(null), List.of(a.contentHash(), b.contentHash()),
+                    new ModelCard.MergeRecipe(a.contentHash(), b.contentHash(), layerMap.toString(), alignment.method(),
+                            settingsOf(alignerMethod), lambda));
+            o.printf(Locale.ROOT, "wrote the merge at λ = %s to %s (weights %s)%n", lambda, out, merged.contentHash().substring(0, 12));
+        }
+        if (json != null) {
+            Files.writeString(json, ModelIO.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                    toJson(basePath, a, targetPath, b, alignment, report)));
+            o.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    /**
+     * {@code --merger np}: learns α on training rows of the first --eval task, then compares on the test
+     * sets with the convex merge at λ = 0.5 and at the grid λ with the best mean test accuracy (an oracle
+     * choice that favours the convex merge).
+     */
+    private void npMerge(NpMerger np, Pair pair, ModelIO.Loaded base, Map<String, INDArray> aligned, Lmc.Report report, List<Dataset> tests,
+                         MethodData methodData, PrintWriter o) throws Exception {
+        Model a = pair.base();
+        Model b = pair.target();
+        long t0 = System.nanoTime();
+        var r = np.learn(pair, aligned, methodData);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long coefficients = r.alphas().values().stream().mapToLong(INDArray::length).sum();
+        o.printf(Locale.ROOT, "NP Merge (%s, %d coefficients): learned on %d rows of %s (hash %s), %d epochs, lr %s, %.1f s; "
+                        + "training loss %.4f (uniform) -> %.4f%n", np.granularity().name().toLowerCase(Locale.ROOT), coefficients, r.rows(),
+                r.data(), r.dataHash().substring(0, 12), np.epochs(), np.lr(), secs, r.lossBefore(), r.lossAfter());
+        int best = 0;
+        double bestMean = -1;
+        for (int k = 0; k < report.lambdas().length; k++) {
+            double mean = 0;
+            for (Lmc.TaskCurves t : report.tasks()) mean += t.aligned().accuracy()[k];
+            mean /= report.tasks().size();
+            if (mean > bestMean) {
+                bestMean = mean;
+                best = k;
+            }
+        }
+        Model half = Merge.convex(a, aligned, 0.5);
+        Model atBest = Merge.convex(a, aligned, report.lambdas()[best]);
+        Table t = new Table("test set", "NP Merge loss", "NP Merge acc", "convex λ=0.5 acc", String.format(Locale.ROOT, "convex best λ=%.3f acc",
+                report.lambdas()[best]), "base acc", "target acc");
+        for (Dataset d : tests) {
+            var learned = Evaluator.evaluate(r.merged(), d);
+            t.row(d.name(), String.format(Locale.ROOT, "%.4f", learned.loss()), pct(learned.accuracy()), pct(Evaluator.evaluate(half, d).accuracy()),
+                    pct(Evaluator.evaluate(atBest, d).accuracy()), pct(Evaluator.evaluate(a, d).accuracy()),
+                    d.featureCount() == b.architecture().inputSize() && d.classCount() == b.architecture().outputSize()
+                            ? pct(Evaluator.evaluate(b, d).accuracy()) : "-");
+        }
+        t.print(o);
+        if (out != null) {
+            save(out, r.merged(), "merged", base.card().orElse(null), List.of(a.contentHash(), b.contentHash()), null);
+            o.println("wrote the NP merge to " + out);
+        }
+    }
+
+    /**
+     * {@code --merger np --target A,B,...}: more than two models, merged by one joint parameterisation
+     * (softmax coefficients over the base and every aligned target) and by successive pairwise NP
+     * merges (each target aligned to the merge so far); both against the uniform average.
+     */
+    private int npMany(NpMerger np, PrintWriter o) throws Exception {
+        ModelIO.Loaded base = ModelIO.load(resolve(baseRef));
+        Model a = base.model();
+        List<Model> targets = new ArrayList<>();
+        for (String t : targetRef.split(",")) targets.add(ModelIO.load(resolve(t.trim())).model());
+        DataDir dataDir = data.dir();
+        MethodData methodData = new TrainingSamples(dataDir::load, seed);
+        Aligner alignerMethod = Methods.aligner(aligner, alignerSettings(), "--aligner");
+        String task = eval.get(0);
+        Dataset sample = np.rows(new Pair(a, a, task, eval.size() > 1 ? eval.get(1) : null), methodData);
+        var settings = np.settings(seed);
+        List<Map<String, INDArray>> aligned = new ArrayList<>();
+        for (Model t : targets) aligned.add(alignTo(alignerMethod, new Pair(a, t, task, null), methodData));
+        long t0 = System.nanoTime();
+        var joint = NpMerge.learnJoint(a, aligned, sample, settings);
+        double jointSecs = (System.nanoTime() - t0) / 1e9;
+        var uniform = NpMerge.learnJoint(a, aligned, sample, new NpMerge.Settings(settings.granularity(), 0, settings.learningRate(),
+                settings.batchSize(), seed));
+        t0 = System.nanoTime();
+        Model current = a;
+        double successiveTrain = Double.NaN;
+        for (Model t : targets) {
+            var r = NpMerge.learn(current, alignTo(alignerMethod, new Pair(current, t, task, null), methodData), sample, settings);
+            current = r.merged();
+            successiveTrain = r.lossAfter();
+        }
+        double successiveSecs = (System.nanoTime() - t0) / 1e9;
+        o.printf(Locale.ROOT, "%d models into %s; α learned on %d rows of %s (%s, %d epochs, lr %s)%n", targets.size() + 1,
+                a.architecture().describe(), sample.size(), sample.name(), settings.granularity().name().toLowerCase(Locale.ROOT),
+                settings.epochs(), settings.learningRate());
+        o.printf(Locale.ROOT, "training loss: uniform average %.4f, joint %.4f (%.1f s), successive pairwise %.4f (%.1f s)%n",
+                uniform.lossBefore(), joint.lossAfter(), jointSecs, successiveTrain, successiveSecs);
+        Table t = new Table("test set", "joint acc", "successive acc", "uniform average acc", "base acc");
+        for (String e : eval) {
+            Dataset d = dataDir.load(e).test();
+            t.row(d.name(), pct(Evaluator.evaluate(joint.merged(), d).accuracy()), pct(Evaluator.evaluate(current, d).accuracy()),
+                    pct(Evaluator.evaluate(uniform.merged(), d).accuracy()), pct(Evaluator.evaluate(a, d).accuracy()));
+        }
+        t.print(o);
+        return 0;
+    }
+
+    /**
+     * Writes a model this command made, with a card named after the file: the family, the task of
+     * {@code like} (the base's card, or null), its parents' weights hashes and how it was merged.
+     */
+    private static void save(Path file, Model m, String family, ModelCard like, List<String> parents, ModelCard.MergeRecipe recipe)
+            throws java.io.IOException {
+        String name = file.getFileName().toString();
+        String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        ModelIO.save(file, m, new ModelCard(id, m.architecture(), family, like != null ? like.dataset() : null, null, null, null, null,
+                new ModelCard.Provenance(parents, Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
+                m.contentHash(), recipe));
+    }
+
+    private static String pct(double x) { return String.format(Locale.ROOT, "%.2f%%", 100 * x); }
+
+    /** {@code --recipe}: the assembly computed again, step by step, each step's weights checked. */
+    private int replay(PrintWriter o) throws Exception {
+        if (out == null) throw new IllegalArgumentException("--recipe needs --out");
+        if (baseRef != null || targetRef != null || lambda != null || map != null || depth != null) {
+            throw new IllegalArgumentException("--recipe says how to merge; leave out --base, --target, --map, --depth and --lambda");
+        }
+        if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists; pass --force to overwrite it");
+        org.mal.engine.Recipe r = org.mal.engine.Recipe.read(recipe);
+        boolean zooGiven = command.commandLine().getParseResult().hasMatchedOption("--zoo");
+        Model m = r.replay(zooGiven ? zooDir : null, data.dir()::load);
+        ModelCard card = ModelIO.readCard(new org.mal.core.zoo.Zoo(zooGiven ? zooDir : Path.of(r.zoo())).fileOf(r.origin())).orElse(null);
+        save(out, m, "assembly", card, List.of(r.originHash()), null);
+        o.printf(Locale.ROOT, "reproduced %s in %d steps from %s: weights %s, as the recipe says; wrote %s%n", r.assembly(), r.steps().size(),
+                r.origin(), m.contentHash(), out);
+        return 0;
+    }
+
+    /** The base's task: the first --eval dataset, else the one its card names (null if neither). */
+    private static String baseTask(ModelIO.Loaded base, List<String> tasks) { return !tasks.isEmpty() ? tasks.get(0) : task(base); }
+
+    private static String task(ModelIO.Loaded m) {
+        return m.card().filter(c -> c.dataset() != null).map(c -> c.dataset().task()).orElse(null);
+    }
+
+    /** The aligner's settings from the options given (an option left out takes the aligner's own default). */
+    private Map<String, Object> alignerSettings() {
+        Map<String, Object> s = new TreeMap<>();
+        if (maxSweeps != null) s.put("max-sweeps", maxSweeps);
+        if (alignRows != null) s.put("rows", alignRows);
+        if (zipDecay != null) s.put("decay", zipDecay);
+        if (zipBudget != null) s.put("budget", zipBudget);
+        if (depth != null) s.put(DepthChoice.KEY, depth);
+        return s;
+    }
+
+    /** The merger's settings from the options given (np's; convex has none). */
+    private Map<String, Object> mergerSettings() {
+        Map<String, Object> s = new TreeMap<>();
+        if (npRows != null) s.put("rows", npRows);
+        if (npEpochs != null) s.put("epochs", npEpochs);
+        if (npLr != null) s.put("lr", npLr);
+        if (npTasks != null) s.put("tasks", npTasks);
+        if (npGranularity != null) s.put("granularity", npGranularity);
+        return s;
+    }
+
+    /** How a merge was made, for its card: the aligner's resolved settings and the seed. */
+    private Map<String, String> settingsOf(Aligner al) {
+        Map<String, String> out = new TreeMap<>();
+        out.put("aligner", String.valueOf(al));
+        out.put("seed", String.valueOf(seed));
+        return out;
+    }
+
+    /** The target's tensors of {@code pair} aligned by {@code al} on the map of --map (or the common one). */
+    private Map<String, INDArray> alignTo(Aligner al, Pair pair, MethodData d) {
+        LayerMap requested = map != null ? LayerMap.parse(map)
+                : LayerMap.common(pair.base().architecture().depth(), pair.target().architecture().depth());
+        return al.align(pair, al.layerMap(pair, requested, d), d).tensors();
+    }
+
+    private static String groupName(int g, Model m) {
+        if (g < 0) return "input";
+        return g == m.architecture().depth() - 1 ? "output" : "layer " + g;
+    }
+
+    /** A model given as a file, or as an id of the zoo in {@code --zoo}. */
+    private Path resolve(String ref) {
+        Path file = Path.of(ref);
+        if (Files.isRegularFile(file)) return file;
+        Path inZoo = new org.mal.core.zoo.Zoo(zooDir).fileOf(ref);
+        if (Files.isRegularFile(inZoo)) return inZoo;
+        throw new IllegalArgumentException("no model '" + ref + "': neither a file nor an id in the zoo " + zooDir
+                + " (see ./mal zoo list --zoo " + zooDir + ")");
+    }
+
+    /** The JSON of {@code --json}: snake_case keys, as documented in the README. */
+    static ObjectNode toJson(Path basePath, Model a, Path targetPath, Model b, Alignment alignment, Lmc.Report r) {
+        ObjectNode root = ModelIO.JSON.createObjectNode();
+        root.put("base", basePath.toString()).put("base_hash", a.contentHash());
+        root.put("target", targetPath.toString()).put("target_hash", b.contentHash());
+        root.put("map", alignment.layerMap());
+        ObjectNode al = root.putObject("alignment");
+        al.put("method", alignment.method());
+        al.put("objective_before", alignment.objectiveBefore());
+        al.put("objective_after", alignment.objectiveAfter());
+        al.put("sweeps", alignment.sweeps());
+        al.put("seconds", alignment.seconds());
+        ObjectNode perms = al.putObject("permutations");
+        for (var m : alignment.matches()) {
+            var arr = perms.putArray(m.key());
+            for (int t : m.targetForBase()) arr.add(t);
+        }
+        if (r != null) {
+            ObjectNode curves = root.putObject("curves");
+            var lambdas = curves.putArray("lambda");
+            for (double l : r.lambdas()) lambdas.add(l);
+            curves.put("dataset", r.tasks().get(0).dataset());
+            curves.set("aligned", ModelIO.JSON.valueToTree(r.tasks().get(0).aligned()));
+            curves.set("naive", ModelIO.JSON.valueToTree(r.tasks().get(0).naive()));
+            curves.set("tasks", ModelIO.JSON.valueToTree(r.tasks()));
+            ObjectNode metrics = root.putObject("metrics");
+            metrics.put("barrier", r.barrier());
+            metrics.put("naive_barrier", r.naiveBarrier());
+            metrics.put("auc", r.auc());
+            metrics.put("naive_auc", r.naiveAuc());
+            metrics.put("auc_ratio", r.aucRatio());
+            metrics.put("lambda_star", r.lambdaStar());
+            metrics.put("tolerance", r.tolerance());
+            metrics.set("accuracy_at_lambda_star", ModelIO.JSON.valueToTree(r.accuracyAtLambdaStar()));
+        }
+        root.put("code_version", Platform.codeVersion());
+        return root;
+    }
+
+    private static void print(Lmc.Report r, PrintWriter o) {
+        Lmc.TaskCurves base = r.tasks().get(0);
+        Table t = new Table("λ", "loss aligned", "acc aligned", "loss naive", "acc naive");
+        for (int k = 0; k < r.lambdas().length; k++) {
+            t.row(String.format(Locale.ROOT, "%.3f", r.lambdas()[k]),
+                    String.format(Locale.ROOT, "%.4f", base.aligned().loss()[k]),
+                    String.format(Locale.ROOT, "%.2f%%", 100 * base.aligned().accuracy()[k]),
+                    String.format(Locale.ROOT, "%.4f", base.naive().loss()[k]),
+                    String.format(Locale.ROOT, "%.2f%%", 100 * base.naive().accuracy()[k]));
+        }
+        o.println("on " + base.dataset() + ":");
+        t.print(o);
+        o.printf(Locale.ROOT, "loss barrier %.4f (naive %.4f); AUC %.4f (naive %.4f), ratio %.3f; λ* = %.3f (loss within %.0f%%)%n",
+                r.barrier(), r.naiveBarrier(), r.auc(), r.naiveAuc(), r.aucRatio(), r.lambdaStar(), 100 * r.tolerance());
+        r.accuracyAtLambdaStar().forEach((d, acc) -> o.printf(Locale.ROOT, "  accuracy at λ* on %s: %.2f%%%n", d, 100 * acc));
+    }
+}

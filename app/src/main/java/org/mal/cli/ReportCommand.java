@@ -1,0 +1,43 @@
+package org.mal.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.mal.report.SearchReport;
+import org.mal.actors.Search;
+import org.mal.engine.SearchEvent;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mal report}: charts and an index.html for a search. */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = {"Write a search's report: the objective over the steps, λ curves (aligned and naive) of the accepted "
+                + "moves, the AUC ratio of each target at each step as a heat map (PNG, XChart), and an index.html with the "
+                + "lineage. From the journal alone; run it after the search (or after a stop)."})
+final class ReportCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec command;
+
+    @Parameters(index = "0", description = "Search folder.")
+    Path dir;
+
+    @Option(names = "--out", description = "Report folder (default: DIR/report).")
+    Path out;
+
+    @Option(names = "--run", description = "Which run of the folder (default: the last).")
+    Integer run;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter o = command.commandLine().getOut();
+        List<List<SearchEvent>> runs = Search.inspect(dir).runs();
+        if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
+        int r = run != null ? run : runs.size();
+        if (r < 1 || r > runs.size()) throw new IllegalArgumentException("--run must be 1.." + runs.size() + ", got " + r);
+        SearchReport.Written w = SearchReport.write(runs.get(r - 1), dir, out != null ? out : dir.resolve("report"));
+        o.println("wrote " + w.images().size() + " charts and " + w.index());
+        return 0;
+    }
+}

@@ -1,0 +1,201 @@
+package org.mal.cli;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mal.core.model.Evaluator;
+import org.mal.core.model.Metrics;
+import org.mal.core.model.Model;
+import org.mal.actors.Reporter;
+import org.mal.actors.Search;
+import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchJson;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
+import org.mal.engine.Status;
+import org.mal.engine.Workbench;
+import org.mal.store.StoreInUseException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mal search start|resume|status}: the open-ended assembly search. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = "Run an assembly search (Pekko actors; every evaluation journaled and cached in a RocksDB store), resume it "
+                + "after a crash or a stop, or show where it is.",
+        subcommands = {SearchCommand.Start.class, SearchCommand.Resume.class, SearchCommand.StatusCommand.class})
+final class SearchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is missing: start, resume or status");
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start a search from a configuration (conf/search-default.conf documents every key). A folder whose "
+                    + "last search has finished gets a new run that reuses its evaluation cache.")
+    static final class Start implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec command;
+
+        @Option(names = "--conf", required = true, description = "Search configuration (HOCON).")
+        Path conf;
+
+        @Option(names = "--store", description = "Search folder (default: runs/search-<base>).")
+        Path store;
+
+        @picocli.CommandLine.Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isRegularFile(conf)) throw new IllegalArgumentException("no configuration file " + conf);
+            SearchSettings settings = SearchSettings.from(ConfigFactory.parseFile(conf.toFile()));
+            Path dir = store != null ? store : Path.of("runs", "search-" + settings.base());
+            PrintWriter out = command.commandLine().getOut();
+            out.printf(Locale.ROOT, "search of %s in %s (%d workers)%n", settings.base(), dir, settings.workerCount());
+            SearchState s = Search.start(settings, dir, data.dir()::load, new Search.Options(out, true));
+            return finished(s, dir, data, out);
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Go on with the last search in a folder, after a crash (kill -9 included) or a stop: journaled "
+                    + "moves are not evaluated again, the moves that were in flight are.")
+    static final class Resume implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec command;
+
+        @Parameters(index = "0", description = "Search folder.")
+        Path dir;
+
+        @picocli.CommandLine.Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = command.commandLine().getOut();
+            Search.Runs runs = Search.inspect(dir);
+            if (!runs.isEmpty() && runs.last().stopped() != null) {
+                out.println("the search in " + dir + " has finished (" + runs.last().stopped() + "); nothing to resume. "
+                        + "./mal search start --store " + dir + " starts a new run that reuses its cache.");
+                summary(runs.last(), dir, data, out);
+                return 0;
+            }
+            SearchState s = Search.resume(dir, data.dir()::load, new Search.Options(out, true));
+            return finished(s, dir, data, out);
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Where a search is: step, evaluations, cache hits, failures, the lineage of accepted moves. Reads the "
+                    + "journal, or status.json while the search runs.")
+    static final class StatusCommand implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec command;
+
+        @Parameters(index = "0", description = "Search folder.")
+        Path dir;
+
+        @Option(names = "--json", description = "Print the status as JSON (snake_case keys).")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = command.commandLine().getOut();
+            Status status;
+            boolean live = false;
+            try {
+                Search.Runs runs = Search.inspect(dir);
+                if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
+                status = Status.of(runs.last(), 0, null, java.time.Instant.now());
+            } catch (StoreInUseException e) {
+                Path file = dir.resolve(Reporter.STATUS_FILE);
+                if (!Files.isRegularFile(file)) throw new IllegalStateException("the search in " + dir + " is running and has no " + file + " yet");
+                status = SearchJson.read(Files.readString(file), Status.class);
+                live = true;
+            }
+            if (json) {
+                out.println(SearchJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status));
+            } else {
+                print(status, live, out);
+            }
+            return 0;
+        }
+    }
+
+    /** The summary; a run paused by an error exits with 1 and says how to go on. */
+    static int finished(SearchState s, Path dir, DataOption data, PrintWriter out) {
+        if (s.paused() != null && s.paused().startsWith(org.mal.actors.Coordinator.ERROR)) {
+            throw new IllegalStateException("the search paused: " + s.paused().substring(org.mal.actors.Coordinator.ERROR.length())
+                    + "; fix the cause, then ./mal search resume " + dir);
+        }
+        if (s.paused() != null) {
+            out.println("paused (" + s.paused() + "); ./mal search resume " + dir + " goes on");
+            return 0;
+        }
+        summary(s, dir, data, out);
+        return 0;
+    }
+
+    static void print(Status s, boolean live, PrintWriter out) {
+        out.printf(Locale.ROOT, "run %d: %s%s%n", s.run(), s.phase(), live ? " (running; from status.json, " + s.updatedAt() + ")" : "");
+        if (s.stopped() != null) out.println("stopped: " + s.stopped());
+        if (s.paused() != null) out.println("paused: " + s.paused());
+        Table t = new Table("step", "evaluations", "cache hits", "failures", "in flight", "elapsed");
+        t.row(String.valueOf(s.step()), String.valueOf(s.evaluations()), String.valueOf(s.cacheHits()), String.valueOf(s.failures()),
+                String.valueOf(s.inFlight()), String.format(Locale.ROOT, "%.0f s", s.elapsedSeconds()));
+        t.print(out);
+        out.println("origin " + s.origin() + "; base now " + s.base());
+        if (s.lineage().isEmpty()) {
+            out.println("no move accepted yet");
+            return;
+        }
+        Table l = new Table("step", "target", "layer map", "λ", "score", "assembly");
+        for (Status.Accepted a : s.lineage()) {
+            l.row(String.valueOf(a.step()), a.target(), a.layerMap(), String.format(Locale.ROOT, "%.3f", a.lambda()),
+                    String.format(Locale.ROOT, "%.4f", a.score()), a.assembly());
+        }
+        l.print(out);
+    }
+
+    /** The status, and the final assembly against the origin on held-out test rows never used to choose a move. */
+    static void summary(SearchState s, Path dir, DataOption data, PrintWriter out) {
+        out.println();
+        print(Status.of(s, 0, null, java.time.Instant.now()), false, out);
+        if (s.lineage().isEmpty()) return;
+        SearchSettings settings = SearchSettings.from(ConfigFactory.parseString(s.settings()));
+        Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(Search.ASSEMBLIES), null, data.dir()::load,
+                settings.evaluation(), settings.seed());
+        Model origin = bench.zooModel(s.origin().id());
+        Model last = bench.assembly(s.base().weightsHash(), null);
+        java.util.Set<String> tasks = new java.util.LinkedHashSet<>();
+        tasks.add(s.origin().dataset().task());
+        for (SearchEvent.StepClosed c : s.lineage()) {
+            var m = c.accepted();
+            var card = bench.zoo().fileOf(m.target());
+            try {
+                org.mal.core.model.ModelIO.readCard(card).ifPresent(tc -> { if (tc.dataset() != null) tasks.add(tc.dataset().task()); });
+            } catch (java.io.IOException e) {
+                // a target gone from the zoo: its task is not reported
+            }
+        }
+        Table t = new Table("held-out test rows", "rows", "origin loss", "origin acc", "assembly loss", "assembly acc");
+        for (String task : tasks) {
+            var held = bench.heldOut(task);
+            Metrics a = Evaluator.evaluate(origin, held);
+            Metrics b = Evaluator.evaluate(last, held);
+            t.row(task, String.valueOf(held.size()), String.format(Locale.ROOT, "%.4f", a.loss()),
+                    String.format(Locale.ROOT, "%.2f%%", 100 * a.accuracy()), String.format(Locale.ROOT, "%.4f", b.loss()),
+                    String.format(Locale.ROOT, "%.2f%%", 100 * b.accuracy()));
+        }
+        t.print(out);
+        out.println("best assembly: " + s.base().id() + " -> " + bench.assemblyFile(s.base().weightsHash()));
+        out.println("status: ./mal search status " + dir + " (status.json in that folder)");
+    }
+}

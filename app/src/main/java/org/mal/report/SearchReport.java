@@ -1,0 +1,241 @@
+package org.mal.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.mal.core.merge.Lmc;
+import org.mal.core.zoo.Zoo;
+import org.mal.policies.Move;
+import org.mal.policies.Objective;
+import org.mal.policies.Policy;
+import org.mal.policies.PolicyContext;
+import org.mal.policies.ZooIndex;
+import org.mal.policies.laws.Experience;
+import org.mal.engine.Outcome;
+import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
+
+/**
+ * The report of one search run, from its journal alone: the objective over the steps, the λ
+ * curves (aligned and naive) of every accepted move, a heat map of the AUC ratio (aligned / naive)
+ * of each target at each step, and an {@code index.html} showing them with the lineage.
+ */
+public final class SearchReport {
+    private SearchReport() {}
+
+    /** What was written. */
+    public record Written(Path index, List<Path> images) {}
+
+    public static Written write(List<SearchEvent> run, Path searchDir, Path out) throws IOException {
+        Files.createDirectories(out);
+        SearchState s = SearchState.fold(run);
+        SearchSettings settings = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings()));
+        Objective objective = settings.policy().objective();
+        // every result of the run, by step
+        Map<Integer, Map<Move, Outcome>> byStep = new TreeMap<>();
+        for (SearchEvent e : run) {
+            if (e instanceof SearchEvent.MoveEvaluated m) byStep.computeIfAbsent(m.step(), k -> new LinkedHashMap<>()).put(m.move(), m.outcome());
+        }
+        List<Path> images = new ArrayList<>();
+
+        // the objective over the steps
+        int n = byStep.size();
+        double[] steps = new double[n];
+        double[] best = new double[n];
+        double[] bestLambda = new double[n];
+        int i = 0;
+        for (var st : byStep.entrySet()) {
+            steps[i] = st.getKey();
+            best[i] = Double.NaN;
+            bestLambda[i] = Double.NaN;
+            for (var m : st.getValue().entrySet()) {
+                double score = objective.score(m.getValue().evaluated(m.getKey()));
+                if (Double.isFinite(score) && !(score <= best[i])) best[i] = score;
+                if (!(m.getValue().lambda() <= bestLambda[i])) bestLambda[i] = m.getValue().lambda();
+            }
+            i++;
+        }
+        double[] acceptedStep = s.lineage().stream().mapToDouble(SearchEvent.StepClosed::step).toArray();
+        double[] acceptedScore = s.lineage().stream().mapToDouble(SearchEvent.StepClosed::score).toArray();
+        List<Plots.Line> lines = new ArrayList<>(List.of(Plots.Line.of("best " + objective.name() + " score of the step", steps, best),
+                Plots.Line.of("largest λ of the step", steps, bestLambda)));
+        if (acceptedStep.length > 0) lines.add(new Plots.Line("accepted move", acceptedStep, acceptedScore, true));
+        if (n > 0) {
+            Path p = out.resolve("objective.png");
+            Plots.png(Plots.lines("Objective over the search's steps (run " + s.run() + ")", "step", objective.name() + " score", lines), p);
+            images.add(p);
+        }
+
+        // the curves of the accepted moves
+        List<String[]> lineageRows = new ArrayList<>();
+        for (SearchEvent.StepClosed c : s.lineage()) {
+            Outcome o = byStep.get(c.step()).get(c.accepted());
+            Move m = c.accepted();
+            Lmc.Report r = o.report();
+            Lmc.TaskCurves base = r.tasks().get(0);
+            List<Plots.Line> loss = List.of(Plots.Line.of("aligned", r.lambdas(), base.aligned().loss()),
+                    Plots.Line.of("naive (padding only)", r.lambdas(), base.naive().loss()));
+            Path lp = out.resolve("step-" + c.step() + "-loss.png");
+            Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: %s (map %s), loss on %s", c.step(), m.target(), m.layerMap(),
+                    task(base.dataset())), "λ (weight of the target)", "loss", loss), lp);
+            List<Plots.Line> acc = new ArrayList<>();
+            for (Lmc.TaskCurves t : r.tasks()) {
+                acc.add(Plots.Line.of("aligned, " + task(t.dataset()), r.lambdas(), t.aligned().accuracy()));
+                acc.add(Plots.Line.of("naive, " + task(t.dataset()), r.lambdas(), t.naive().accuracy()));
+            }
+            Path ap = out.resolve("step-" + c.step() + "-accuracy.png");
+            Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: accuracy (λ* = %.3f)", c.step(), o.lambda()), "λ (weight of the target)",
+                    "accuracy", acc), ap);
+            images.add(lp);
+            images.add(ap);
+            lineageRows.add(new String[] {String.valueOf(c.step()), m.target(), m.layerMap(), String.format(Locale.ROOT, "%.3f", o.lambda()),
+                    String.format(Locale.ROOT, "%.4f", c.score()), String.format(Locale.ROOT, "%.3f", r.aucRatio()), c.assembly().id(),
+                    lp.getFileName().toString(), ap.getFileName().toString()});
+        }
+
+        // AUC ratio of each target at each step
+        TreeSet<String> targets = new TreeSet<>();
+        for (var st : byStep.values()) for (Move m : st.keySet()) targets.add(m.target());
+        if (!targets.isEmpty()) {
+            List<String> rows = new ArrayList<>(targets);
+            List<String> cols = new ArrayList<>();
+            for (int step : byStep.keySet()) cols.add("step " + step);
+            double[][] v = new double[rows.size()][cols.size()];
+            int k = 0;
+            for (var st : byStep.values()) {
+                for (int r = 0; r < rows.size(); r++) {
+                    double sum = 0;
+                    int cnt = 0;
+                    for (var m : st.entrySet()) {
+                        if (!m.getKey().target().equals(rows.get(r))) continue;
+                        double ratio = m.getValue().report().aucRatio();
+                        if (Double.isFinite(ratio)) {
+                            sum += ratio;
+                            cnt++;
+                        }
+                    }
+                    v[r][k] = cnt == 0 ? Double.NaN : sum / cnt;
+                }
+                k++;
+            }
+            Path hp = out.resolve("auc-ratio-by-target.png");
+            Plots.png(Plots.heatmap("Loss-curve AUC, aligned / naive (< 1: alignment helps)", "step", "target",
+                    cols, rows, v, "0.00", 1.0), hp);
+            images.add(hp);
+        }
+
+        Path index = out.resolve("index.html");
+        String learned = learned(s, settings);
+        Files.writeString(index, html(s, searchDir, byStep, steps, best, bestLambda, lineageRows, images, objective)
+                .replace(LEARNED_MARK, learned));
+        return new Written(index, images);
+    }
+
+    private static final String LEARNED_MARK = "<!--learned-->";
+
+    /**
+     * What each learning law of the run's policy learned from the run's history, as HTML: the ten
+     * highest and ten lowest values (for the ridge model, what a feature value adds to the predicted
+     * reward) with how many evaluations are behind each. Needs the zoo's cards (the features read
+     * them); without the zoo, says so.
+     */
+    static String learned(SearchState s, SearchSettings settings) {
+        Policy policy = settings.policy();
+        List<Experience> laws = policy.laws().stream().map(Policy.WeightedLaw::law)
+                .filter(l -> l instanceof Experience).map(l -> (Experience) l).toList();
+        if (laws.isEmpty()) return "";
+        StringBuilder h = new StringBuilder("<h2>What the learning law learned</h2>\n");
+        ZooIndex zoo;
+        try {
+            zoo = ZooIndex.from(new Zoo(settings.zoo()));
+        } catch (IOException | RuntimeException e) {
+            return h.append("<p>Not shown: the zoo's cards cannot be read (").append(esc(String.valueOf(e.getMessage())))
+                    .append(").</p>\n").toString();
+        }
+        for (Experience law : laws) {
+            var l = law.learned(new PolicyContext(s.base(), zoo, s.history()));
+            h.append("<p>Model <code>").append(esc(l.model())).append("</code>, from ").append(s.history().size())
+                    .append(" evaluations of closed steps. ").append(l.model().equals("ridge")
+                            ? "Each value is what a feature adds to the predicted reward (λ*, or mean accuracy), net of the others."
+                            : "Each value is a class of moves' mean reward (arm) or a feature's shrunk deviation from the mean (additive).")
+                    .append("</p>\n");
+            if (l.values().isEmpty()) {
+                h.append("<p>Nothing yet.</p>\n");
+                continue;
+            }
+            List<Map.Entry<String, Double>> sorted = new ArrayList<>(l.values().entrySet());
+            sorted.removeIf(e -> e.getKey().equals("(intercept)"));
+            sorted.sort(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+            List<Map.Entry<String, Double>> shown = new ArrayList<>(sorted.subList(0, Math.min(10, sorted.size())));
+            for (int k = Math.max(10, sorted.size() - 10); k < sorted.size(); k++) shown.add(sorted.get(k));
+            h.append("<table><tr><th>feature</th><th>value</th><th>evaluations</th></tr>\n");
+            if (l.values().containsKey("(intercept)")) {
+                h.append(String.format(Locale.ROOT, "<tr><td>(intercept)</td><td>%.4f</td><td>%d</td></tr>%n", l.values().get("(intercept)"),
+                        l.counts().getOrDefault("(intercept)", 0)));
+            }
+            for (var e : shown) {
+                h.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%+.4f</td><td>%d</td></tr>%n", esc(e.getKey()), e.getValue(),
+                        l.counts().getOrDefault(e.getKey(), 0)));
+            }
+            h.append("</table>\n");
+            if (sorted.size() > 20) h.append("<p>(").append(sorted.size() - 20).append(" more in between.)</p>\n");
+        }
+        return h.toString();
+    }
+
+    private static String html(SearchState s, Path searchDir, Map<Integer, Map<Move, Outcome>> byStep, double[] steps, double[] best,
+                               double[] bestLambda, List<String[]> lineage, List<Path> images, Objective objective) {
+        StringBuilder h = new StringBuilder();
+        h.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>MAL search ").append(esc(searchDir.toString()))
+                .append("</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+                        + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+                        + "th{background:#f3f3f3}img{max-width:100%;border:1px solid #eee;margin:.5em 0}</style></head><body>\n");
+        h.append("<h1>MAL search: ").append(esc(s.origin().id())).append("</h1>\n<p>Folder <code>").append(esc(searchDir.toString()))
+                .append("</code>, run ").append(s.run()).append(". ");
+        h.append(s.stopped() != null ? "Stopped: " + esc(s.stopped()) : s.paused() != null ? "Paused: " + esc(s.paused()) : "Running or interrupted")
+                .append(". Steps: ").append(s.step()).append(", moves evaluated: ").append(s.evaluations()).append(", from the cache: ")
+                .append(s.cacheHits()).append(", failures: ").append(s.failures()).append(". Objective: ").append(esc(objective.name()))
+                .append(". The base is now <code>").append(esc(s.base().id())).append("</code>.</p>\n");
+        h.append("<h2>Lineage (accepted moves)</h2>\n");
+        if (lineage.isEmpty()) {
+            h.append("<p>No move was accepted.</p>\n");
+        } else {
+            h.append("<table><tr><th>step</th><th>target</th><th>layer map (base:target)</th><th>λ</th><th>score</th>"
+                    + "<th>AUC ratio</th><th>assembly</th><th>curves</th></tr>\n");
+            for (String[] r : lineage) {
+                h.append("<tr>");
+                for (int k = 0; k < 7; k++) h.append("<td>").append(esc(r[k])).append("</td>");
+                h.append("<td><a href=\"").append(r[7]).append("\">loss</a>, <a href=\"").append(r[8]).append("\">accuracy</a></td></tr>\n");
+            }
+            h.append("</table>\n");
+        }
+        h.append("<h2>Steps</h2>\n<table><tr><th>step</th><th>moves with a result</th><th>best score</th><th>largest λ</th></tr>\n");
+        for (int i = 0; i < steps.length; i++) {
+            h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%.4f</td><td>%.3f</td></tr>%n", (int) steps[i],
+                    byStep.get((int) steps[i]).size(), best[i], bestLambda[i]));
+        }
+        h.append("</table>\n").append(LEARNED_MARK).append("\n<h2>Charts</h2>\n");
+        for (Path p : images) h.append("<p><img src=\"").append(esc(p.getFileName().toString())).append("\" alt=\"")
+                .append(esc(p.getFileName().toString())).append("\"></p>\n");
+        h.append("<p>Made by ").append(esc(org.mal.core.Platform.codeVersion())).append(".</p>\n</body></html>\n");
+        return h.toString();
+    }
+
+    /** The task of an evaluation dataset's name ({@code mnist-select1000} -> {@code mnist}). */
+    static String task(String dataset) {
+        int k = dataset.lastIndexOf("-select");
+        return k > 0 ? dataset.substring(0, k) : dataset;
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

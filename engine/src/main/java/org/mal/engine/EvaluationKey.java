@@ -1,0 +1,62 @@
+package org.mal.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.mal.core.Platform;
+import org.mal.core.model.ModelCard;
+import org.mal.policies.Move;
+import org.mal.store.CacheKey;
+
+/**
+ * The evaluation cache key of a move (design invariant 6): both models' weights, the move (without
+ * the base's name, which the weights identify), its aligner and merger with their settings, the λ
+ * grid, the evaluation rows, the loss limit, the seed, the tolerance and the code version. Field
+ * names in the store's generic encoding: {@code base.weights}, {@code target.weights}, {@code move},
+ * {@code aligner}, {@code merger}, {@code lambda.grid}, {@code evaluation.data}, {@code code.version},
+ * {@code extra.loss-limit}, {@code extra.seed}, {@code extra.tolerance} (pinned by a golden file).
+ */
+public final class EvaluationKey {
+    private EvaluationKey() {}
+
+    public static final String KIND = "evaluation";
+
+    public static CacheKey of(Workbench bench, Move move, ModelCard base, ModelCard target, double lossLimit) {
+        Map<String, Object> m = new TreeMap<>();
+        m.put("target", move.target());
+        m.put("layer-map", move.layerMap());
+        m.put("lambda-policy", move.lambdaPolicy());
+        m.put("lambda-settings", move.lambdaSettings());
+        Map<String, Object> aligner = new TreeMap<>(move.alignerSettings());
+        aligner.put("name", move.aligner());
+        Map<String, Object> merger = new TreeMap<>(move.mergerSettings());
+        merger.put("name", move.merger());
+        return CacheKey.builder(KIND)
+                .put("base.weights", sha256(base.weightsHash(), "base weights hash"))
+                .put("target.weights", sha256(target.weightsHash(), "target weights hash"))
+                .put("move", m)
+                .put("aligner", aligner)
+                .put("merger", merger)
+                .put("lambda.grid", bench.lambdas())
+                .put("evaluation.data", bench.evaluationData(tasks(bench, base, target)).toString())
+                .put("code.version", Platform.codeVersion())
+                .putValue("extra.loss-limit", lossLimit)
+                .putValue("extra.seed", bench.seed())
+                .putValue("extra.tolerance", bench.evaluation().tolerance())
+                .build();
+    }
+
+    /** The tasks a move between these models is evaluated on: the base's, then the target's if it differs (and is evaluated). */
+    static List<String> tasks(Workbench bench, ModelCard base, ModelCard target) {
+        List<String> out = new ArrayList<>(List.of(MoveRunner.task(base)));
+        String t = target.dataset() == null ? null : target.dataset().task();
+        if (bench.evaluation().targetTasks() && t != null && !t.equals(out.get(0))) out.add(t);
+        return out;
+    }
+
+    private static String sha256(String hex, String what) {
+        if (hex == null || !hex.matches("[0-9a-f]{64}")) throw new IllegalArgumentException(what + " must be 64 lower-case hex digits, got " + hex);
+        return hex;
+    }
+}

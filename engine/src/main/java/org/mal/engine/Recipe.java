@@ -1,0 +1,96 @@
+package org.mal.engine;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import org.mal.core.Platform;
+import org.mal.core.data.TaskData;
+import org.mal.core.model.Model;
+import org.mal.core.zoo.Zoo;
+import org.mal.policies.Move;
+
+/**
+ * How an assembly was made, as data: the origin and every accepted step (the move, the target's
+ * weights, λ, and the weights it gave), with the seed and the evaluation settings the aligners
+ * used. {@link #replay} computes the assembly again from the zoo and checks every step's weights
+ * against the recipe, so a recipe either reproduces its assembly bit for bit or names the step
+ * that differs and why. Written next to an exported model ({@code ./mal export}); read by
+ * {@code ./mal merge --recipe}. Keys are snake_case.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record Recipe(String format, String assembly, String assemblyHash, String origin, String originHash, String zoo, long seed,
+                     SearchSettings.Evaluation evaluation, String task, List<Step> steps, String codeVersion, String search, int run,
+                     String createdAt) {
+
+    public static final String FORMAT = "mal-recipe/1";
+
+    /** One accepted move and the weights it gave. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Step(int step, Move move, String target, String targetHash, double lambda, String resultHash) {}
+
+    public Recipe {
+        if (!FORMAT.equals(format)) throw new IllegalArgumentException("not a MAL recipe (format '" + format + "', expected " + FORMAT + ")");
+        Objects.requireNonNull(originHash, "a recipe needs 'origin_hash'");
+        steps = List.copyOf(steps);
+    }
+
+    /** The recipe of the assembly a run had after the first {@code lineageSize} accepted steps of its lineage. */
+    public static Recipe of(SearchState s, int lineageSize, Path searchDir) {
+        SearchSettings settings = SearchSettings.from(com.typesafe.config.ConfigFactory.parseString(s.settings()));
+        List<Step> steps = new ArrayList<>();
+        for (SearchEvent.StepClosed c : s.lineage().subList(0, lineageSize)) {
+            steps.add(new Step(c.step(), c.accepted(), c.accepted().target(), c.assembly().merge().targetHash(), c.assembly().merge().lambda(),
+                    c.assembly().weightsHash()));
+        }
+        SearchEvent.StepClosed last = s.lineage().get(lineageSize - 1);
+        return new Recipe(FORMAT, last.assembly().id(), last.assembly().weightsHash(), s.origin().id(), s.origin().weightsHash(),
+                settings.zoo().toString(), settings.seed(), settings.evaluation(), MoveRunner.task(s.origin()), steps,
+                Platform.codeVersion(), searchDir.toAbsolutePath().toString(), s.run(), java.time.Instant.now().toString());
+    }
+
+    public static Recipe read(Path file) {
+        try {
+            return SearchJson.read(java.nio.file.Files.readString(file), Recipe.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the recipe " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void write(Path file) throws IOException {
+        java.nio.file.Files.writeString(file, SearchJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(this));
+    }
+
+    /**
+     * Computes the assembly again from the models of {@code zooDir} (the recipe's zoo when null).
+     *
+     * @throws IllegalStateException naming the first model or step whose weights differ from the recipe's
+     */
+    public Model replay(Path zooDir, Function<String, TaskData> tasks) {
+        Zoo z = new Zoo(zooDir != null ? zooDir : Path.of(zoo));
+        Workbench bench = new Workbench(z, Path.of("."), null, tasks, evaluation, seed);
+        Model current = bench.zooModel(origin);
+        if (!current.contentHash().equals(originHash)) {
+            throw new IllegalStateException("the origin " + origin + " in " + z.dir() + " has weights " + current.contentHash()
+                    + ", the recipe was made from " + originHash);
+        }
+        for (Step st : steps) {
+            Model target = bench.zooModel(st.target());
+            if (!target.contentHash().equals(st.targetHash())) {
+                throw new IllegalStateException("step " + st.step() + ": the target " + st.target() + " in " + z.dir() + " has weights "
+                        + target.contentHash() + ", the recipe used " + st.targetHash());
+            }
+            current = MoveRunner.merge(bench, st.move(), current, task, target, st.lambda());
+            if (!current.contentHash().equals(st.resultHash())) {
+                throw new IllegalStateException("step " + st.step() + " gave weights " + current.contentHash() + ", the recipe says "
+                        + st.resultHash() + " (recipe made by " + codeVersion + ", this is " + Platform.codeVersion() + ")");
+            }
+        }
+        return current;
+    }
+}

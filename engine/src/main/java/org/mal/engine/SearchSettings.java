@@ -1,0 +1,133 @@
+package org.mal.engine;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import java.nio.file.Path;
+import java.util.List;
+import org.mal.policies.Policy;
+import org.mal.core.config.Settings;
+
+/**
+ * What a search is: its zoo, its base, how moves are evaluated, its budget, and its policy (the
+ * {@code policy} block beside the {@code search} block, see {@code conf/laws.conf}). Read from HOCON
+ * ({@code conf/search-default.conf} documents every key); unknown keys fail with their path.
+ *
+ * <p>The resolved configuration is rendered into the journal when a search starts
+ * ({@link #render()}), so a resumed search runs with exactly the settings it started with, even if
+ * the file has changed or gone.
+ */
+public record SearchSettings(
+        Path zoo,
+        String base,
+        long seed,
+        int workers,
+        int movesPerStep,
+        Evaluation evaluation,
+        Budget budget,
+        int retries,
+        double zooPollSeconds,
+        double drainSeconds,
+        Cluster cluster,
+        Config root) {
+
+    /**
+     * How each move is evaluated.
+     *
+     * @param grid points of the λ grid in [0, 1]
+     * @param rows rows of each task's test set used to select moves (stratified); the rest of the test
+     *     set is held out and only used to report the final assembly
+     * @param tolerance the assembly's loss on the base task may never exceed (1 + tolerance) × the
+     *     original base's loss: λ* of every move is measured against the original base, so merges do
+     *     not compound their losses step after step
+     * @param targetTasks also evaluate on the target's task when it differs from the base's (needed by
+     *     the {@code multitask} objective)
+     */
+    public record Evaluation(int grid, int rows, double tolerance, boolean targetTasks) {}
+
+    /**
+     * When the search stops; 0 means no limit. {@code patience}: stop after this many steps in a row
+     * accept no move. {@code openEnded}: when every candidate has been evaluated, wait for new zoo
+     * models instead of stopping.
+     */
+    public record Budget(int steps, int evaluations, double seconds, int patience, boolean openEnded) {}
+
+    /**
+     * Workers on other machines (Pekko Cluster). When enabled, the search's actor system is a
+     * cluster node at {@code host:port} that worker nodes join ({@code ./mal worker --join
+     * host:port}); {@code localWorkers}: also run {@link #workerCount()} workers in this JVM.
+     * {@code stableAfterSeconds}: how long a node must stay unreachable before the split-brain
+     * resolver (keep-oldest: the coordinator's node, the first, survives) downs it and its moves
+     * go to other workers.
+     */
+    public record Cluster(boolean enabled, String host, int port, boolean localWorkers, double stableAfterSeconds) {}
+
+    static final String DEFAULTS = "mal.search";
+
+    /** Reads {@code root}'s {@code search} block (and checks its {@code policy} block). */
+    public static SearchSettings from(Config root) {
+        root = root.resolve();
+        Settings s = Settings.of(root.hasPath("search") ? root.getConfig("search") : ConfigFactory.empty(), "search")
+                .withReference(DEFAULTS)
+                .only("zoo", "base", "seed", "workers", "moves-per-step", "evaluation", "budget", "retries",
+                        "zoo-poll-seconds", "drain-seconds", "cluster");
+        for (String key : root.root().keySet()) {
+            if (!List.of("search", "policy").contains(key)) {
+                throw new com.typesafe.config.ConfigException.BadPath(root.root().get(key).origin(), key,
+                        "unknown top-level block; a search configuration has `search` and `policy`");
+            }
+        }
+        if (!s.hasPath("base")) {
+            throw new com.typesafe.config.ConfigException.Missing(s.config().origin(), s.path("base"));
+        }
+        int workers = s.getInt("workers");
+        if (workers < 0) throw s.invalid("workers", "must be >= 0 (0: one per core), got " + workers);
+        int perStep = s.getInt("moves-per-step");
+        if (perStep < 1) throw s.invalid("moves-per-step", "must be >= 1, got " + perStep);
+
+        Settings e = s.sub("evaluation").only("grid", "rows", "tolerance", "target-tasks");
+        int grid = e.getInt("grid");
+        if (grid < 2) throw e.invalid("grid", "needs at least 2 points, got " + grid);
+        int rows = e.getInt("rows");
+        if (rows < 1) throw e.invalid("rows", "must be >= 1, got " + rows);
+        double tol = e.getDouble("tolerance");
+        if (!(tol >= 0)) throw e.invalid("tolerance", "must be >= 0 (a relative loss increase), got " + tol);
+
+        Settings b = s.sub("budget").only("steps", "evaluations", "seconds", "patience", "open-ended");
+        Budget budget = new Budget(b.getInt("steps"), b.getInt("evaluations"), b.getDouble("seconds"), b.getInt("patience"),
+                b.getBoolean("open-ended"));
+        if (budget.steps() < 0 || budget.evaluations() < 0 || !(budget.seconds() >= 0) || budget.patience() < 0) {
+            throw s.invalid("budget", "limits must be >= 0 (0: none), got " + budget);
+        }
+        int retries = s.getInt("retries");
+        if (retries < 0) throw s.invalid("retries", "must be >= 0, got " + retries);
+        double poll = s.getDouble("zoo-poll-seconds");
+        if (!(poll > 0)) throw s.invalid("zoo-poll-seconds", "must be > 0, got " + poll);
+        double drain = s.getDouble("drain-seconds");
+        if (!(drain >= 0)) throw s.invalid("drain-seconds", "must be >= 0, got " + drain);
+        Settings c = s.sub("cluster").only("enabled", "host", "port", "local-workers", "stable-after-seconds");
+        int port = c.getInt("port");
+        if (port < 0 || port > 65535) throw c.invalid("port", "must be a TCP port (0: any free one), got " + port);
+        double stable = c.getDouble("stable-after-seconds");
+        if (!(stable > 0)) throw c.invalid("stable-after-seconds", "must be > 0, got " + stable);
+        Cluster cluster = new Cluster(c.getBoolean("enabled"), c.getString("host"), port, c.getBoolean("local-workers"), stable);
+        Policy.load(root.hasPath("policy") ? root : root.withFallback(ConfigFactory.parseString("policy {}")));
+        return new SearchSettings(Path.of(s.getString("zoo")), s.getString("base"), s.config().getLong("seed"), workers, perStep,
+                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks")), budget, retries, poll, drain, cluster, root);
+    }
+
+    public static SearchSettings parse(String hocon) { return from(ConfigFactory.parseString(hocon)); }
+
+    /** The policy this search runs with. */
+    public Policy policy() {
+        return Policy.load(root.hasPath("policy") ? root : root.withFallback(ConfigFactory.parseString("policy {}")));
+    }
+
+    /** Workers to start: {@link #workers()}, or one per core when it is 0. */
+    public int workerCount() { return workers > 0 ? workers : Runtime.getRuntime().availableProcessors(); }
+
+    /** The resolved configuration as HOCON/JSON text, comments dropped; {@link #parse} reads it back. */
+    public String render() {
+        return root.root().render(ConfigRenderOptions.concise().setFormatted(true));
+    }
+}

@@ -1,0 +1,63 @@
+package org.mal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class SearchSettingsTest {
+
+    @Test
+    void defaultsFillEveryKeyButTheBase() {
+        SearchSettings s = SearchSettings.parse("search { base = m }");
+        assertEquals("m", s.base());
+        assertEquals(Path.of("zoos/default"), s.zoo());
+        assertEquals(4, s.movesPerStep());
+        assertEquals(11, s.evaluation().grid());
+        assertEquals(5, s.budget().steps());
+        assertEquals(2, s.retries());
+        assertEquals("retention", s.policy().objective().name());
+    }
+
+    @Test
+    void theShippedConfigurationParses() {
+        SearchSettings s = SearchSettings.from(ConfigFactory.parseFile(Path.of("../conf/search-default.conf").toFile()));
+        assertEquals("mnist-equal-64x64x64", s.base());
+        assertEquals(5, s.policy().laws().size(), "the laws of conf/laws.conf");
+    }
+
+    @Test
+    void aMisspeltKeyIsNamedWithItsPath() {
+        var e = assertThrows(ConfigException.class, () -> SearchSettings.parse("search { base = m, budget { stepz = 3 } }"));
+        assertTrue(e.getMessage().contains("search.budget.stepz"), e.getMessage());
+        var top = assertThrows(ConfigException.class, () -> SearchSettings.parse("search { base = m }, serach { }"));
+        assertTrue(top.getMessage().contains("serach"), top.getMessage());
+        var law = assertThrows(ConfigException.class, () -> SearchSettings.parse("search { base = m }, policy { lawz = [] }"));
+        assertTrue(law.getMessage().contains("policy.lawz"), law.getMessage());
+    }
+
+    @Test
+    void badValuesAreNamed() {
+        assertTrue(assertThrows(ConfigException.class, () -> SearchSettings.parse("search { }")).getMessage().contains("search.base"));
+        assertTrue(assertThrows(ConfigException.class, () -> SearchSettings.parse("search { base = m, moves-per-step = 0 }"))
+                .getMessage().contains("search.moves-per-step"));
+        assertTrue(assertThrows(ConfigException.class, () -> SearchSettings.parse("search { base = m, evaluation { grid = 1 } }"))
+                .getMessage().contains("search.evaluation.grid"));
+        assertTrue(assertThrows(ConfigException.class, () -> SearchSettings.parse("search { base = m, budget { steps = -1 } }"))
+                .getMessage().contains("search.budget"));
+    }
+
+    @Test
+    void theRenderedSettingsReadBackEqual() {
+        SearchSettings s = SearchSettings.parse("search { base = m, seed = 9, budget { steps = 7 } }, policy { laws = [ { name = depth-order } ] }");
+        SearchSettings back = SearchSettings.parse(s.render());
+        assertEquals(s.seed(), back.seed());
+        assertEquals(s.budget(), back.budget());
+        assertEquals(s.evaluation(), back.evaluation());
+        assertEquals(s.policy().laws().get(0).law().name(), back.policy().laws().get(0).law().name());
+    }
+}
