@@ -21,7 +21,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
-import org.mal.core.Platform;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -136,14 +135,36 @@ public final class MalStore implements AutoCloseable {
     /** An append failed inside RocksDB, whose WAL may or may not hold it. Guarded by appendLock. */
     private boolean appendFailed;
 
+    /** What {@link #open(Path)} records as the creator of a store it creates. */
+    static final String DEFAULT_CREATED_BY = "MAL store";
+
     /**
-     * Opens the store in {@code dir}, creating it if the folder is absent or empty.
+     * Opens the store in {@code dir}, creating it if the folder is absent or empty. A store created
+     * here records {@code "MAL store"} as its creator: {@code store.created-by} is
+     * {@code "MAL store, RocksDB <version>"}. Callers that know the code version use
+     * {@link #open(Path, String)}.
      *
      * @throws NotAStoreException the folder holds something else
      * @throws StoreFormatException the store has another format version
      * @throws StoreInUseException another process or {@code MalStore} has it open
      */
-    public static MalStore open(Path dir) { return open(dir, true); }
+    public static MalStore open(Path dir) { return open(dir, DEFAULT_CREATED_BY); }
+
+    /**
+     * Opens the store in {@code dir}, creating it if the folder is absent or empty. A store created
+     * here records {@code createdBy + ", " + }{@link #engineVersion()} as {@code store.created-by},
+     * e.g. {@code "MAL 0.1.0-SNAPSHOT+3f2a1c9, RocksDB 11.8.1"} for {@code createdBy}
+     * {@code "MAL 0.1.0-SNAPSHOT+3f2a1c9"}. Opening an existing store does not use {@code createdBy}.
+     *
+     * @param createdBy who creates the store, typically {@code "MAL "} and the code version
+     * @throws NotAStoreException the folder holds something else
+     * @throws StoreFormatException the store has another format version
+     * @throws StoreInUseException another process or {@code MalStore} has it open
+     */
+    public static MalStore open(Path dir, String createdBy) {
+        Objects.requireNonNull(createdBy, "createdBy");
+        return open(dir, true, createdBy);
+    }
 
     /**
      * Opens an existing store and never creates one.
@@ -152,12 +173,13 @@ public final class MalStore implements AutoCloseable {
      * @throws StoreFormatException the store has another format version
      * @throws StoreInUseException another process or {@code MalStore} has it open
      */
-    public static MalStore openExisting(Path dir) { return open(dir, false); }
+    public static MalStore openExisting(Path dir) { return open(dir, false, null); }
 
     /** The storage engine, for provenance and benchmark reports, e.g. {@code RocksDB 11.8.1}. */
     public static String engineVersion() { return "RocksDB " + RocksDB.rocksdbVersion(); }
 
-    private static MalStore open(Path dir, boolean mayCreate) {
+    /** {@code createdBy} is used only when {@code mayCreate}. */
+    private static MalStore open(Path dir, boolean mayCreate, String createdBy) {
         Objects.requireNonNull(dir, "dir");
         dir = dir.toAbsolutePath().normalize();
         boolean fresh;
@@ -187,7 +209,7 @@ public final class MalStore implements AutoCloseable {
         List<String> cfNames = fresh ? null : existingColumnFamilies(dir);
         MalStore store = new MalStore(dir, cfNames);
         try {
-            store.initialise(fresh, mayCreate);
+            store.initialise(fresh, mayCreate, createdBy);
             return store;
         } catch (RuntimeException e) {
             try {
@@ -300,7 +322,7 @@ public final class MalStore implements AutoCloseable {
     }
 
     /** Checks (or, for a new store, writes) the format version, and finds the journal's last sequence number. */
-    private void initialise(boolean fresh, boolean mayCreate) {
+    private void initialise(boolean fresh, boolean mayCreate, String createdBy) {
         Optional<String> format = readMeta(META_FORMAT);
         if (format.isEmpty()) {
             if (!fresh && !isEmpty()) {
@@ -312,7 +334,7 @@ public final class MalStore implements AutoCloseable {
             }
             try (WriteBatch batch = new WriteBatch()) {
                 putMetaIn(batch, META_CREATED, Instant.now().toString());
-                putMetaIn(batch, META_CREATED_BY, "MAL " + Platform.codeVersion() + ", " + engineVersion());
+                putMetaIn(batch, META_CREATED_BY, createdBy + ", " + engineVersion());
                 // Last in the batch only for readability: the batch commits as a whole.
                 putMetaIn(batch, META_FORMAT, Integer.toString(FORMAT_VERSION));
                 db.write(sync, batch);

@@ -44,6 +44,21 @@ class MalStoreTest {
     }
 
     @Test
+    void recordsWhoCreatedIt() {
+        try (MalStore store = MalStore.open(dir(), "MAL 9.9-test")) {
+            assertEquals(Optional.of("MAL 9.9-test, " + MalStore.engineVersion()), store.meta(MalStore.META_CREATED_BY));
+        }
+        // an existing store keeps its creator
+        try (MalStore store = MalStore.open(dir(), "someone else")) {
+            assertEquals(Optional.of("MAL 9.9-test, " + MalStore.engineVersion()), store.meta(MalStore.META_CREATED_BY));
+        }
+        try (MalStore store = MalStore.open(tmp.resolve("default"))) {
+            assertEquals(Optional.of(MalStore.DEFAULT_CREATED_BY + ", " + MalStore.engineVersion()),
+                    store.meta(MalStore.META_CREATED_BY));
+        }
+    }
+
+    @Test
     void metaRoundTripsAndReservesTheStorePrefix() {
         try (MalStore store = MalStore.open(dir())) {
             store.putMeta("search.settings", "{\"objective\":\"retention\",\"seed\":7}");
