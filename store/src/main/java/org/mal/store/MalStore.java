@@ -435,9 +435,7 @@ public final class MalStore implements AutoCloseable {
             byte[] json = Objects.requireNonNull(e.getValue(), "cache entry value").getBytes(StandardCharsets.UTF_8);
             entries.add(new byte[][] {key, Envelope.wrap(key, Envelope.ValueType.EVALUATION, json)});
         }
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
+        return guarded("append a journal event", () -> {
             synchronized (appendLock) {
                 if (appendFailed) {
                     throw new StoreException(dir, "store " + dir + " refuses appends after a failed one; reopen it");
@@ -455,9 +453,7 @@ public final class MalStore implements AutoCloseable {
                 lastSeq = seq;
                 return seq;
             }
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        });
     }
 
     /** The last sequence number appended, 0 when the journal is empty. */
@@ -475,10 +471,8 @@ public final class MalStore implements AutoCloseable {
     public List<JournalEntry> readJournal(long fromSeq, int max) {
         if (fromSeq < 1) throw new IllegalArgumentException("sequence numbers start at 1, got " + fromSeq);
         if (max < 0) throw new IllegalArgumentException("max must be >= 0, got " + max);
-        List<JournalEntry> out = new ArrayList<>();
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
+        return guarded("read the journal from " + fromSeq, () -> {
+            List<JournalEntry> out = new ArrayList<>();
             try (RocksIterator it = db.newIterator(handle(Column.JOURNAL), read)) {
                 long expect = fromSeq;
                 for (it.seek(seqKey(fromSeq)); it.isValid() && out.size() < max; it.next()) {
@@ -496,11 +490,7 @@ public final class MalStore implements AutoCloseable {
                 it.status();
             }
             return out;
-        } catch (RocksDBException e) {
-            throw wrap("read the journal from " + fromSeq, e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- evaluations
@@ -519,36 +509,22 @@ public final class MalStore implements AutoCloseable {
 
     /** Caches evaluations in one synced batch (all or none after a crash). An existing entry is replaced. */
     public void putEvaluations(Map<CacheKey, String> entries) {
-        try (WriteBatch batch = new WriteBatch()) {
-            lifecycle.readLock().lock();
-            try {
-                ensureOpen();
+        guardedRun("put " + entries.size() + " evaluations", () -> {
+            try (WriteBatch batch = new WriteBatch()) {
                 for (Map.Entry<CacheKey, String> e : entries.entrySet()) {
                     byte[] k = e.getKey().hashBytes();
                     byte[] json = Objects.requireNonNull(e.getValue(), "evaluation JSON").getBytes(StandardCharsets.UTF_8);
                     batch.put(handle(Column.EVALUATIONS), k, Envelope.wrap(k, Envelope.ValueType.EVALUATION, json));
                 }
                 db.write(sync, batch);
-            } finally {
-                lifecycle.readLock().unlock();
             }
-        } catch (RocksDBException e) {
-            throw wrap("put " + entries.size() + " evaluations", e);
-        }
+        });
     }
 
     // ---------------------------------------------------------------- meta
 
     /** A setting stored with the store (e.g. the search settings), if present. */
-    public Optional<String> meta(String name) {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            return readMeta(name);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
+    public Optional<String> meta(String name) { return guarded("read meta " + name, () -> readMeta(name)); }
 
     /**
      * Stores a setting, synced. Names starting with {@code store.} are reserved for the store.
@@ -558,18 +534,12 @@ public final class MalStore implements AutoCloseable {
             throw new IllegalArgumentException("meta names starting with '" + RESERVED_META_PREFIX + "' are the store's own: " + name);
         }
         Objects.requireNonNull(value, "value");
-        try (WriteBatch batch = new WriteBatch()) {
-            lifecycle.readLock().lock();
-            try {
-                ensureOpen();
+        guardedRun("put meta " + name, () -> {
+            try (WriteBatch batch = new WriteBatch()) {
                 putMetaIn(batch, name, value);
                 db.write(sync, batch);
-            } finally {
-                lifecycle.readLock().unlock();
             }
-        } catch (RocksDBException e) {
-            throw wrap("put meta " + name, e);
-        }
+        });
     }
 
     private void putMetaIn(WriteBatch batch, String name, String value) throws RocksDBException {
@@ -626,50 +596,32 @@ public final class MalStore implements AutoCloseable {
             key[0] = CHUNK_PREFIX;
             digestInto(chunk, key, 1);
             chunkHashes.add(Arrays.copyOfRange(key, 1, key.length));
-            lifecycle.readLock().lock();
-            try {
-                ensureOpen();
-                if (!db.keyExists(handle(Column.BLOBS), read, key)) {
-                    int len = Envelope.seal(key, Envelope.ValueType.BLOB_CHUNK, buf, n);
-                    db.put(handle(Column.BLOBS), nosync, key, 0, key.length, buf, 0, len);
-                    wroteChunk = true;
-                }
-            } catch (RocksDBException e) {
-                throw wrap("write chunk " + chunkHashes.size() + " of a blob", e);
-            } finally {
-                lifecycle.readLock().unlock();
-            }
+            wroteChunk |= guarded("write chunk " + chunkHashes.size() + " of a blob", () -> {
+                if (db.keyExists(handle(Column.BLOBS), read, key)) return false;
+                int len = Envelope.seal(key, Envelope.ValueType.BLOB_CHUNK, buf, n);
+                db.put(handle(Column.BLOBS), nosync, key, 0, key.length, buf, 0, len);
+                return true;
+            });
             length += n;
             if (n < CHUNK_SIZE) break;
         }
         byte[] hash = whole.digest();
         byte[] key = manifestKey(hash);
         BlobManifest manifest = new BlobManifest(length, CHUNK_SIZE, chunkHashes.toArray(new byte[0][]));
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
+        boolean newChunks = wroteChunk;
+        guardedRun("write the manifest of blob " + Hex.of(hash), () -> {
             // Rewriting an existing manifest is harmless; it is skipped only when it would sync nothing new.
-            if (wroteChunk || !db.keyExists(handle(Column.BLOBS), read, key)) {
+            if (newChunks || !db.keyExists(handle(Column.BLOBS), read, key)) {
                 db.put(handle(Column.BLOBS), sync, key, Envelope.wrap(key, Envelope.ValueType.BLOB_MANIFEST, manifest.encode()));
             }
-        } catch (RocksDBException e) {
-            throw wrap("write the manifest of blob " + Hex.of(hash), e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        });
         return Hex.of(hash);
     }
 
     /** Whether a complete blob with this SHA-256 is stored (its manifest is; chunks are checked on read). */
     public boolean hasBlob(String sha256Hex) {
         byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            return db.keyExists(handle(Column.BLOBS), read, key);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        return guarded("look up blob " + sha256Hex, () -> db.keyExists(handle(Column.BLOBS), read, key));
     }
 
     /** The blob's length in bytes, if it is stored. */
@@ -751,16 +703,8 @@ public final class MalStore implements AutoCloseable {
             byte[] key = new byte[1 + BlobManifest.HASH];
             key[0] = CHUNK_PREFIX;
             System.arraycopy(hash, 0, key, 1, hash.length);
-            int size;
-            lifecycle.readLock().lock();
-            try {
-                ensureOpen();
-                size = db.get(handle(Column.BLOBS), read, key, buf);
-            } catch (RocksDBException e) {
-                throw wrap("read chunk " + i + " of blob " + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length)), e);
-            } finally {
-                lifecycle.readLock().unlock();
-            }
+            int size = guarded("read chunk " + i + " of blob " + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length)),
+                    () -> db.get(handle(Column.BLOBS), read, key, buf));
             String blob = "chunk " + i + " of " + manifest.chunkCount() + " of blob "
                     + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length));
             if (size == RocksDB.NOT_FOUND) throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " is missing");
@@ -795,9 +739,7 @@ public final class MalStore implements AutoCloseable {
      * @throws CorruptValueException at the first problem, naming the column family and key
      */
     public Integrity verify() {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
+        return guarded("verify", () -> {
             long meta = count(Column.META, Envelope.ValueType.META, -1);
             long evaluations = count(Column.EVALUATIONS, Envelope.ValueType.EVALUATION, 32);
             long journal = 0;
@@ -827,6 +769,8 @@ public final class MalStore implements AutoCloseable {
                         // Reading the blob through the stream checks presence, length and SHA-256 of every chunk.
                         try (InputStream in = new BlobInputStream(key, m)) {
                             in.transferTo(OutputStreamNull.INSTANCE);
+                        } catch (IOException e) {
+                            throw new StoreException(dir, "cannot verify store " + dir + ": " + e, e);
                         }
                         for (byte[] h : m.chunkHashes()) referenced.add(Hex.of(h));
                         blobs++;
@@ -843,13 +787,7 @@ public final class MalStore implements AutoCloseable {
             }
             stored.removeAll(referenced);
             return new Integrity(meta, evaluations, journal, blobs, blobBytes, chunks, stored.size());
-        } catch (RocksDBException e) {
-            throw wrap("verify", e);
-        } catch (IOException e) {
-            throw new StoreException(dir, "cannot verify store " + dir + ": " + e, e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        });
     }
 
     private long count(Column c, Envelope.ValueType type, int keyLength) throws RocksDBException {
@@ -881,60 +819,64 @@ public final class MalStore implements AutoCloseable {
     // ---------------------------------------------------------------- test hooks (package-private)
 
     /** Writes raw bytes, bypassing the envelope: lets tests plant corrupt or foreign values. */
-    void rawPut(Column c, byte[] key, byte[] value) {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            db.put(handle(c), sync, key, value);
-        } catch (RocksDBException e) {
-            throw wrap("raw put", e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
+    void rawPut(Column c, byte[] key, byte[] value) { guardedRun("raw put", () -> db.put(handle(c), sync, key, value)); }
 
     /** Reads raw bytes, envelope included; null when absent. */
     byte[] rawGet(Column c, byte[] key) { return get(c, key, "raw get"); }
 
-    void rawDelete(Column c, byte[] key) {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            db.delete(handle(c), sync, key);
-        } catch (RocksDBException e) {
-            throw wrap("raw delete", e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
+    void rawDelete(Column c, byte[] key) { guardedRun("raw delete", () -> db.delete(handle(c), sync, key)); }
 
     /** Every key of a column family, in order. */
     List<byte[]> rawKeys(Column c) {
-        List<byte[]> keys = new ArrayList<>();
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
+        return guarded("list raw keys", () -> {
+            List<byte[]> keys = new ArrayList<>();
             try (RocksIterator it = db.newIterator(handle(c), read)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) keys.add(it.key());
             }
             return keys;
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- plumbing
 
-    private byte[] get(Column c, byte[] key, String op) {
+    private byte[] get(Column c, byte[] key, String op) { return guarded(op, () -> db.get(handle(c), read, key)); }
+
+    /** A call into RocksDB, made by {@link #guarded}. */
+    @FunctionalInterface
+    interface RocksCall<T> {
+        T call() throws RocksDBException;
+    }
+
+    /** A call into RocksDB that returns nothing, made by {@link #guardedRun}. */
+    @FunctionalInterface
+    interface RocksRun {
+        void run() throws RocksDBException;
+    }
+
+    /**
+     * Makes {@code call} under the read lock, after checking that the store is open (else
+     * {@link IllegalStateException}), so {@link #close()} waits for it and no native handle is used
+     * after its release. A {@link RocksDBException} becomes a {@link StoreException} saying
+     * "cannot {@code op} in store ...". Every operation on the database goes through here.
+     */
+    private <T> T guarded(String op, RocksCall<T> call) {
         lifecycle.readLock().lock();
         try {
             ensureOpen();
-            return db.get(handle(c), read, key);
+            return call.call();
         } catch (RocksDBException e) {
             throw wrap(op, e);
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /** {@link #guarded} for a call that returns nothing. */
+    private void guardedRun(String op, RocksRun run) {
+        guarded(op, () -> {
+            run.run();
+            return null;
+        });
     }
 
     private ColumnFamilyHandle handle(Column c) { return columns[c.ordinal()]; }
