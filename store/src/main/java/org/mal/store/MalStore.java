@@ -2,12 +2,9 @@ package org.mal.store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,8 +91,6 @@ public final class MalStore implements AutoCloseable {
     static final String META_CREATED = "store.created";
     static final String META_CREATED_BY = "store.created-by";
     static final String RESERVED_META_PREFIX = "store.";
-    static final byte MANIFEST_PREFIX = 'M';
-    static final byte CHUNK_PREFIX = 'C';
 
     /** The column families MAL uses, by their RocksDB names. */
     enum Column {
@@ -134,6 +129,9 @@ public final class MalStore implements AutoCloseable {
     private volatile long lastSeq;
     /** An append failed inside RocksDB, whose WAL may or may not hold it. Guarded by appendLock. */
     private boolean appendFailed;
+
+    /** The blobs column family's logic; it uses the handles above through the primitives below. */
+    private final Blobs blobs;
 
     /** What {@link #open(Path)} records as the creator of a store it creates. */
     static final String DEFAULT_CREATED_BY = "MAL store";
@@ -255,6 +253,7 @@ public final class MalStore implements AutoCloseable {
      */
     private MalStore(Path dir, List<String> cfNames) {
         this.dir = dir;
+        this.blobs = new Blobs(this);
         boolean create = cfNames == null;
         blockCache = new LRUCache(64L << 20);
         bloomFilter = new BloomFilter(10);
@@ -560,16 +559,10 @@ public final class MalStore implements AutoCloseable {
                 StandardCharsets.UTF_8));
     }
 
-    // ---------------------------------------------------------------- blobs
+    // ---------------------------------------------------------------- blobs (in Blobs)
 
     /** Stores {@code content}; see {@link #putBlob(InputStream)}. */
-    public String putBlob(byte[] content) {
-        try {
-            return putBlob(new java.io.ByteArrayInputStream(content));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    public String putBlob(byte[] content) { return blobs.put(content); }
 
     /**
      * Stores the stream's content (read to its end, not closed) and returns its SHA-256 in hex, the
@@ -580,56 +573,13 @@ public final class MalStore implements AutoCloseable {
      *
      * @throws IOException from the stream; chunks written so far stay as unreferenced garbage
      */
-    public String putBlob(InputStream in) throws IOException {
-        MessageDigest whole = sha256();
-        MessageDigest chunk = sha256();
-        byte[] buf = new byte[Envelope.OVERHEAD + CHUNK_SIZE];
-        List<byte[]> chunkHashes = new ArrayList<>();
-        long length = 0;
-        boolean wroteChunk = false;
-        while (true) {
-            int n = in.readNBytes(buf, Envelope.HEADER, CHUNK_SIZE);
-            if (n == 0) break;
-            whole.update(buf, Envelope.HEADER, n);
-            chunk.update(buf, Envelope.HEADER, n);
-            byte[] key = new byte[1 + BlobManifest.HASH];
-            key[0] = CHUNK_PREFIX;
-            digestInto(chunk, key, 1);
-            chunkHashes.add(Arrays.copyOfRange(key, 1, key.length));
-            wroteChunk |= guarded("write chunk " + chunkHashes.size() + " of a blob", () -> {
-                if (db.keyExists(handle(Column.BLOBS), read, key)) return false;
-                int len = Envelope.seal(key, Envelope.ValueType.BLOB_CHUNK, buf, n);
-                db.put(handle(Column.BLOBS), nosync, key, 0, key.length, buf, 0, len);
-                return true;
-            });
-            length += n;
-            if (n < CHUNK_SIZE) break;
-        }
-        byte[] hash = whole.digest();
-        byte[] key = manifestKey(hash);
-        BlobManifest manifest = new BlobManifest(length, CHUNK_SIZE, chunkHashes.toArray(new byte[0][]));
-        boolean newChunks = wroteChunk;
-        guardedRun("write the manifest of blob " + Hex.of(hash), () -> {
-            // Rewriting an existing manifest is harmless; it is skipped only when it would sync nothing new.
-            if (newChunks || !db.keyExists(handle(Column.BLOBS), read, key)) {
-                db.put(handle(Column.BLOBS), sync, key, Envelope.wrap(key, Envelope.ValueType.BLOB_MANIFEST, manifest.encode()));
-            }
-        });
-        return Hex.of(hash);
-    }
+    public String putBlob(InputStream in) throws IOException { return blobs.put(in); }
 
     /** Whether a complete blob with this SHA-256 is stored (its manifest is; chunks are checked on read). */
-    public boolean hasBlob(String sha256Hex) {
-        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
-        return guarded("look up blob " + sha256Hex, () -> db.keyExists(handle(Column.BLOBS), read, key));
-    }
+    public boolean hasBlob(String sha256Hex) { return blobs.has(sha256Hex); }
 
     /** The blob's length in bytes, if it is stored. */
-    public OptionalLong blobLength(String sha256Hex) {
-        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
-        BlobManifest m = manifest(key);
-        return m == null ? OptionalLong.empty() : OptionalLong.of(m.length());
-    }
+    public OptionalLong blobLength(String sha256Hex) { return blobs.length(sha256Hex); }
 
     /**
      * Opens a stored blob for reading. The stream holds one chunk in memory at a time; each chunk's
@@ -639,95 +589,7 @@ public final class MalStore implements AutoCloseable {
      *
      * @throws NoSuchElementException no blob has this hash
      */
-    public InputStream openBlob(String sha256Hex) {
-        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
-        BlobManifest m = manifest(key);
-        if (m == null) throw new NoSuchElementException("no blob " + sha256Hex + " in store " + dir);
-        return new BlobInputStream(key, m);
-    }
-
-    private BlobManifest manifest(byte[] key) {
-        byte[] value = get(Column.BLOBS, key, "read blob manifest");
-        if (value == null) return null;
-        return BlobManifest.decode(dir, key,
-                Envelope.unwrap(dir, Column.BLOBS.cfName, key, value, Envelope.ValueType.BLOB_MANIFEST));
-    }
-
-    static byte[] manifestKey(byte[] hash) {
-        byte[] key = new byte[1 + hash.length];
-        key[0] = MANIFEST_PREFIX;
-        System.arraycopy(hash, 0, key, 1, hash.length);
-        return key;
-    }
-
-    private final class BlobInputStream extends InputStream {
-        private final byte[] manifestKey;
-        private final BlobManifest manifest;
-        private final byte[] buf;
-        private final MessageDigest digest = sha256();
-        private final byte[] actual = new byte[BlobManifest.HASH];
-        private int nextChunk;
-        private int pos;
-        private int limit;
-
-        BlobInputStream(byte[] manifestKey, BlobManifest manifest) {
-            this.manifestKey = manifestKey;
-            this.manifest = manifest;
-            this.buf = new byte[Envelope.OVERHEAD + (manifest.chunkCount() == 0 ? 0 : manifest.chunkSize())];
-        }
-
-        @Override
-        public int read() {
-            if (pos == limit && !fill()) return -1;
-            return buf[pos++] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) return 0;
-            if (pos == limit && !fill()) return -1;
-            int n = Math.min(len, limit - pos);
-            System.arraycopy(buf, pos, b, off, n);
-            pos += n;
-            return n;
-        }
-
-        @Override
-        public int available() { return limit - pos; }
-
-        private boolean fill() {
-            if (nextChunk == manifest.chunkCount()) return false;
-            int i = nextChunk;
-            byte[] hash = manifest.chunkHashes()[i];
-            byte[] key = new byte[1 + BlobManifest.HASH];
-            key[0] = CHUNK_PREFIX;
-            System.arraycopy(hash, 0, key, 1, hash.length);
-            int size = guarded("read chunk " + i + " of blob " + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length)),
-                    () -> db.get(handle(Column.BLOBS), read, key, buf));
-            String blob = "chunk " + i + " of " + manifest.chunkCount() + " of blob "
-                    + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length));
-            if (size == RocksDB.NOT_FOUND) throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " is missing");
-            if (size > buf.length) {
-                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " is " + size
-                        + " bytes, more than its chunk size allows");
-            }
-            int n = Envelope.check(dir, Column.BLOBS.cfName, key, buf, size, Envelope.ValueType.BLOB_CHUNK);
-            if (n != manifest.chunkLength(i)) {
-                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " holds " + n
-                        + " bytes; the manifest says " + manifest.chunkLength(i));
-            }
-            digest.update(buf, Envelope.HEADER, n);
-            digestInto(digest, actual, 0);
-            if (!Arrays.equals(actual, hash)) {
-                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + ": content does not match its SHA-256");
-            }
-            pos = Envelope.HEADER;
-            limit = Envelope.HEADER + n;
-            nextChunk++;
-            return true;
-        }
-    }
+    public InputStream openBlob(String sha256Hex) { return blobs.open(sha256Hex); }
 
     // ---------------------------------------------------------------- integrity
 
@@ -763,11 +625,11 @@ public final class MalStore implements AutoCloseable {
             try (RocksIterator it = db.newIterator(handle(Column.BLOBS), read)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
                     byte[] key = it.key();
-                    if (key.length == 1 + BlobManifest.HASH && key[0] == MANIFEST_PREFIX) {
+                    if (key.length == 1 + BlobManifest.HASH && key[0] == Blobs.MANIFEST_PREFIX) {
                         BlobManifest m = BlobManifest.decode(dir, key, Envelope.unwrap(dir, Column.BLOBS.cfName, key,
                                 it.value(), Envelope.ValueType.BLOB_MANIFEST));
                         // Reading the blob through the stream checks presence, length and SHA-256 of every chunk.
-                        try (InputStream in = new BlobInputStream(key, m)) {
+                        try (InputStream in = this.blobs.open(key, m)) {
                             in.transferTo(OutputStreamNull.INSTANCE);
                         } catch (IOException e) {
                             throw new StoreException(dir, "cannot verify store " + dir + ": " + e, e);
@@ -775,7 +637,7 @@ public final class MalStore implements AutoCloseable {
                         for (byte[] h : m.chunkHashes()) referenced.add(Hex.of(h));
                         blobs++;
                         blobBytes += m.length();
-                    } else if (key.length == 1 + BlobManifest.HASH && key[0] == CHUNK_PREFIX) {
+                    } else if (key.length == 1 + BlobManifest.HASH && key[0] == Blobs.CHUNK_PREFIX) {
                         Envelope.unwrap(dir, Column.BLOBS.cfName, key, it.value(), Envelope.ValueType.BLOB_CHUNK);
                         stored.add(Hex.of(Arrays.copyOfRange(key, 1, key.length)));
                         chunks++;
@@ -839,7 +701,30 @@ public final class MalStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- plumbing
 
-    private byte[] get(Column c, byte[] key, String op) { return guarded(op, () -> db.get(handle(c), read, key)); }
+    // Primitives for Blobs and Verifier, which hold no handle of their own. Each runs guarded.
+
+    /** The value under {@code key}, or null when absent. */
+    byte[] get(Column c, byte[] key, String op) { return guarded(op, () -> db.get(handle(c), read, key)); }
+
+    /** What {@link #getInto} returns for an absent key. */
+    static final int ABSENT = RocksDB.NOT_FOUND;
+
+    /**
+     * Reads the value under {@code key} into {@code buf} (as much as fits) and returns its whole
+     * length, which may exceed {@code buf.length}; {@link #ABSENT} when there is none.
+     */
+    int getInto(Column c, byte[] key, byte[] buf, String op) { return guarded(op, () -> db.get(handle(c), read, key, buf)); }
+
+    /** Whether {@code key} is stored in {@code c}. */
+    boolean exists(Column c, byte[] key) { return guarded("look up a key", () -> db.keyExists(handle(c), read, key)); }
+
+    /** Puts a value with {@link #sync}: durable when this returns. */
+    void putSync(Column c, byte[] key, byte[] value, String op) { guardedRun(op, () -> db.put(handle(c), sync, key, value)); }
+
+    /** Puts {@code value[0, length)} with {@link #nosync}: durable only once a later synced write returns. */
+    void putNoSync(Column c, byte[] key, byte[] value, int length, String op) {
+        guardedRun(op, () -> db.put(handle(c), nosync, key, 0, key.length, value, 0, length));
+    }
 
     /** A call into RocksDB, made by {@link #guarded}. */
     @FunctionalInterface
@@ -887,22 +772,6 @@ public final class MalStore implements AutoCloseable {
 
     private StoreException wrap(String op, RocksDBException e) {
         return new StoreException(dir, "cannot " + op + " in store " + dir + ": " + e.getMessage(), e);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
-    }
-
-    private static void digestInto(MessageDigest md, byte[] out, int offset) {
-        try {
-            md.digest(out, offset, BlobManifest.HASH);
-        } catch (java.security.DigestException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /**

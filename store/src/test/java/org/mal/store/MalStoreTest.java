@@ -301,7 +301,7 @@ class MalStoreTest {
             store.append("{\"event\":\"SearchStarted\"}", Map.of(CacheKeyTest.goldenKey(), "{\"loss\":[0.25]}"));
             String hello = store.putBlob("hello".getBytes(StandardCharsets.UTF_8));
             byte[] formatKey = MalStore.META_FORMAT.getBytes(StandardCharsets.UTF_8);
-            byte[] manifestKey = MalStore.manifestKey(Hex.parse(hello));
+            byte[] manifestKey = Blobs.manifestKey(Hex.parse(hello));
             byte[] chunkKey = store.rawKeys(MalStore.Column.BLOBS).get(0);
             Map<String, String> actual = new LinkedHashMap<>();
             actual.put("meta.key", Hex.of(formatKey));
