@@ -7,15 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
 import org.rocksdb.BlockBasedTableConfig;
@@ -391,7 +388,8 @@ public final class MalStore implements AutoCloseable {
         }
     }
 
-    private long seqOf(byte[] key) {
+    /** The sequence number of a journal key, checked. */
+    long seqOf(byte[] key) {
         if (key.length != 8) {
             throw new CorruptValueException(dir, Column.JOURNAL.cfName, key, "journal key of " + key.length + " bytes, not 8");
         }
@@ -591,7 +589,7 @@ public final class MalStore implements AutoCloseable {
      */
     public InputStream openBlob(String sha256Hex) { return blobs.open(sha256Hex); }
 
-    // ---------------------------------------------------------------- integrity
+    // ---------------------------------------------------------------- integrity (in Verifier)
 
     /**
      * Reads every value in the store and checks it: envelopes and CRCs everywhere, the journal's
@@ -600,83 +598,7 @@ public final class MalStore implements AutoCloseable {
      *
      * @throws CorruptValueException at the first problem, naming the column family and key
      */
-    public Integrity verify() {
-        return guarded("verify", () -> {
-            long meta = count(Column.META, Envelope.ValueType.META, -1);
-            long evaluations = count(Column.EVALUATIONS, Envelope.ValueType.EVALUATION, 32);
-            long journal = 0;
-            try (RocksIterator it = db.newIterator(handle(Column.JOURNAL), read)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    long seq = seqOf(it.key());
-                    if (seq != journal + 1) {
-                        throw new CorruptValueException(dir, Column.JOURNAL.cfName, it.key(),
-                                "gap in the journal: expected sequence " + (journal + 1) + ", found " + seq);
-                    }
-                    Envelope.unwrap(dir, Column.JOURNAL.cfName, it.key(), it.value(), Envelope.ValueType.JOURNAL_EVENT);
-                    journal = seq;
-                }
-                it.status();
-            }
-            long blobs = 0;
-            long blobBytes = 0;
-            long chunks = 0;
-            Set<String> referenced = new HashSet<>();
-            Set<String> stored = new HashSet<>();
-            try (RocksIterator it = db.newIterator(handle(Column.BLOBS), read)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    byte[] key = it.key();
-                    if (key.length == 1 + BlobManifest.HASH && key[0] == Blobs.MANIFEST_PREFIX) {
-                        BlobManifest m = BlobManifest.decode(dir, key, Envelope.unwrap(dir, Column.BLOBS.cfName, key,
-                                it.value(), Envelope.ValueType.BLOB_MANIFEST));
-                        // Reading the blob through the stream checks presence, length and SHA-256 of every chunk.
-                        try (InputStream in = this.blobs.open(key, m)) {
-                            in.transferTo(OutputStreamNull.INSTANCE);
-                        } catch (IOException e) {
-                            throw new StoreException(dir, "cannot verify store " + dir + ": " + e, e);
-                        }
-                        for (byte[] h : m.chunkHashes()) referenced.add(Hex.of(h));
-                        blobs++;
-                        blobBytes += m.length();
-                    } else if (key.length == 1 + BlobManifest.HASH && key[0] == Blobs.CHUNK_PREFIX) {
-                        Envelope.unwrap(dir, Column.BLOBS.cfName, key, it.value(), Envelope.ValueType.BLOB_CHUNK);
-                        stored.add(Hex.of(Arrays.copyOfRange(key, 1, key.length)));
-                        chunks++;
-                    } else {
-                        throw new CorruptValueException(dir, Column.BLOBS.cfName, key, "not a manifest or chunk key");
-                    }
-                }
-                it.status();
-            }
-            stored.removeAll(referenced);
-            return new Integrity(meta, evaluations, journal, blobs, blobBytes, chunks, stored.size());
-        });
-    }
-
-    private long count(Column c, Envelope.ValueType type, int keyLength) throws RocksDBException {
-        long n = 0;
-        try (RocksIterator it = db.newIterator(handle(c), read)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                if (keyLength >= 0 && key.length != keyLength) {
-                    throw new CorruptValueException(dir, c.cfName, key, "key of " + key.length + " bytes, not " + keyLength);
-                }
-                Envelope.unwrap(dir, c.cfName, key, it.value(), type);
-                n++;
-            }
-            it.status();
-        }
-        return n;
-    }
-
-    private static final class OutputStreamNull extends java.io.OutputStream {
-        static final OutputStreamNull INSTANCE = new OutputStreamNull();
-
-        @Override
-        public void write(int b) {}
-
-        @Override
-        public void write(byte[] b, int off, int len) {}
-    }
+    public Integrity verify() { return new Verifier(this, blobs).run(); }
 
     // ---------------------------------------------------------------- test hooks (package-private)
 
@@ -726,6 +648,22 @@ public final class MalStore implements AutoCloseable {
         guardedRun(op, () -> db.put(handle(c), nosync, key, 0, key.length, value, 0, length));
     }
 
+    /** What {@link #forEach} does with each entry. */
+    @FunctionalInterface
+    interface EntryVisitor {
+        void visit(byte[] key, byte[] value);
+    }
+
+    /** Calls {@code visitor} with every entry of {@code c}, in key order. */
+    void forEach(Column c, String op, EntryVisitor visitor) {
+        guardedRun(op, () -> {
+            try (RocksIterator it = db.newIterator(handle(c), read)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) visitor.visit(it.key(), it.value());
+                it.status();
+            }
+        });
+    }
+
     /** A call into RocksDB, made by {@link #guarded}. */
     @FunctionalInterface
     interface RocksCall<T> {
@@ -744,7 +682,7 @@ public final class MalStore implements AutoCloseable {
      * after its release. A {@link RocksDBException} becomes a {@link StoreException} saying
      * "cannot {@code op} in store ...". Every operation on the database goes through here.
      */
-    private <T> T guarded(String op, RocksCall<T> call) {
+    <T> T guarded(String op, RocksCall<T> call) {
         lifecycle.readLock().lock();
         try {
             ensureOpen();
