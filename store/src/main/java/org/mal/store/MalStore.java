@@ -1,3 +1,8 @@
+// Why this file is over 400 lines: it is the one class that holds RocksDB handles, so what needs
+// the database itself lives here: opening (folder checks, column-family options, the format check),
+// closing in the documented order, the journal, evaluations and meta (whose writes are WriteBatches
+// across column families), the guarded primitives Blobs and Verifier use, and the test hooks. About
+// a third of it is javadoc. Blob and integrity logic, which need only the primitives, are elsewhere.
 package org.mal.store;
 
 import java.io.IOException;
@@ -36,7 +41,9 @@ import org.rocksdb.WriteOptions;
 /**
  * The MAL store: one RocksDB database in one folder holding model blobs, the evaluation cache, the
  * search journal and the store's settings. This is the only class that touches RocksDB; it owns
- * every native handle and releases them in {@link #close()}.
+ * every native handle and releases them in {@link #close()}. The blob logic ({@link Blobs}) and the
+ * integrity check ({@link Verifier}) hold no handle: they reach the database through this class's
+ * package-private primitives, each of which runs under the read lock described below.
  *
  * <h2>Column families and keys</h2>
  * <table>
@@ -601,9 +608,10 @@ public final class MalStore implements AutoCloseable {
     public Integrity verify() { return new Verifier(this, blobs).run(); }
 
     // ---------------------------------------------------------------- test hooks (package-private)
+    // They stay here: rawDelete and rawKeys need the database itself, which only this class touches.
 
     /** Writes raw bytes, bypassing the envelope: lets tests plant corrupt or foreign values. */
-    void rawPut(Column c, byte[] key, byte[] value) { guardedRun("raw put", () -> db.put(handle(c), sync, key, value)); }
+    void rawPut(Column c, byte[] key, byte[] value) { putSync(c, key, value, "raw put"); }
 
     /** Reads raw bytes, envelope included; null when absent. */
     byte[] rawGet(Column c, byte[] key) { return get(c, key, "raw get"); }
@@ -680,7 +688,9 @@ public final class MalStore implements AutoCloseable {
      * Makes {@code call} under the read lock, after checking that the store is open (else
      * {@link IllegalStateException}), so {@link #close()} waits for it and no native handle is used
      * after its release. A {@link RocksDBException} becomes a {@link StoreException} saying
-     * "cannot {@code op} in store ...". Every operation on the database goes through here.
+     * "cannot {@code op} in store ...". Every operation on an open store goes through here (only
+     * the constructor and {@code initialise} use the database before the store is returned); it
+     * nests, as when {@link Verifier} holds it over its walks.
      */
     <T> T guarded(String op, RocksCall<T> call) {
         lifecycle.readLock().lock();
@@ -718,7 +728,8 @@ public final class MalStore implements AutoCloseable {
      * go before their database; (2) the database, which waits for background flushes and
      * compactions (nothing is lost by not flushing: every acknowledged write is in the WAL);
      * (3) the read/write options, column family and database options, bloom filter and block
-     * cache, which the database used until then.
+     * cache, which the database used until then. {@link Blobs} and {@link Verifier} hold no
+     * handles; a blob stream still open fails on its next read.
      *
      * @throws StoreException RocksDB reported an error while closing (every handle is released anyway)
      */
