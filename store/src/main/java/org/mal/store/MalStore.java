@@ -1,27 +1,25 @@
+// Why this file is over 400 lines: it is the one class that holds RocksDB handles, so what needs
+// the database itself lives here: opening (folder checks, column-family options, the format check),
+// closing in the documented order, the journal, evaluations and meta (whose writes are WriteBatches
+// across column families), the guarded primitives Blobs and Verifier use, and the test hooks. About
+// a third of it is javadoc. Blob and integrity logic, which need only the primitives, are elsewhere.
 package org.mal.store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Stream;
-import org.mal.core.Platform;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -43,7 +41,9 @@ import org.rocksdb.WriteOptions;
 /**
  * The MAL store: one RocksDB database in one folder holding model blobs, the evaluation cache, the
  * search journal and the store's settings. This is the only class that touches RocksDB; it owns
- * every native handle and releases them in {@link #close()}.
+ * every native handle and releases them in {@link #close()}. The blob logic ({@link Blobs}) and the
+ * integrity check ({@link Verifier}) hold no handle: they reach the database through this class's
+ * package-private primitives, each of which runs under the read lock described below.
  *
  * <h2>Column families and keys</h2>
  * <table>
@@ -95,8 +95,6 @@ public final class MalStore implements AutoCloseable {
     static final String META_CREATED = "store.created";
     static final String META_CREATED_BY = "store.created-by";
     static final String RESERVED_META_PREFIX = "store.";
-    static final byte MANIFEST_PREFIX = 'M';
-    static final byte CHUNK_PREFIX = 'C';
 
     /** The column families MAL uses, by their RocksDB names. */
     enum Column {
@@ -136,14 +134,39 @@ public final class MalStore implements AutoCloseable {
     /** An append failed inside RocksDB, whose WAL may or may not hold it. Guarded by appendLock. */
     private boolean appendFailed;
 
+    /** The blobs column family's logic; it uses the handles above through the primitives below. */
+    private final Blobs blobs;
+
+    /** What {@link #open(Path)} records as the creator of a store it creates. */
+    static final String DEFAULT_CREATED_BY = "MAL store";
+
     /**
-     * Opens the store in {@code dir}, creating it if the folder is absent or empty.
+     * Opens the store in {@code dir}, creating it if the folder is absent or empty. A store created
+     * here records {@code "MAL store"} as its creator: {@code store.created-by} is
+     * {@code "MAL store, RocksDB <version>"}. Callers that know the code version use
+     * {@link #open(Path, String)}.
      *
      * @throws NotAStoreException the folder holds something else
      * @throws StoreFormatException the store has another format version
      * @throws StoreInUseException another process or {@code MalStore} has it open
      */
-    public static MalStore open(Path dir) { return open(dir, true); }
+    public static MalStore open(Path dir) { return open(dir, DEFAULT_CREATED_BY); }
+
+    /**
+     * Opens the store in {@code dir}, creating it if the folder is absent or empty. A store created
+     * here records {@code createdBy + ", " + }{@link #engineVersion()} as {@code store.created-by},
+     * e.g. {@code "MAL 0.1.0-SNAPSHOT+3f2a1c9, RocksDB 11.8.1"} for {@code createdBy}
+     * {@code "MAL 0.1.0-SNAPSHOT+3f2a1c9"}. Opening an existing store does not use {@code createdBy}.
+     *
+     * @param createdBy who creates the store, typically {@code "MAL "} and the code version
+     * @throws NotAStoreException the folder holds something else
+     * @throws StoreFormatException the store has another format version
+     * @throws StoreInUseException another process or {@code MalStore} has it open
+     */
+    public static MalStore open(Path dir, String createdBy) {
+        Objects.requireNonNull(createdBy, "createdBy");
+        return open(dir, true, createdBy);
+    }
 
     /**
      * Opens an existing store and never creates one.
@@ -152,12 +175,13 @@ public final class MalStore implements AutoCloseable {
      * @throws StoreFormatException the store has another format version
      * @throws StoreInUseException another process or {@code MalStore} has it open
      */
-    public static MalStore openExisting(Path dir) { return open(dir, false); }
+    public static MalStore openExisting(Path dir) { return open(dir, false, null); }
 
     /** The storage engine, for provenance and benchmark reports, e.g. {@code RocksDB 11.8.1}. */
     public static String engineVersion() { return "RocksDB " + RocksDB.rocksdbVersion(); }
 
-    private static MalStore open(Path dir, boolean mayCreate) {
+    /** {@code createdBy} is used only when {@code mayCreate}. */
+    private static MalStore open(Path dir, boolean mayCreate, String createdBy) {
         Objects.requireNonNull(dir, "dir");
         dir = dir.toAbsolutePath().normalize();
         boolean fresh;
@@ -187,7 +211,7 @@ public final class MalStore implements AutoCloseable {
         List<String> cfNames = fresh ? null : existingColumnFamilies(dir);
         MalStore store = new MalStore(dir, cfNames);
         try {
-            store.initialise(fresh, mayCreate);
+            store.initialise(fresh, mayCreate, createdBy);
             return store;
         } catch (RuntimeException e) {
             try {
@@ -233,6 +257,7 @@ public final class MalStore implements AutoCloseable {
      */
     private MalStore(Path dir, List<String> cfNames) {
         this.dir = dir;
+        this.blobs = new Blobs(this);
         boolean create = cfNames == null;
         blockCache = new LRUCache(64L << 20);
         bloomFilter = new BloomFilter(10);
@@ -300,7 +325,7 @@ public final class MalStore implements AutoCloseable {
     }
 
     /** Checks (or, for a new store, writes) the format version, and finds the journal's last sequence number. */
-    private void initialise(boolean fresh, boolean mayCreate) {
+    private void initialise(boolean fresh, boolean mayCreate, String createdBy) {
         Optional<String> format = readMeta(META_FORMAT);
         if (format.isEmpty()) {
             if (!fresh && !isEmpty()) {
@@ -312,7 +337,7 @@ public final class MalStore implements AutoCloseable {
             }
             try (WriteBatch batch = new WriteBatch()) {
                 putMetaIn(batch, META_CREATED, Instant.now().toString());
-                putMetaIn(batch, META_CREATED_BY, "MAL " + Platform.codeVersion() + ", " + engineVersion());
+                putMetaIn(batch, META_CREATED_BY, createdBy + ", " + engineVersion());
                 // Last in the batch only for readability: the batch commits as a whole.
                 putMetaIn(batch, META_FORMAT, Integer.toString(FORMAT_VERSION));
                 db.write(sync, batch);
@@ -370,7 +395,8 @@ public final class MalStore implements AutoCloseable {
         }
     }
 
-    private long seqOf(byte[] key) {
+    /** The sequence number of a journal key, checked. */
+    long seqOf(byte[] key) {
         if (key.length != 8) {
             throw new CorruptValueException(dir, Column.JOURNAL.cfName, key, "journal key of " + key.length + " bytes, not 8");
         }
@@ -413,9 +439,7 @@ public final class MalStore implements AutoCloseable {
             byte[] json = Objects.requireNonNull(e.getValue(), "cache entry value").getBytes(StandardCharsets.UTF_8);
             entries.add(new byte[][] {key, Envelope.wrap(key, Envelope.ValueType.EVALUATION, json)});
         }
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
+        return guarded("append a journal event", () -> {
             synchronized (appendLock) {
                 if (appendFailed) {
                     throw new StoreException(dir, "store " + dir + " refuses appends after a failed one; reopen it");
@@ -433,9 +457,7 @@ public final class MalStore implements AutoCloseable {
                 lastSeq = seq;
                 return seq;
             }
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        });
     }
 
     /** The last sequence number appended, 0 when the journal is empty. */
@@ -453,10 +475,8 @@ public final class MalStore implements AutoCloseable {
     public List<JournalEntry> readJournal(long fromSeq, int max) {
         if (fromSeq < 1) throw new IllegalArgumentException("sequence numbers start at 1, got " + fromSeq);
         if (max < 0) throw new IllegalArgumentException("max must be >= 0, got " + max);
-        List<JournalEntry> out = new ArrayList<>();
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
+        return guarded("read the journal from " + fromSeq, () -> {
+            List<JournalEntry> out = new ArrayList<>();
             try (RocksIterator it = db.newIterator(handle(Column.JOURNAL), read)) {
                 long expect = fromSeq;
                 for (it.seek(seqKey(fromSeq)); it.isValid() && out.size() < max; it.next()) {
@@ -474,11 +494,7 @@ public final class MalStore implements AutoCloseable {
                 it.status();
             }
             return out;
-        } catch (RocksDBException e) {
-            throw wrap("read the journal from " + fromSeq, e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- evaluations
@@ -497,36 +513,22 @@ public final class MalStore implements AutoCloseable {
 
     /** Caches evaluations in one synced batch (all or none after a crash). An existing entry is replaced. */
     public void putEvaluations(Map<CacheKey, String> entries) {
-        try (WriteBatch batch = new WriteBatch()) {
-            lifecycle.readLock().lock();
-            try {
-                ensureOpen();
+        guardedRun("put " + entries.size() + " evaluations", () -> {
+            try (WriteBatch batch = new WriteBatch()) {
                 for (Map.Entry<CacheKey, String> e : entries.entrySet()) {
                     byte[] k = e.getKey().hashBytes();
                     byte[] json = Objects.requireNonNull(e.getValue(), "evaluation JSON").getBytes(StandardCharsets.UTF_8);
                     batch.put(handle(Column.EVALUATIONS), k, Envelope.wrap(k, Envelope.ValueType.EVALUATION, json));
                 }
                 db.write(sync, batch);
-            } finally {
-                lifecycle.readLock().unlock();
             }
-        } catch (RocksDBException e) {
-            throw wrap("put " + entries.size() + " evaluations", e);
-        }
+        });
     }
 
     // ---------------------------------------------------------------- meta
 
     /** A setting stored with the store (e.g. the search settings), if present. */
-    public Optional<String> meta(String name) {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            return readMeta(name);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
+    public Optional<String> meta(String name) { return guarded("read meta " + name, () -> readMeta(name)); }
 
     /**
      * Stores a setting, synced. Names starting with {@code store.} are reserved for the store.
@@ -536,18 +538,12 @@ public final class MalStore implements AutoCloseable {
             throw new IllegalArgumentException("meta names starting with '" + RESERVED_META_PREFIX + "' are the store's own: " + name);
         }
         Objects.requireNonNull(value, "value");
-        try (WriteBatch batch = new WriteBatch()) {
-            lifecycle.readLock().lock();
-            try {
-                ensureOpen();
+        guardedRun("put meta " + name, () -> {
+            try (WriteBatch batch = new WriteBatch()) {
                 putMetaIn(batch, name, value);
                 db.write(sync, batch);
-            } finally {
-                lifecycle.readLock().unlock();
             }
-        } catch (RocksDBException e) {
-            throw wrap("put meta " + name, e);
-        }
+        });
     }
 
     private void putMetaIn(WriteBatch batch, String name, String value) throws RocksDBException {
@@ -568,16 +564,10 @@ public final class MalStore implements AutoCloseable {
                 StandardCharsets.UTF_8));
     }
 
-    // ---------------------------------------------------------------- blobs
+    // ---------------------------------------------------------------- blobs (in Blobs)
 
     /** Stores {@code content}; see {@link #putBlob(InputStream)}. */
-    public String putBlob(byte[] content) {
-        try {
-            return putBlob(new java.io.ByteArrayInputStream(content));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    public String putBlob(byte[] content) { return blobs.put(content); }
 
     /**
      * Stores the stream's content (read to its end, not closed) and returns its SHA-256 in hex, the
@@ -588,74 +578,13 @@ public final class MalStore implements AutoCloseable {
      *
      * @throws IOException from the stream; chunks written so far stay as unreferenced garbage
      */
-    public String putBlob(InputStream in) throws IOException {
-        MessageDigest whole = sha256();
-        MessageDigest chunk = sha256();
-        byte[] buf = new byte[Envelope.OVERHEAD + CHUNK_SIZE];
-        List<byte[]> chunkHashes = new ArrayList<>();
-        long length = 0;
-        boolean wroteChunk = false;
-        while (true) {
-            int n = in.readNBytes(buf, Envelope.HEADER, CHUNK_SIZE);
-            if (n == 0) break;
-            whole.update(buf, Envelope.HEADER, n);
-            chunk.update(buf, Envelope.HEADER, n);
-            byte[] key = new byte[1 + BlobManifest.HASH];
-            key[0] = CHUNK_PREFIX;
-            digestInto(chunk, key, 1);
-            chunkHashes.add(Arrays.copyOfRange(key, 1, key.length));
-            lifecycle.readLock().lock();
-            try {
-                ensureOpen();
-                if (!db.keyExists(handle(Column.BLOBS), read, key)) {
-                    int len = Envelope.seal(key, Envelope.ValueType.BLOB_CHUNK, buf, n);
-                    db.put(handle(Column.BLOBS), nosync, key, 0, key.length, buf, 0, len);
-                    wroteChunk = true;
-                }
-            } catch (RocksDBException e) {
-                throw wrap("write chunk " + chunkHashes.size() + " of a blob", e);
-            } finally {
-                lifecycle.readLock().unlock();
-            }
-            length += n;
-            if (n < CHUNK_SIZE) break;
-        }
-        byte[] hash = whole.digest();
-        byte[] key = manifestKey(hash);
-        BlobManifest manifest = new BlobManifest(length, CHUNK_SIZE, chunkHashes.toArray(new byte[0][]));
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            // Rewriting an existing manifest is harmless; it is skipped only when it would sync nothing new.
-            if (wroteChunk || !db.keyExists(handle(Column.BLOBS), read, key)) {
-                db.put(handle(Column.BLOBS), sync, key, Envelope.wrap(key, Envelope.ValueType.BLOB_MANIFEST, manifest.encode()));
-            }
-        } catch (RocksDBException e) {
-            throw wrap("write the manifest of blob " + Hex.of(hash), e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-        return Hex.of(hash);
-    }
+    public String putBlob(InputStream in) throws IOException { return blobs.put(in); }
 
     /** Whether a complete blob with this SHA-256 is stored (its manifest is; chunks are checked on read). */
-    public boolean hasBlob(String sha256Hex) {
-        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            return db.keyExists(handle(Column.BLOBS), read, key);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
+    public boolean hasBlob(String sha256Hex) { return blobs.has(sha256Hex); }
 
     /** The blob's length in bytes, if it is stored. */
-    public OptionalLong blobLength(String sha256Hex) {
-        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
-        BlobManifest m = manifest(key);
-        return m == null ? OptionalLong.empty() : OptionalLong.of(m.length());
-    }
+    public OptionalLong blobLength(String sha256Hex) { return blobs.length(sha256Hex); }
 
     /**
      * Opens a stored blob for reading. The stream holds one chunk in memory at a time; each chunk's
@@ -665,105 +594,9 @@ public final class MalStore implements AutoCloseable {
      *
      * @throws NoSuchElementException no blob has this hash
      */
-    public InputStream openBlob(String sha256Hex) {
-        byte[] key = manifestKey(Hex.sha256(sha256Hex, "blob hash"));
-        BlobManifest m = manifest(key);
-        if (m == null) throw new NoSuchElementException("no blob " + sha256Hex + " in store " + dir);
-        return new BlobInputStream(key, m);
-    }
+    public InputStream openBlob(String sha256Hex) { return blobs.open(sha256Hex); }
 
-    private BlobManifest manifest(byte[] key) {
-        byte[] value = get(Column.BLOBS, key, "read blob manifest");
-        if (value == null) return null;
-        return BlobManifest.decode(dir, key,
-                Envelope.unwrap(dir, Column.BLOBS.cfName, key, value, Envelope.ValueType.BLOB_MANIFEST));
-    }
-
-    static byte[] manifestKey(byte[] hash) {
-        byte[] key = new byte[1 + hash.length];
-        key[0] = MANIFEST_PREFIX;
-        System.arraycopy(hash, 0, key, 1, hash.length);
-        return key;
-    }
-
-    private final class BlobInputStream extends InputStream {
-        private final byte[] manifestKey;
-        private final BlobManifest manifest;
-        private final byte[] buf;
-        private final MessageDigest digest = sha256();
-        private final byte[] actual = new byte[BlobManifest.HASH];
-        private int nextChunk;
-        private int pos;
-        private int limit;
-
-        BlobInputStream(byte[] manifestKey, BlobManifest manifest) {
-            this.manifestKey = manifestKey;
-            this.manifest = manifest;
-            this.buf = new byte[Envelope.OVERHEAD + (manifest.chunkCount() == 0 ? 0 : manifest.chunkSize())];
-        }
-
-        @Override
-        public int read() {
-            if (pos == limit && !fill()) return -1;
-            return buf[pos++] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) return 0;
-            if (pos == limit && !fill()) return -1;
-            int n = Math.min(len, limit - pos);
-            System.arraycopy(buf, pos, b, off, n);
-            pos += n;
-            return n;
-        }
-
-        @Override
-        public int available() { return limit - pos; }
-
-        private boolean fill() {
-            if (nextChunk == manifest.chunkCount()) return false;
-            int i = nextChunk;
-            byte[] hash = manifest.chunkHashes()[i];
-            byte[] key = new byte[1 + BlobManifest.HASH];
-            key[0] = CHUNK_PREFIX;
-            System.arraycopy(hash, 0, key, 1, hash.length);
-            int size;
-            lifecycle.readLock().lock();
-            try {
-                ensureOpen();
-                size = db.get(handle(Column.BLOBS), read, key, buf);
-            } catch (RocksDBException e) {
-                throw wrap("read chunk " + i + " of blob " + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length)), e);
-            } finally {
-                lifecycle.readLock().unlock();
-            }
-            String blob = "chunk " + i + " of " + manifest.chunkCount() + " of blob "
-                    + Hex.of(Arrays.copyOfRange(manifestKey, 1, manifestKey.length));
-            if (size == RocksDB.NOT_FOUND) throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " is missing");
-            if (size > buf.length) {
-                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " is " + size
-                        + " bytes, more than its chunk size allows");
-            }
-            int n = Envelope.check(dir, Column.BLOBS.cfName, key, buf, size, Envelope.ValueType.BLOB_CHUNK);
-            if (n != manifest.chunkLength(i)) {
-                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + " holds " + n
-                        + " bytes; the manifest says " + manifest.chunkLength(i));
-            }
-            digest.update(buf, Envelope.HEADER, n);
-            digestInto(digest, actual, 0);
-            if (!Arrays.equals(actual, hash)) {
-                throw new CorruptValueException(dir, Column.BLOBS.cfName, key, blob + ": content does not match its SHA-256");
-            }
-            pos = Envelope.HEADER;
-            limit = Envelope.HEADER + n;
-            nextChunk++;
-            return true;
-        }
-    }
-
-    // ---------------------------------------------------------------- integrity
+    // ---------------------------------------------------------------- integrity (in Verifier)
 
     /**
      * Reads every value in the store and checks it: envelopes and CRCs everywhere, the journal's
@@ -772,147 +605,111 @@ public final class MalStore implements AutoCloseable {
      *
      * @throws CorruptValueException at the first problem, naming the column family and key
      */
-    public Integrity verify() {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            long meta = count(Column.META, Envelope.ValueType.META, -1);
-            long evaluations = count(Column.EVALUATIONS, Envelope.ValueType.EVALUATION, 32);
-            long journal = 0;
-            try (RocksIterator it = db.newIterator(handle(Column.JOURNAL), read)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    long seq = seqOf(it.key());
-                    if (seq != journal + 1) {
-                        throw new CorruptValueException(dir, Column.JOURNAL.cfName, it.key(),
-                                "gap in the journal: expected sequence " + (journal + 1) + ", found " + seq);
-                    }
-                    Envelope.unwrap(dir, Column.JOURNAL.cfName, it.key(), it.value(), Envelope.ValueType.JOURNAL_EVENT);
-                    journal = seq;
-                }
-                it.status();
-            }
-            long blobs = 0;
-            long blobBytes = 0;
-            long chunks = 0;
-            Set<String> referenced = new HashSet<>();
-            Set<String> stored = new HashSet<>();
-            try (RocksIterator it = db.newIterator(handle(Column.BLOBS), read)) {
-                for (it.seekToFirst(); it.isValid(); it.next()) {
-                    byte[] key = it.key();
-                    if (key.length == 1 + BlobManifest.HASH && key[0] == MANIFEST_PREFIX) {
-                        BlobManifest m = BlobManifest.decode(dir, key, Envelope.unwrap(dir, Column.BLOBS.cfName, key,
-                                it.value(), Envelope.ValueType.BLOB_MANIFEST));
-                        // Reading the blob through the stream checks presence, length and SHA-256 of every chunk.
-                        try (InputStream in = new BlobInputStream(key, m)) {
-                            in.transferTo(OutputStreamNull.INSTANCE);
-                        }
-                        for (byte[] h : m.chunkHashes()) referenced.add(Hex.of(h));
-                        blobs++;
-                        blobBytes += m.length();
-                    } else if (key.length == 1 + BlobManifest.HASH && key[0] == CHUNK_PREFIX) {
-                        Envelope.unwrap(dir, Column.BLOBS.cfName, key, it.value(), Envelope.ValueType.BLOB_CHUNK);
-                        stored.add(Hex.of(Arrays.copyOfRange(key, 1, key.length)));
-                        chunks++;
-                    } else {
-                        throw new CorruptValueException(dir, Column.BLOBS.cfName, key, "not a manifest or chunk key");
-                    }
-                }
-                it.status();
-            }
-            stored.removeAll(referenced);
-            return new Integrity(meta, evaluations, journal, blobs, blobBytes, chunks, stored.size());
-        } catch (RocksDBException e) {
-            throw wrap("verify", e);
-        } catch (IOException e) {
-            throw new StoreException(dir, "cannot verify store " + dir + ": " + e, e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
-
-    private long count(Column c, Envelope.ValueType type, int keyLength) throws RocksDBException {
-        long n = 0;
-        try (RocksIterator it = db.newIterator(handle(c), read)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                if (keyLength >= 0 && key.length != keyLength) {
-                    throw new CorruptValueException(dir, c.cfName, key, "key of " + key.length + " bytes, not " + keyLength);
-                }
-                Envelope.unwrap(dir, c.cfName, key, it.value(), type);
-                n++;
-            }
-            it.status();
-        }
-        return n;
-    }
-
-    private static final class OutputStreamNull extends java.io.OutputStream {
-        static final OutputStreamNull INSTANCE = new OutputStreamNull();
-
-        @Override
-        public void write(int b) {}
-
-        @Override
-        public void write(byte[] b, int off, int len) {}
-    }
+    public Integrity verify() { return new Verifier(this, blobs).run(); }
 
     // ---------------------------------------------------------------- test hooks (package-private)
+    // They stay here: rawDelete and rawKeys need the database itself, which only this class touches.
 
     /** Writes raw bytes, bypassing the envelope: lets tests plant corrupt or foreign values. */
-    void rawPut(Column c, byte[] key, byte[] value) {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            db.put(handle(c), sync, key, value);
-        } catch (RocksDBException e) {
-            throw wrap("raw put", e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
+    void rawPut(Column c, byte[] key, byte[] value) { putSync(c, key, value, "raw put"); }
 
     /** Reads raw bytes, envelope included; null when absent. */
     byte[] rawGet(Column c, byte[] key) { return get(c, key, "raw get"); }
 
-    void rawDelete(Column c, byte[] key) {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            db.delete(handle(c), sync, key);
-        } catch (RocksDBException e) {
-            throw wrap("raw delete", e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
-    }
+    void rawDelete(Column c, byte[] key) { guardedRun("raw delete", () -> db.delete(handle(c), sync, key)); }
 
     /** Every key of a column family, in order. */
     List<byte[]> rawKeys(Column c) {
-        List<byte[]> keys = new ArrayList<>();
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
+        return guarded("list raw keys", () -> {
+            List<byte[]> keys = new ArrayList<>();
             try (RocksIterator it = db.newIterator(handle(c), read)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) keys.add(it.key());
             }
             return keys;
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- plumbing
 
-    private byte[] get(Column c, byte[] key, String op) {
+    // Primitives for Blobs and Verifier, which hold no handle of their own. Each runs guarded.
+
+    /** The value under {@code key}, or null when absent. */
+    byte[] get(Column c, byte[] key, String op) { return guarded(op, () -> db.get(handle(c), read, key)); }
+
+    /** What {@link #getInto} returns for an absent key. */
+    static final int ABSENT = RocksDB.NOT_FOUND;
+
+    /**
+     * Reads the value under {@code key} into {@code buf} (as much as fits) and returns its whole
+     * length, which may exceed {@code buf.length}; {@link #ABSENT} when there is none.
+     */
+    int getInto(Column c, byte[] key, byte[] buf, String op) { return guarded(op, () -> db.get(handle(c), read, key, buf)); }
+
+    /** Whether {@code key} is stored in {@code c}. */
+    boolean exists(Column c, byte[] key) { return guarded("look up a key", () -> db.keyExists(handle(c), read, key)); }
+
+    /** Puts a value with {@link #sync}: durable when this returns. */
+    void putSync(Column c, byte[] key, byte[] value, String op) { guardedRun(op, () -> db.put(handle(c), sync, key, value)); }
+
+    /** Puts {@code value[0, length)} with {@link #nosync}: durable only once a later synced write returns. */
+    void putNoSync(Column c, byte[] key, byte[] value, int length, String op) {
+        guardedRun(op, () -> db.put(handle(c), nosync, key, 0, key.length, value, 0, length));
+    }
+
+    /** What {@link #forEach} does with each entry. */
+    @FunctionalInterface
+    interface EntryVisitor {
+        void visit(byte[] key, byte[] value);
+    }
+
+    /** Calls {@code visitor} with every entry of {@code c}, in key order. */
+    void forEach(Column c, String op, EntryVisitor visitor) {
+        guardedRun(op, () -> {
+            try (RocksIterator it = db.newIterator(handle(c), read)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) visitor.visit(it.key(), it.value());
+                it.status();
+            }
+        });
+    }
+
+    /** A call into RocksDB, made by {@link #guarded}. */
+    @FunctionalInterface
+    interface RocksCall<T> {
+        T call() throws RocksDBException;
+    }
+
+    /** A call into RocksDB that returns nothing, made by {@link #guardedRun}. */
+    @FunctionalInterface
+    interface RocksRun {
+        void run() throws RocksDBException;
+    }
+
+    /**
+     * Makes {@code call} under the read lock, after checking that the store is open (else
+     * {@link IllegalStateException}), so {@link #close()} waits for it and no native handle is used
+     * after its release. A {@link RocksDBException} becomes a {@link StoreException} saying
+     * "cannot {@code op} in store ...". Every operation on an open store goes through here (only
+     * the constructor and {@code initialise} use the database before the store is returned); it
+     * nests, as when {@link Verifier} holds it over its walks.
+     */
+    <T> T guarded(String op, RocksCall<T> call) {
         lifecycle.readLock().lock();
         try {
             ensureOpen();
-            return db.get(handle(c), read, key);
+            return call.call();
         } catch (RocksDBException e) {
             throw wrap(op, e);
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /** {@link #guarded} for a call that returns nothing. */
+    private void guardedRun(String op, RocksRun run) {
+        guarded(op, () -> {
+            run.run();
+            return null;
+        });
     }
 
     private ColumnFamilyHandle handle(Column c) { return columns[c.ordinal()]; }
@@ -925,29 +722,14 @@ public final class MalStore implements AutoCloseable {
         return new StoreException(dir, "cannot " + op + " in store " + dir + ": " + e.getMessage(), e);
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
-    }
-
-    private static void digestInto(MessageDigest md, byte[] out, int offset) {
-        try {
-            md.digest(out, offset, BlobManifest.HASH);
-        } catch (java.security.DigestException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /**
      * Closes the store; a second call does nothing. Waits for running operations to finish, then
      * releases native handles in this order: (1) column family handles, which RocksDB requires to
      * go before their database; (2) the database, which waits for background flushes and
      * compactions (nothing is lost by not flushing: every acknowledged write is in the WAL);
      * (3) the read/write options, column family and database options, bloom filter and block
-     * cache, which the database used until then.
+     * cache, which the database used until then. {@link Blobs} and {@link Verifier} hold no
+     * handles; a blob stream still open fails on its next read.
      *
      * @throws StoreException RocksDB reported an error while closing (every handle is released anyway)
      */

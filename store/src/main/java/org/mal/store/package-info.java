@@ -2,7 +2,9 @@
  * The MAL store: model blobs, the evaluation cache and the search journal in one RocksDB database.
  *
  * <p>{@link org.mal.store.MalStore} is the only class that touches RocksDB (nothing else imports
- * {@code org.rocksdb}); it owns every native handle. {@link org.mal.store.CacheKey} is the canonical,
+ * {@code org.rocksdb}); it owns every native handle. The package-private {@code Blobs} (chunked
+ * blobs) and {@code Verifier} (the integrity check) go through its package-private primitives.
+ * {@link org.mal.store.CacheKey} is the canonical,
  * hashed key of a cached result (design.md, invariant 6). Every stored value is wrapped in an
  * envelope with a format version and a CRC32C; a value that fails its check raises
  * {@link org.mal.store.CorruptValueException} naming the column family and key, and is never
@@ -16,6 +18,7 @@
  * restart, {@link org.mal.store.MalStore#readJournal} from 1 (or from a checkpoint) replays state,
  * and {@link org.mal.store.MalStore#evaluation} answers every move already evaluated.
  *
- * <p>The store needs no ND4J; it stores bytes and JSON strings.
+ * <p>The store needs no ND4J and no other MAL module (callers pass the code version to
+ * {@link org.mal.store.MalStore#open(java.nio.file.Path, String)}); it stores bytes and JSON strings.
  */
 package org.mal.store;

@@ -139,7 +139,7 @@ class BlobTest {
                 assertTrue(e.getMessage().contains("chunk 1 of 2") && e.getMessage().contains("missing"), e.getMessage());
                 assertEquals(Hex.of(chunk), e.keyHex());
             }
-            byte[] manifestKey = MalStore.manifestKey(Hex.parse(hash));
+            byte[] manifestKey = Blobs.manifestKey(Hex.parse(hash));
             byte[] raw = store.rawGet(MalStore.Column.BLOBS, manifestKey);
             raw[Envelope.HEADER + 20] ^= 0x40;
             store.rawPut(MalStore.Column.BLOBS, manifestKey, raw);

@@ -44,6 +44,21 @@ class MalStoreTest {
     }
 
     @Test
+    void recordsWhoCreatedIt() {
+        try (MalStore store = MalStore.open(dir(), "MAL 9.9-test")) {
+            assertEquals(Optional.of("MAL 9.9-test, " + MalStore.engineVersion()), store.meta(MalStore.META_CREATED_BY));
+        }
+        // an existing store keeps its creator
+        try (MalStore store = MalStore.open(dir(), "someone else")) {
+            assertEquals(Optional.of("MAL 9.9-test, " + MalStore.engineVersion()), store.meta(MalStore.META_CREATED_BY));
+        }
+        try (MalStore store = MalStore.open(tmp.resolve("default"))) {
+            assertEquals(Optional.of(MalStore.DEFAULT_CREATED_BY + ", " + MalStore.engineVersion()),
+                    store.meta(MalStore.META_CREATED_BY));
+        }
+    }
+
+    @Test
     void metaRoundTripsAndReservesTheStorePrefix() {
         try (MalStore store = MalStore.open(dir())) {
             store.putMeta("search.settings", "{\"objective\":\"retention\",\"seed\":7}");
@@ -286,7 +301,7 @@ class MalStoreTest {
             store.append("{\"event\":\"SearchStarted\"}", Map.of(CacheKeyTest.goldenKey(), "{\"loss\":[0.25]}"));
             String hello = store.putBlob("hello".getBytes(StandardCharsets.UTF_8));
             byte[] formatKey = MalStore.META_FORMAT.getBytes(StandardCharsets.UTF_8);
-            byte[] manifestKey = MalStore.manifestKey(Hex.parse(hello));
+            byte[] manifestKey = Blobs.manifestKey(Hex.parse(hello));
             byte[] chunkKey = store.rawKeys(MalStore.Column.BLOBS).get(0);
             Map<String, String> actual = new LinkedHashMap<>();
             actual.put("meta.key", Hex.of(formatKey));
