@@ -28,6 +28,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.mal.core.data.TaskData;
 import org.mal.core.model.Evaluator;
 import org.mal.core.model.Model;
+import org.mal.core.Platform;
 import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
 import org.mal.policies.Policy;
@@ -102,7 +103,7 @@ public final class Search {
         ModelCard origin = index.get(baseId).orElseThrow(() -> new IllegalArgumentException(
                 "search.base: no model '" + baseId + "' in the zoo " + zooDir + "; the zoo has " + index.cards().stream().map(ModelCard::id).toList()));
         Files.createDirectories(dir);
-        MalStore store = MalStore.open(dir.resolve(STORE));
+        MalStore store = MalStore.open(dir.resolve(STORE), "MAL " + Platform.codeVersion());
         try {
             Runs runs = read(store);
             if (!runs.isEmpty() && runs.last().stopped() == null) {
