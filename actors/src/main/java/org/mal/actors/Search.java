@@ -114,7 +114,7 @@ public final class Search {
             String task = MoveRunner.task(origin);
             Model base = bench.zooModel(origin.id());
             double loss = Evaluator.evaluate(base, bench.selection(task)).loss();
-            double limit = loss + settings.evaluation().tolerance() * Math.abs(loss);
+            double limit = settings.evaluation().lossLimit(loss);
             int run = runs.runs().size() + 1;
             SearchEvent.Started started = new SearchEvent.Started(run, settings.render(), origin, limit,
                     bench.evaluationData(List.of(task)), Instant.now().toString());
@@ -138,7 +138,7 @@ public final class Search {
                 store.close();
                 return state;
             }
-            SearchSettings settings = SearchSettings.from(ConfigFactory.parseString(state.settings()));
+            SearchSettings settings = SearchSettings.ofRun(state.settings());
             if (!Files.isDirectory(settings.zoo())) {
                 throw new IllegalArgumentException("the zoo folder " + settings.zoo() + " of this search is not there; mount or restore it, then resume");
             }

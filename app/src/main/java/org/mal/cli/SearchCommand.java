@@ -169,7 +169,7 @@ final class SearchCommand implements Runnable {
         out.println();
         print(Status.of(s, 0, null, java.time.Instant.now()), false, out);
         if (s.lineage().isEmpty()) return;
-        SearchSettings settings = SearchSettings.from(ConfigFactory.parseString(s.settings()));
+        SearchSettings settings = SearchSettings.ofRun(s.settings());
         Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(Search.ASSEMBLIES), null, data.dir()::load,
                 settings.evaluation(), settings.seed());
         Model origin = bench.zooModel(s.origin().id());

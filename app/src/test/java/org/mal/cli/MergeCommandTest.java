@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mal.core.data.DataDir;
+import org.mal.core.data.Idx;
 import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.Model;
@@ -100,5 +102,39 @@ class MergeCommandTest {
         assertEquals("0", r[0], r[2]);
         r = run("merge", "--base", a.toString(), "--target", b.toString(), "--map", "0:0", "--aligner", "magic");
         assertTrue(r[2].contains("choose weight, activation, zip or naive"), r[2]);
+    }
+
+    /** A small random "mnist" in IDX files, enough for NP Merge to learn on (the test sets only report). */
+    static Path syntheticMnist(Path root) throws Exception {
+        Path d = Files.createDirectories(root.resolve("mnist"));
+        java.util.Random r = new java.util.Random(5);
+        for (String[] f : new String[][] {{DataDir.TRAIN_IMAGES, DataDir.TRAIN_LABELS, "200"}, {DataDir.TEST_IMAGES, DataDir.TEST_LABELS, "60"}}) {
+            int n = Integer.parseInt(f[2]);
+            byte[] pixels = new byte[n * 784];
+            r.nextBytes(pixels);
+            byte[] labels = new byte[n];
+            for (int k = 0; k < n; k++) labels[k] = (byte) (k % 10);
+            Idx.writeUnsignedBytes(d.resolve(f[0]), new int[] {n, 28, 28}, pixels, true);
+            Idx.writeUnsignedBytes(d.resolve(f[1]), new int[] {n}, labels, true);
+        }
+        return root;
+    }
+
+    /** Issue 15, bug 2: {@code ./mal merge} learned one α per parameter unless told, a search one per unit. */
+    @Test
+    void npMergeLearnsOneCoefficientPerUnitUnlessToldAsInASearch() throws Exception {
+        Path data = syntheticMnist(dir.resolve("data"));
+        Path a = dir.resolve("a.safetensors");
+        Path b = dir.resolve("b.safetensors");
+        ModelIO.save(a, Trainer.initialWeights(Architecture.mlp(784, List.of(8), 10), 1), null);
+        ModelIO.save(b, Trainer.initialWeights(Architecture.mlp(784, List.of(8), 10), 2), null);
+        String[] r = run("merge", "--base", a.toString(), "--target", b.toString(), "--merger", "np", "--eval", "mnist", "--data",
+                data.toString(), "--np-epochs", "1", "--np-rows", "100", "--grid", "3");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("NP Merge (unit, 18 coefficients)"), "one α per output unit of both layers (8 + 10): " + r[1]);
+        r = run("merge", "--base", a.toString(), "--target", b.toString(), "--merger", "np", "--eval", "mnist", "--data",
+                data.toString(), "--np-epochs", "1", "--np-rows", "100", "--grid", "3", "--np-granularity", "parameter");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("NP Merge (parameter, 6370 coefficients)"), "784·8 + 8 + 8·10 + 10 = 6370: " + r[1]);
     }
 }

@@ -2,10 +2,12 @@ package org.mal.engine;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import java.nio.file.Path;
 import java.util.List;
 import org.mal.policies.Policy;
+import org.mal.policies.laws.MergingThreshold;
 import org.mal.core.config.Settings;
 
 /**
@@ -43,7 +45,10 @@ public record SearchSettings(
      * @param targetTasks also evaluate on the target's task when it differs from the base's (needed by
      *     the {@code multitask} objective)
      */
-    public record Evaluation(int grid, int rows, double tolerance, boolean targetTasks) {}
+    public record Evaluation(int grid, int rows, double tolerance, boolean targetTasks) {
+        /** The largest base-task loss an assembly may have: {@code (1 + tolerance)} × the origin's loss (its magnitude, for a negative loss). */
+        public double lossLimit(double originLoss) { return originLoss + tolerance * Math.abs(originLoss); }
+    }
 
     /**
      * When the search stops; 0 means no limit. {@code patience}: stop after this many steps in a row
@@ -117,6 +122,30 @@ public record SearchSettings(
     }
 
     public static SearchSettings parse(String hocon) { return from(ConfigFactory.parseString(hocon)); }
+
+    /**
+     * The settings a run journaled ({@link SearchEvent.Started#settings()}), read back. Runs started
+     * before the merging-threshold law lost its {@code tolerance} and {@code grid} (they never had an
+     * effect: {@code search.evaluation}'s did, and do) journaled them; they are dropped here, and only
+     * here, so that such runs still resume and report. In a configuration they are an error.
+     */
+    public static SearchSettings ofRun(String rendered) {
+        Config root = ConfigFactory.parseString(rendered);
+        if (root.hasPath("policy.laws")) {
+            List<Object> laws = new java.util.ArrayList<>();
+            boolean changed = false;
+            for (com.typesafe.config.ConfigObject law : root.getObjectList("policy.laws")) {
+                Object name = law.unwrapped().get("name");
+                if (MergingThreshold.NAME.equals(name) && (law.containsKey("tolerance") || law.containsKey("grid"))) {
+                    law = law.withoutKey("tolerance").withoutKey("grid");
+                    changed = true;
+                }
+                laws.add(law.unwrapped());
+            }
+            if (changed) root = root.withValue("policy.laws", ConfigValueFactory.fromIterable(laws));
+        }
+        return from(root);
+    }
 
     /** The policy this search runs with. */
     public Policy policy() {

@@ -65,7 +65,7 @@ public final class SearchFixture {
                 }
                 policy {
                   candidates { max-per-target = 4 }
-                  laws = [ { name = merging-threshold, grid = 5, refine = 2 } ]
+                  laws = [ { name = merging-threshold, refine = 2 } ]
                   objective { name = retention }
                 }
                 %s

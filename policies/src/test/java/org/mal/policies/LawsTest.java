@@ -105,15 +105,25 @@ class LawsTest {
     @Test
     void mergingThresholdSetsTheLambdaPolicyOfEveryMove() {
         assertTrue(policy("").propose(ctx()).stream().allMatch(p -> p.move().lambdaPolicy().equals("fixed")));
-        List<Policy.Proposal> ps = policy("{ name = merging-threshold, tolerance = 0.02 }").propose(ctx());
+        List<Policy.Proposal> ps = policy("{ name = merging-threshold, refine = 3 }").propose(ctx());
         assertEquals(policy("").propose(ctx()).size(), ps.size(), "it neither filters");
         assertTrue(ps.stream().allMatch(p -> p.score() == 0), "nor orders");
         for (Policy.Proposal p : ps) {
             assertEquals("threshold", p.move().lambdaPolicy());
-            assertEquals(Map.of("tolerance", 0.02, "method", "refined-grid", "grid", 25L, "refine", 9L), p.move().lambdaSettings());
+            assertEquals(Map.of("method", "refined-grid", "refine", 3L), p.move().lambdaSettings());
         }
         Move bisect = policy("{ name = merging-threshold, method = bisection, steps = 4 }").propose(ctx()).get(0).move();
-        assertEquals(Map.of("tolerance", 0.05, "method", "bisection", "grid", 25L, "steps", 4L), bisect.lambdaSettings());
+        assertEquals(Map.of("method", "bisection", "steps", 4L), bisect.lambdaSettings());
+    }
+
+    /** Issue 15, bug 1: the law's tolerance and grid went into the move and its cache key, but λ* was measured with the search's. */
+    @Test
+    void theToleranceAndTheGridAreTheSearchsNotTheLaws() {
+        for (String key : List.of("tolerance = 0.01", "grid = 5")) {
+            var e = assertThrows(com.typesafe.config.ConfigException.class, () -> policy("{ name = merging-threshold, " + key + " }"));
+            String name = key.substring(0, key.indexOf(' '));
+            assertTrue(e.getMessage().contains("policy.laws[0]." + name) && e.getMessage().contains("search.evaluation." + name), e.getMessage());
+        }
     }
 
     @Test

@@ -47,6 +47,6 @@ class PolicyDefaultsTest {
     void aLawLeftWithoutSettingsTakesTheReferenceDefaults() {
         Policy p = Policy.parse("policy { laws = [ { name = depth-order }, { name = merging-threshold } ] }");
         assertEquals(new org.mal.policies.laws.DepthOrder(0.25, true), p.laws().get(0).law());
-        assertEquals(new org.mal.policies.laws.MergingThreshold(0.05, "refined-grid", 25, 9, 6), p.laws().get(1).law());
+        assertEquals(new org.mal.policies.laws.MergingThreshold("refined-grid", 9, 6), p.laws().get(1).law());
     }
 }

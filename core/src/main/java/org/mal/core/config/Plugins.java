@@ -5,8 +5,9 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOrigin;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -20,7 +21,7 @@ public final class Plugins<T, F extends PluginFactory<T>> {
     private final Class<T> type;
     private final Class<F> factoryType;
     private final ClassLoader loader;
-    private final SortedMap<String, F> registered = new TreeMap<>();
+    private final Map<String, F> registered = new LinkedHashMap<>();
 
     public Plugins(String kind, Class<T> type, Class<F> factoryType, ClassLoader loader) {
         this.kind = kind;
@@ -36,7 +37,7 @@ public final class Plugins<T, F extends PluginFactory<T>> {
         }
     }
 
-    /** Registered names, sorted. */
+    /** Registered names, in the order the service files list them. */
     public java.util.Set<String> names() { return registered.keySet(); }
 
     /**

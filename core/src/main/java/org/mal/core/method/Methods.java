@@ -3,6 +3,7 @@ package org.mal.core.method;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.mal.core.config.Canonical;
@@ -28,15 +29,27 @@ public final class Methods {
      *     reported under {@code path + "-settings"}
      */
     public static Aligner aligner(String name, Map<String, ?> settings, String path) {
+        requireKnown("aligner", name, ALIGNERS.names(), path);
         return ALIGNERS.create(name, ORIGIN, path, config(settings), path + "-settings");
     }
 
     public static Merger merger(String name, Map<String, ?> settings, String path) {
+        requireKnown("merger", name, MERGERS.names(), path);
         return MERGERS.create(name, ORIGIN, path, config(settings), path + "-settings");
     }
 
     public static LambdaRule lambdaRule(String name, Map<String, ?> settings, String path) {
+        requireKnown("λ rule", name, RULES.names(), path);
         return RULES.create(name, ORIGIN, path, config(settings), path + "-settings");
+    }
+
+    /** A name that is neither registered nor a class name: one line with the choices (the plug-in route is in the javadoc). */
+    private static void requireKnown(String kind, String name, Set<String> names, String path) {
+        if (name == null || name.contains(".") || names.contains(name)) return;
+        List<String> n = List.copyOf(names);
+        String choices = n.size() == 1 ? n.get(0) : String.join(", ", n.subList(0, n.size() - 1)) + " or " + n.get(n.size() - 1);
+        throw new IllegalArgumentException(path + ": unknown " + kind + " '" + name + "'; choose " + choices
+                + " (or a plug-in's fully qualified class name)");
     }
 
     public static Set<String> alignerNames() { return ALIGNERS.names(); }
