@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
@@ -44,8 +43,6 @@ import java.util.TreeMap;
  * <p>Instances are immutable.
  */
 public final class CacheKey {
-    /** The kind of evaluation keys, see {@link #evaluation()}. */
-    public static final String EVALUATION = "evaluation";
     static final byte[] MAGIC = {'M', 'A', 'L', 'K'};
     static final byte VERSION = 1;
 
@@ -64,9 +61,6 @@ public final class CacheKey {
 
     /** A builder for a key of any kind; fields may be added in any order. */
     public static Builder builder(String kind) { return new Builder(kind); }
-
-    /** A builder for the key of an evaluation, requiring every field invariant 6 names. */
-    public static EvaluationBuilder evaluation() { return new EvaluationBuilder(); }
 
     public String kind() { return kind; }
 
@@ -160,86 +154,6 @@ public final class CacheKey {
                 throw new UncheckedIOException(e);
             }
             return new CacheKey(kind, bytes.toByteArray());
-        }
-    }
-
-    /**
-     * The key of an evaluation: content hashes of the base's and the target's weights, the move, the
-     * aligner's and merger's settings, the lambda grid, the evaluation data and the code version, all
-     * required; {@link #extra} adds anything else that changes the result (seeds, tolerances).
-     * Field names in the encoding: {@code base.weights}, {@code target.weights}, {@code move},
-     * {@code aligner}, {@code merger}, {@code lambda.grid}, {@code evaluation.data},
-     * {@code code.version}, {@code extra.<name>}.
-     */
-    public static final class EvaluationBuilder {
-        static final List<String> REQUIRED = List.of("base.weights", "target.weights", "move", "aligner", "merger",
-                "lambda.grid", "evaluation.data", "code.version");
-        private final Builder fields = new Builder(EVALUATION);
-
-        private EvaluationBuilder() {}
-
-        /** SHA-256 of the base's (or current assembly's) weights, 64 lower-case hex digits. */
-        public EvaluationBuilder baseWeights(String sha256Hex) {
-            Hex.sha256(sha256Hex, "base weights hash");
-            fields.put("base.weights", sha256Hex);
-            return this;
-        }
-
-        /** SHA-256 of the target's weights, 64 lower-case hex digits. */
-        public EvaluationBuilder targetWeights(String sha256Hex) {
-            Hex.sha256(sha256Hex, "target weights hash");
-            fields.put("target.weights", sha256Hex);
-            return this;
-        }
-
-        /** The move as a map of its fields (target id, layer map, lambda policy, ...). */
-        public EvaluationBuilder move(Map<String, ?> move) {
-            fields.put("move", move);
-            return this;
-        }
-
-        /** The aligner: its class or name and resolved settings. */
-        public EvaluationBuilder aligner(Map<String, ?> settings) {
-            fields.put("aligner", settings);
-            return this;
-        }
-
-        /** The merger: its class or name and resolved settings. */
-        public EvaluationBuilder merger(Map<String, ?> settings) {
-            fields.put("merger", settings);
-            return this;
-        }
-
-        public EvaluationBuilder lambdaGrid(double[] lambdas) {
-            fields.put("lambda.grid", lambdas);
-            return this;
-        }
-
-        /** The evaluation data's id, a content hash of the dataset(s) and split used. */
-        public EvaluationBuilder evaluationData(String id) {
-            fields.put("evaluation.data", id);
-            return this;
-        }
-
-        public EvaluationBuilder codeVersion(String version) {
-            fields.put("code.version", version);
-            return this;
-        }
-
-        /** Any further input that changes the result, stored as {@code extra.<name>}. */
-        public EvaluationBuilder extra(String name, Object value) {
-            fields.putValue("extra." + requireName(name, "extra field name"), value);
-            return this;
-        }
-
-        /** @throws IllegalStateException naming every required field not set */
-        public CacheKey build() {
-            List<String> missing = new ArrayList<>();
-            for (String r : REQUIRED) if (!fields.has(r)) missing.add(r);
-            if (!missing.isEmpty()) {
-                throw new IllegalStateException("evaluation cache key is missing " + String.join(", ", missing));
-            }
-            return fields.build();
         }
     }
 
