@@ -1,11 +1,7 @@
 package org.mal.actors;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,25 +22,21 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.mal.core.Platform;
-import org.mal.core.model.Metrics;
-import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
-import org.mal.core.model.ModelIO;
+import org.mal.engine.EvaluationKey;
+import org.mal.engine.Outcome;
+import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchJson;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
+import org.mal.engine.StepCloser;
+import org.mal.engine.Workbench;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Move;
 import org.mal.policies.Objective;
 import org.mal.policies.ZooIndex;
 import org.mal.store.CacheKey;
 import org.mal.store.MalStore;
-import org.mal.engine.EvaluationKey;
-import org.mal.engine.MoveRunner;
-import org.mal.engine.Outcome;
-import org.mal.engine.SearchJson;
-import org.mal.engine.SearchState;
-import org.mal.engine.Workbench;
-import org.mal.engine.SearchEvent;
-import org.mal.engine.SearchSettings;
 
 /**
  * Owns the search state and is the only writer of the journal. Every event is appended to the
@@ -315,26 +307,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
      * goes round in a circle.
      */
     private Behavior<Command> close() {
-        // the canonical order breaks ties between equal scores (a stable sort keeps it)
-        List<Map.Entry<Move, Double>> ranked = new ArrayList<>();
-        for (Move m : SearchState.inCanonicalOrder(state.results().keySet())) {
-            Evaluated e = state.results().get(m).evaluated(m);
-            if (deps.objective().accepts(e)) ranked.add(Map.entry(m, deps.objective().score(e)));
-        }
-        ranked.sort(Comparator.comparing((Map.Entry<Move, Double> x) -> -x.getValue()));
+        List<Map.Entry<Move, Double>> ranked = StepCloser.ranked(state, deps.objective());
         if (ranked.isEmpty()) return closeWithout("no move accepted");
         assembling = true;
         SearchState s = state;
         ZooIndex index = zoo;
-        Set<String> visited = new HashSet<>();
-        visited.add(s.origin().weightsHash());
-        for (SearchEvent.StepClosed c : s.lineage()) visited.add(c.assembly().weightsHash());
         CompletableFuture<Assembled> f = CompletableFuture.supplyAsync(() -> {
-            for (Map.Entry<Move, Double> r : ranked) {
-                Assembled a = assemble(s, index, r.getKey(), r.getValue(), visited);
-                if (a != null) return a;
-            }
-            return new Assembled(s.step(), null, Double.NaN, null, null, null, null);
+            StepCloser.Closed c = StepCloser.close(s, index, ranked, deps.bench(), deps.store());
+            return new Assembled(s.step(), c.move(), c.score(), c.card(), c.blob(), c.failure(), null);
         }, blocking);
         getContext().pipeToSelf(f, (ok, err) -> ok != null ? ok
                 : new Assembled(s.step(), null, Double.NaN, null, null, null, Planner.describe(err.getCause() != null ? err.getCause() : err)));
@@ -349,56 +329,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         report("step " + (state.step() - 1) + ": " + why);
         getContext().getSelf().tell(new Next());
         return this;
-    }
-
-    /**
-     * The merge of an accepted move, saved as a file and as a store blob, with its card; null if it
-     * is a base seen before. When its weights are not the ones the worker evaluated (the outcome's
-     * {@code mergedWeights}), the step fails: an assembly is never accepted on another model's results.
-     */
-    private Assembled assemble(SearchState s, ZooIndex index, Move m, double score, Set<String> visited) {
-        try {
-            Move move = m;
-            Outcome o = s.results().get(m);
-            Optional<ModelCard> t = index.get(move.target());
-            if (t.isEmpty()) return null;   // the target left the zoo after its evaluation: the next best move
-            ModelCard target = t.get();
-            String used = s.targetWeights().get(m);
-            // the target was replaced after its evaluation: the result says nothing about the new weights
-            // (the move is planned again next step, its evaluation being out of date)
-            if (used != null && !used.equals(target.weightsHash())) return null;
-            Model merged;
-            try {
-                merged = MoveRunner.materialise(deps.bench(), move, s.base(), s.baseBlob(), target, o.lambda());
-            } catch (MoveRunner.TargetChanged replacedBeforeIndexed) {
-                return null;
-            }
-            String hash = merged.contentHash();
-            if (o.mergedWeights() != null && !o.mergedWeights().equals(hash)) {
-                return new Assembled(s.step(), m, score, null, null, "the assembly of move " + m.canonical() + " built here has weights "
-                        + hash + ", but its evaluation measured weights " + o.mergedWeights() + " (a worker and the coordinator merged"
-                        + " differently: other code, libraries or hardware?); the step accepts nothing", null);
-            }
-            if (visited.contains(hash)) return null;
-            String id = s.origin().id() + "~" + hash.substring(0, 12);
-            ModelCard base = s.base();
-            ModelCard card = new ModelCard(id, merged.architecture(), "assembly", base.dataset(), null, null,
-                    new Metrics(o.loss(), o.orderedAccuracy().values().iterator().next(),
-                            deps.bench().selection(MoveRunner.task(base)).size()),
-                    null,
-                    new ModelCard.Provenance(List.of(base.weightsHash(), target.weightsHash()), Platform.codeVersion(), Platform.describe(),
-                            Instant.now().toString()),
-                    hash,
-                    new ModelCard.MergeRecipe(base.weightsHash(), target.weightsHash(), move.layerMap(), o.aligner(),
-                            Map.of("move", m.canonical()), o.lambda()));
-            var file = deps.bench().assemblyFile(hash);
-            Files.createDirectories(file.getParent());
-            ModelIO.save(file, merged, card);
-            String blob = deps.store().putBlob(Files.readAllBytes(file));
-            return new Assembled(s.step(), m, score, card, blob, null, null);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private Behavior<Command> onAssembled(Assembled a) {

@@ -25,22 +25,22 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.mal.core.Platform;
 import org.mal.core.data.TaskData;
 import org.mal.core.model.Evaluator;
 import org.mal.core.model.Model;
-import org.mal.core.Platform;
 import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
+import org.mal.engine.MoveRunner;
+import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchJson;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
+import org.mal.engine.Workbench;
 import org.mal.policies.Policy;
 import org.mal.policies.ZooIndex;
 import org.mal.store.JournalEntry;
 import org.mal.store.MalStore;
-import org.mal.engine.SearchJson;
-import org.mal.engine.SearchState;
-import org.mal.engine.Workbench;
-import org.mal.engine.SearchEvent;
-import org.mal.engine.SearchSettings;
-import org.mal.engine.MoveRunner;
 
 /**
  * Starts, resumes and inspects searches. A search lives in a folder: {@code store/} (the RocksDB

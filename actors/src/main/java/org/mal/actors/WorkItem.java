@@ -2,8 +2,8 @@ package org.mal.actors;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.mal.core.model.ModelCard;
-import org.mal.policies.Move;
 import org.mal.engine.SearchSettings;
+import org.mal.policies.Move;
 
 /**
  * One move for a worker: everything it needs to run it without asking back (the base and target

@@ -8,9 +8,9 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.delivery.ConsumerController;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.mal.engine.MoveRunner;
 import org.mal.engine.Outcome;
 import org.mal.engine.Workbench;
-import org.mal.engine.MoveRunner;
 
 /**
  * Pulls moves (Pekko reliable delivery: a {@link ConsumerController} registered under

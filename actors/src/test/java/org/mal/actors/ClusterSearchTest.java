@@ -14,10 +14,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.zoo.Zoo;
-import org.mal.engine.SearchSettings;
-import org.mal.engine.SearchFixture;
-import org.mal.engine.SearchState;
 import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
 
 /**
  * A search whose moves are evaluated only by worker nodes on loopback: one in this JVM, one in a

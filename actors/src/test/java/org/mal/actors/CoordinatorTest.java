@@ -21,19 +21,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.zoo.Zoo;
+import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchJson;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
+import org.mal.engine.SearchStateTest;
+import org.mal.engine.Workbench;
 import org.mal.policies.Move;
 import org.mal.policies.Policy;
 import org.mal.policies.PolicyContext;
 import org.mal.policies.ZooIndex;
 import org.mal.store.JournalEntry;
 import org.mal.store.MalStore;
-import org.mal.engine.SearchJson;
-import org.mal.engine.SearchState;
-import org.mal.engine.SearchEvent;
-import org.mal.engine.SearchSettings;
-import org.mal.engine.SearchFixture;
-import org.mal.engine.SearchStateTest;
-import org.mal.engine.Workbench;
 
 /**
  * The coordinator's protocol, with the planner and the reporter played by probes and workers that

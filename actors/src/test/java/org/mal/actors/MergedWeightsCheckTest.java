@@ -9,12 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.zoo.Zoo;
 import org.mal.engine.Outcome;
 import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchFixture;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
-import org.mal.core.zoo.Zoo;
 
 /**
  * An outcome names the weights its worker evaluated; the coordinator builds the assembly itself and

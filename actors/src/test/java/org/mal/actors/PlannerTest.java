@@ -15,10 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.model.ModelCard;
+import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchSettings;
 import org.mal.policies.Policy;
 import org.mal.policies.ZooIndex;
-import org.mal.engine.SearchSettings;
-import org.mal.engine.SearchFixture;
 
 class PlannerTest {
     static final ActorTestKit kit = ActorTestKit.create("planner-test");

@@ -12,11 +12,11 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchState;
-import org.mal.engine.SearchEvent;
-import org.mal.engine.Status;
 import org.mal.engine.SearchStateTest;
+import org.mal.engine.Status;
 
 class ReporterTest {
     static final ActorTestKit kit = ActorTestKit.create("reporter-test");

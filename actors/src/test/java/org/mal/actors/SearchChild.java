@@ -1,8 +1,8 @@
 package org.mal.actors;
 
 import java.nio.file.Path;
-import org.mal.engine.SearchState;
 import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchState;
 
 /**
  * A search in a child JVM, for the kill and SIGTERM tests: {@code start DIR ZOO DELAY_MS} or

@@ -22,12 +22,12 @@ import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
-import org.mal.engine.SearchState;
-import org.mal.engine.SearchEvent;
-import org.mal.engine.SearchSettings;
 import org.mal.engine.Recipe;
+import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchFixture;
 import org.mal.engine.SearchJson;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
 import org.mal.engine.Status;
 
 /**

@@ -13,8 +13,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.delivery.WorkPullingProducerController;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.mal.engine.SearchStateTest;
 import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchStateTest;
 
 /**
  * The worker's protocol: it pulls items through reliable delivery, answers each with a result or a

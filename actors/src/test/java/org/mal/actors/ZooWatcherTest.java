@@ -12,8 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.zoo.Zoo;
-import org.mal.policies.ZooIndex;
 import org.mal.engine.SearchFixture;
+import org.mal.policies.ZooIndex;
 
 class ZooWatcherTest {
     static final ActorTestKit kit = ActorTestKit.create("zoo-watcher-test");

@@ -5,12 +5,12 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.mal.actors.Search;
 import org.mal.core.data.DataDir;
 import org.mal.core.data.FetchReport;
 import org.mal.core.zoo.Zoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import org.mal.actors.Search;
 
 /**
  * The main job on an embedded default: obtain the data if it is missing, train the default zoo if it

@@ -1,11 +1,11 @@
 package org.mal.cli;
 
-import picocli.CommandLine;
+import org.mal.experiments.Figure1Command;
+import org.mal.experiments.LawsCheckCommand;
+import org.mal.experiments.LearningCheckCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import org.mal.experiments.LawsCheckCommand;
-import org.mal.experiments.Figure1Command;
-import org.mal.experiments.LearningCheckCommand;
+import picocli.CommandLine;
 
 /**
  * The {@code mal} command line. Errors print as one line ({@code mal: <message>}) with exit code 1;

@@ -1,6 +1,5 @@
 package org.mal.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,7 +194,7 @@ final class MergeCommand implements Callable<Integer> {
             int targetSize = Transplant.groupSize(b.architecture(), m.targetGroup());
             long moved = java.util.stream.IntStream.range(0, t.length).filter(p -> t[p] >= 0 && t[p] != p).count();
             long padded = java.util.Arrays.stream(t).filter(x -> x < 0).count();
-            groups.row(groupName(m.baseGroup(), a) + " <- " + groupName(m.targetGroup(), b), String.valueOf(t.length),
+            groups.row(MergeOutput.groupName(m.baseGroup(), a) + " <- " + MergeOutput.groupName(m.targetGroup(), b), String.valueOf(t.length),
                     String.valueOf(targetSize), String.valueOf(moved), String.valueOf(padded),
                     String.valueOf(targetSize - (t.length - padded)));
         }
@@ -208,7 +207,7 @@ final class MergeCommand implements Callable<Integer> {
             List<Dataset> sets = new ArrayList<>();
             for (String t : tasks) sets.add(dataDir.load(t).test());
             report = Lmc.evaluate(a, aligned, naive, sets, Lmc.grid(grid), tolerance, Evaluator.DEFAULT_BATCH);
-            print(report, o);
+            MergeOutput.print(report, o);
             if (mergerMethod instanceof NpMerger np) npMerge(np, pair, base, aligned, report, sets, methodData, o);
         }
 
@@ -221,7 +220,7 @@ final class MergeCommand implements Callable<Integer> {
         }
         if (json != null) {
             Files.writeString(json, ModelIO.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
-                    toJson(basePath, a, targetPath, b, alignment, report)));
+                    MergeOutput.toJson(basePath, a, targetPath, b, alignment, report)));
             o.println("wrote " + json);
         }
         return 0;
@@ -260,10 +259,10 @@ final class MergeCommand implements Callable<Integer> {
                 report.lambdas()[best]), "base acc", "target acc");
         for (Dataset d : tests) {
             var learned = Evaluator.evaluate(r.merged(), d);
-            t.row(d.name(), String.format(Locale.ROOT, "%.4f", learned.loss()), pct(learned.accuracy()), pct(Evaluator.evaluate(half, d).accuracy()),
-                    pct(Evaluator.evaluate(atBest, d).accuracy()), pct(Evaluator.evaluate(a, d).accuracy()),
+            t.row(d.name(), String.format(Locale.ROOT, "%.4f", learned.loss()), MergeOutput.pct(learned.accuracy()), MergeOutput.pct(Evaluator.evaluate(half, d).accuracy()),
+                    MergeOutput.pct(Evaluator.evaluate(atBest, d).accuracy()), MergeOutput.pct(Evaluator.evaluate(a, d).accuracy()),
                     d.featureCount() == b.architecture().inputSize() && d.classCount() == b.architecture().outputSize()
-                            ? pct(Evaluator.evaluate(b, d).accuracy()) : "-");
+                            ? MergeOutput.pct(Evaluator.evaluate(b, d).accuracy()) : "-");
         }
         t.print(o);
         if (out != null) {
@@ -312,8 +311,8 @@ final class MergeCommand implements Callable<Integer> {
         Table t = new Table("test set", "joint acc", "successive acc", "uniform average acc", "base acc");
         for (String e : eval) {
             Dataset d = dataDir.load(e).test();
-            t.row(d.name(), pct(Evaluator.evaluate(joint.merged(), d).accuracy()), pct(Evaluator.evaluate(current, d).accuracy()),
-                    pct(Evaluator.evaluate(uniform.merged(), d).accuracy()), pct(Evaluator.evaluate(a, d).accuracy()));
+            t.row(d.name(), MergeOutput.pct(Evaluator.evaluate(joint.merged(), d).accuracy()), MergeOutput.pct(Evaluator.evaluate(current, d).accuracy()),
+                    MergeOutput.pct(Evaluator.evaluate(uniform.merged(), d).accuracy()), MergeOutput.pct(Evaluator.evaluate(a, d).accuracy()));
         }
         t.print(o);
         return 0;
@@ -332,7 +331,6 @@ final class MergeCommand implements Callable<Integer> {
                 m.contentHash(), recipe));
     }
 
-    private static String pct(double x) { return String.format(Locale.ROOT, "%.2f%%", 100 * x); }
 
     /** {@code --recipe}: the assembly computed again, step by step, each step's weights checked. */
     private int replay(PrintWriter o) throws Exception {
@@ -395,11 +393,6 @@ final class MergeCommand implements Callable<Integer> {
         return al.align(pair, al.layerMap(pair, requested, d), d).tensors();
     }
 
-    private static String groupName(int g, Model m) {
-        if (g < 0) return "input";
-        return g == m.architecture().depth() - 1 ? "output" : "layer " + g;
-    }
-
     /** A model given as a file, or as an id of the zoo in {@code --zoo}. */
     private Path resolve(String ref) {
         Path file = Path.of(ref);
@@ -408,61 +401,5 @@ final class MergeCommand implements Callable<Integer> {
         if (Files.isRegularFile(inZoo)) return inZoo;
         throw new IllegalArgumentException("no model '" + ref + "': neither a file nor an id in the zoo " + zooDir
                 + " (see ./mal zoo list --zoo " + zooDir + ")");
-    }
-
-    /** The JSON of {@code --json}: snake_case keys, as documented in the README. */
-    static ObjectNode toJson(Path basePath, Model a, Path targetPath, Model b, Alignment alignment, Lmc.Report r) {
-        ObjectNode root = ModelIO.JSON.createObjectNode();
-        root.put("base", basePath.toString()).put("base_hash", a.contentHash());
-        root.put("target", targetPath.toString()).put("target_hash", b.contentHash());
-        root.put("map", alignment.layerMap());
-        ObjectNode al = root.putObject("alignment");
-        al.put("method", alignment.method());
-        al.put("objective_before", alignment.objectiveBefore());
-        al.put("objective_after", alignment.objectiveAfter());
-        al.put("sweeps", alignment.sweeps());
-        al.put("seconds", alignment.seconds());
-        ObjectNode perms = al.putObject("permutations");
-        for (var m : alignment.matches()) {
-            var arr = perms.putArray(m.key());
-            for (int t : m.targetForBase()) arr.add(t);
-        }
-        if (r != null) {
-            ObjectNode curves = root.putObject("curves");
-            var lambdas = curves.putArray("lambda");
-            for (double l : r.lambdas()) lambdas.add(l);
-            curves.put("dataset", r.tasks().get(0).dataset());
-            curves.set("aligned", ModelIO.JSON.valueToTree(r.tasks().get(0).aligned()));
-            curves.set("naive", ModelIO.JSON.valueToTree(r.tasks().get(0).naive()));
-            curves.set("tasks", ModelIO.JSON.valueToTree(r.tasks()));
-            ObjectNode metrics = root.putObject("metrics");
-            metrics.put("barrier", r.barrier());
-            metrics.put("naive_barrier", r.naiveBarrier());
-            metrics.put("auc", r.auc());
-            metrics.put("naive_auc", r.naiveAuc());
-            metrics.put("auc_ratio", r.aucRatio());
-            metrics.put("lambda_star", r.lambdaStar());
-            metrics.put("tolerance", r.tolerance());
-            metrics.set("accuracy_at_lambda_star", ModelIO.JSON.valueToTree(r.accuracyAtLambdaStar()));
-        }
-        root.put("code_version", Platform.codeVersion());
-        return root;
-    }
-
-    private static void print(Lmc.Report r, PrintWriter o) {
-        Lmc.TaskCurves base = r.tasks().get(0);
-        Table t = new Table("λ", "loss aligned", "acc aligned", "loss naive", "acc naive");
-        for (int k = 0; k < r.lambdas().length; k++) {
-            t.row(String.format(Locale.ROOT, "%.3f", r.lambdas()[k]),
-                    String.format(Locale.ROOT, "%.4f", base.aligned().loss()[k]),
-                    String.format(Locale.ROOT, "%.2f%%", 100 * base.aligned().accuracy()[k]),
-                    String.format(Locale.ROOT, "%.4f", base.naive().loss()[k]),
-                    String.format(Locale.ROOT, "%.2f%%", 100 * base.naive().accuracy()[k]));
-        }
-        o.println("on " + base.dataset() + ":");
-        t.print(o);
-        o.printf(Locale.ROOT, "loss barrier %.4f (naive %.4f); AUC %.4f (naive %.4f), ratio %.3f; λ* = %.3f (loss within %.0f%%)%n",
-                r.barrier(), r.naiveBarrier(), r.auc(), r.naiveAuc(), r.aucRatio(), r.lambdaStar(), 100 * r.tolerance());
-        r.accuracyAtLambdaStar().forEach((d, acc) -> o.printf(Locale.ROOT, "  accuracy at λ* on %s: %.2f%%%n", d, 100 * acc));
     }
 }

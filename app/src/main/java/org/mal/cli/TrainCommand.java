@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.mal.core.data.DataDir;
 import org.mal.core.model.ModelCard;
 import org.mal.core.train.Optimizer;
 import org.mal.core.zoo.Zoo;

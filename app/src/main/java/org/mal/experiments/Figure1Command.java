@@ -12,21 +12,21 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.mal.cli.DataOption;
 import org.mal.cli.Table;
 import org.mal.core.align.LayerMap;
+import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Lmc;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
-import org.mal.core.config.Settings;
+import org.mal.engine.SearchJson;
 import org.mal.policies.ZooIndex;
 import org.mal.report.Plots;
-import org.mal.engine.SearchJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import org.mal.cli.DataOption;
 
 /** {@code mal figure1}: the seed paper's Figure 1 on a trained zoo. */
 @Command(name = "figure1", mixinStandardHelpOptions = true,

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.mal.cli.DataOption;
 import org.mal.cli.Table;
 import org.mal.core.align.LayerMap;
 import org.mal.core.data.Dataset;
@@ -22,7 +23,6 @@ import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import org.mal.cli.DataOption;
 
 /**
  * An experiment over a trained zoo that checks the MAL paper's bag of laws (§4) with our engine:

@@ -22,6 +22,8 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.mal.cli.DataOption;
+import org.mal.cli.Table;
 import org.mal.core.Platform;
 import org.mal.core.align.LayerMap;
 import org.mal.core.data.Dataset;
@@ -30,16 +32,14 @@ import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
+import org.mal.engine.SearchJson;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Move;
 import org.mal.policies.Policy;
 import org.mal.policies.PolicyContext;
 import org.mal.policies.ZooIndex;
-import org.mal.engine.SearchJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import org.mal.cli.Table;
-import org.mal.cli.DataOption;
 
 /**
  * An experiment: does the learning law ({@code experience}) find the best move with fewer

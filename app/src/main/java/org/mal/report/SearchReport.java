@@ -12,16 +12,16 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.mal.core.merge.Lmc;
 import org.mal.core.zoo.Zoo;
+import org.mal.engine.Outcome;
+import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchSettings;
+import org.mal.engine.SearchState;
 import org.mal.policies.Move;
 import org.mal.policies.Objective;
 import org.mal.policies.Policy;
 import org.mal.policies.PolicyContext;
 import org.mal.policies.ZooIndex;
 import org.mal.policies.laws.Experience;
-import org.mal.engine.Outcome;
-import org.mal.engine.SearchEvent;
-import org.mal.engine.SearchSettings;
-import org.mal.engine.SearchState;
 
 /**
  * The report of one search run, from its journal alone: the objective over the steps, the λ

@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mal.actors.Search;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelIO;
 import org.mal.engine.Recipe;
-import org.mal.actors.Search;
 import org.mal.engine.SearchFixture;
 import org.mal.engine.SearchState;
 

@@ -14,12 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.merge.Lmc;
 import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
+import org.mal.engine.SearchFixture;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Move;
 import org.mal.policies.Policy;
 import org.mal.policies.PolicyContext;
 import org.mal.policies.ZooIndex;
-import org.mal.engine.SearchFixture;
 
 class LearningCheckCommandTest {
 

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import org.mal.core.data.DataDir;
 import org.mal.actors.Search;
+import org.mal.core.data.DataDir;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
 

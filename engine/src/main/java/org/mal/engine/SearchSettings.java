@@ -2,13 +2,13 @@ package org.mal.engine;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
 import java.util.List;
+import org.mal.core.config.Settings;
 import org.mal.policies.Policy;
 import org.mal.policies.laws.MergingThreshold;
-import org.mal.core.config.Settings;
 
 /**
  * What a search is: its zoo, its base, how moves are evaluated, its budget, and its policy (the

@@ -1,12 +1,12 @@
 package org.mal.policies;
 
-import org.mal.core.config.Settings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import org.mal.core.align.LayerMap;
+import org.mal.core.config.Settings;
 import org.mal.core.model.ModelCard;
 
 /**

@@ -1,7 +1,5 @@
 package org.mal.policies;
 
-import org.mal.core.config.Plugins;
-import org.mal.core.config.Settings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -12,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.mal.core.config.Plugins;
+import org.mal.core.config.Settings;
 
 /**
  * A configured composition of laws and an objective. {@link #propose} turns a base and a zoo index

@@ -1,6 +1,5 @@
 package org.mal.policies;
 
-import org.mal.core.config.Settings;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.mal.policies.Fixtures.*;
 
@@ -8,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.mal.core.align.LayerMap;
+import org.mal.core.config.Settings;
 
 class CandidatesTest {
 

@@ -1,6 +1,5 @@
 package org.mal.policies;
 
-import org.mal.core.config.Settings;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.mal.policies.Fixtures.*;
 
@@ -10,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.mal.core.config.Settings;
 import org.mal.policies.laws.DepthOrder;
 
 /** Each built-in law against the same fixed zoo, with and without the law. */

@@ -1,6 +1,5 @@
 package org.mal.policies;
 
-import org.mal.core.config.Plugins;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.mal.policies.Fixtures.*;
 
@@ -8,6 +7,7 @@ import com.typesafe.config.ConfigException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.mal.core.config.Plugins;
 
 /** Plug-ins that exist only in the test sources, found by registered name and by class name. */
 class PluginTest {

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
+import org.mal.core.config.Settings;
 import org.mal.core.model.ModelCard;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Law;
@@ -17,7 +18,6 @@ import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.core.config.Settings;
 import org.mal.policies.ZooIndex;
 
 /**

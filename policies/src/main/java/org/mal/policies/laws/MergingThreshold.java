@@ -3,12 +3,12 @@ package org.mal.policies.laws;
 import com.typesafe.config.Config;
 import java.util.Map;
 import java.util.TreeMap;
+import org.mal.core.config.Settings;
 import org.mal.policies.Law;
 import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.core.config.Settings;
 
 /**
  * The paper's merging threshold: λ is not fixed but searched, λ* being the largest λ whose base-task

@@ -1,6 +1,7 @@
 package org.mal.policies.laws;
 
 import com.typesafe.config.Config;
+import org.mal.core.config.Settings;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.ModelCard;
 import org.mal.policies.Law;
@@ -8,7 +9,6 @@ import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.core.config.Settings;
 
 /**
  * Paper law 1: merging heterogeneous models on the same dataset works best when at least one of the

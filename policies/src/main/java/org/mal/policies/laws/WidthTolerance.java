@@ -1,12 +1,12 @@
 package org.mal.policies.laws;
 
 import com.typesafe.config.Config;
+import org.mal.core.config.Settings;
 import org.mal.policies.Law;
 import org.mal.policies.LawFactory;
 import org.mal.policies.Move;
 import org.mal.policies.MoveFeatures;
 import org.mal.policies.PolicyContext;
-import org.mal.core.config.Settings;
 
 /**
  * Paper law 2: across datasets, zero padding makes width mismatches harmless, while corresponding

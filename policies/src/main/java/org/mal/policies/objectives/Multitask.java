@@ -2,11 +2,11 @@ package org.mal.policies.objectives;
 
 import com.typesafe.config.Config;
 import java.util.Map;
+import org.mal.core.config.Settings;
 import org.mal.core.merge.Lmc;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Objective;
 import org.mal.policies.ObjectiveFactory;
-import org.mal.core.config.Settings;
 
 /**
  * Mean accuracy at λ* over every evaluated task (the report's first task is the base task; the others

@@ -1,10 +1,10 @@
 package org.mal.policies.objectives;
 
 import com.typesafe.config.Config;
+import org.mal.core.config.Settings;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Objective;
 import org.mal.policies.ObjectiveFactory;
-import org.mal.core.config.Settings;
 
 /**
  * The paper's objective: the largest λ that keeps base performance. Score = λ*; accepts a move

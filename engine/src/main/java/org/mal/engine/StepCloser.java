@@ -1,0 +1,118 @@
+package org.mal.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.mal.core.Platform;
+import org.mal.core.model.Metrics;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.core.model.ModelIO;
+import org.mal.policies.Evaluated;
+import org.mal.policies.Move;
+import org.mal.policies.Objective;
+import org.mal.policies.ZooIndex;
+import org.mal.store.MalStore;
+
+/**
+ * How a step closes, without actors: rank the step's results the objective accepts (score, then
+ * canonical move), and build the assembly of the first that gives a new base. The choice depends
+ * only on the set of results, never on the order workers finished in, so a resumed run makes the
+ * same choices as an uninterrupted one.
+ */
+public final class StepCloser {
+    private StepCloser() {}
+
+    /**
+     * What closing gave: an accepted {@code move} with its assembly's {@code card} and store
+     * {@code blob}; or {@code failure}, the reason the step fails (its best move's assembly is not
+     * the model its worker evaluated); or nothing (every accepted move was passed over).
+     */
+    public record Closed(Move move, double score, ModelCard card, String blob, String failure) {
+        static final Closed NOTHING = new Closed(null, Double.NaN, null, null, null);
+    }
+
+    /** The accepted moves of the step, best first; empty when the objective accepts none. */
+    public static List<Map.Entry<Move, Double>> ranked(SearchState s, Objective objective) {
+        // the canonical order breaks ties between equal scores (a stable sort keeps it)
+        List<Map.Entry<Move, Double>> ranked = new ArrayList<>();
+        for (Move m : SearchState.inCanonicalOrder(s.results().keySet())) {
+            Evaluated e = s.results().get(m).evaluated(m);
+            if (objective.accepts(e)) ranked.add(Map.entry(m, objective.score(e)));
+        }
+        ranked.sort(Comparator.comparing((Map.Entry<Move, Double> x) -> -x.getValue()));
+        return ranked;
+    }
+
+    /**
+     * Builds the assembly of the first of {@code ranked} that gives a base the search has not had
+     * (the origin or an earlier assembly: the search never goes round in a circle), saved as a file
+     * and as a store blob. Blocking work: call it off an actor's thread.
+     */
+    public static Closed close(SearchState s, ZooIndex index, List<Map.Entry<Move, Double>> ranked, Workbench bench, MalStore store) {
+        Set<String> visited = new HashSet<>();
+        visited.add(s.origin().weightsHash());
+        for (SearchEvent.StepClosed c : s.lineage()) visited.add(c.assembly().weightsHash());
+        for (Map.Entry<Move, Double> r : ranked) {
+            Closed c = assemble(s, index, r.getKey(), r.getValue(), visited, bench, store);
+            if (c != null) return c;
+        }
+        return Closed.NOTHING;
+    }
+
+    /**
+     * The merge of an accepted move with its card; null to pass it over. When its weights are not
+     * the ones the worker evaluated (the outcome's {@code mergedWeights}), the step fails: an
+     * assembly is never accepted on another model's results.
+     */
+    private static Closed assemble(SearchState s, ZooIndex index, Move move, double score, Set<String> visited, Workbench bench,
+                                   MalStore store) {
+        Outcome o = s.results().get(move);
+        Optional<ModelCard> t = index.get(move.target());
+        if (t.isEmpty()) return null;   // the target left the zoo after its evaluation: the next best move
+        ModelCard target = t.get();
+        String used = s.targetWeights().get(move);
+        // the target was replaced after its evaluation: the result says nothing about the new weights
+        // (the move is planned again next step, its evaluation being out of date)
+        if (used != null && !used.equals(target.weightsHash())) return null;
+        Model merged;
+        try {
+            merged = MoveRunner.materialise(bench, move, s.base(), s.baseBlob(), target, o.lambda());
+        } catch (MoveRunner.TargetChanged replacedBeforeIndexed) {
+            return null;
+        }
+        String hash = merged.contentHash();
+        if (o.mergedWeights() != null && !o.mergedWeights().equals(hash)) {
+            return new Closed(move, score, null, null, "the assembly of move " + move.canonical() + " built here has weights " + hash
+                    + ", but its evaluation measured weights " + o.mergedWeights() + " (a worker and the coordinator merged"
+                    + " differently: other code, libraries or hardware?); the step accepts nothing");
+        }
+        if (visited.contains(hash)) return null;
+        ModelCard base = s.base();
+        ModelCard card = new ModelCard(s.origin().id() + "~" + hash.substring(0, 12), merged.architecture(), "assembly", base.dataset(),
+                null, null, new Metrics(o.loss(), o.orderedAccuracy().values().iterator().next(),
+                        bench.selection(MoveRunner.task(base)).size()),
+                null,
+                new ModelCard.Provenance(List.of(base.weightsHash(), target.weightsHash()), Platform.codeVersion(), Platform.describe(),
+                        Instant.now().toString()),
+                hash,
+                new ModelCard.MergeRecipe(base.weightsHash(), target.weightsHash(), move.layerMap(), o.aligner(),
+                        Map.of("move", move.canonical()), o.lambda()));
+        try {
+            var file = bench.assemblyFile(hash);
+            Files.createDirectories(file.getParent());
+            ModelIO.save(file, merged, card);
+            return new Closed(move, score, card, store.putBlob(Files.readAllBytes(file)), null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the assembly " + hash + ": " + e.getMessage(), e);
+        }
+    }
+}
