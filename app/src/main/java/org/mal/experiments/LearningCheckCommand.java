@@ -24,6 +24,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.mal.cli.DataOption;
 import org.mal.cli.Table;
+import org.mal.core.Median;
 import org.mal.core.Platform;
 import org.mal.core.align.LayerMap;
 import org.mal.core.data.Dataset;
@@ -250,12 +251,7 @@ public final class LearningCheckCommand implements Callable<Integer> {
         return out;
     }
 
-    static double median(List<? extends Number> values) {
-        List<Double> v = new ArrayList<>(values.stream().map(Number::doubleValue).toList());
-        Collections.sort(v);
-        int n = v.size();
-        return n % 2 == 1 ? v.get(n / 2) : 0.5 * (v.get(n / 2 - 1) + v.get(n / 2));
-    }
+    static double median(List<? extends Number> values) { return Median.of(values); }
 
     /** One evaluated candidate: the base, the target, the layer map and the LMC report. */
     record Row(String base, String target, String layerMap, Lmc.Report report) {}

@@ -7,10 +7,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.mal.actors.Search;
+import org.mal.core.Median;
 import org.mal.core.data.DataDir;
 import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchSettings;
@@ -119,10 +119,5 @@ public final class ClusterBench {
         }
     }
 
-    private static Double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : 0.5 * (s.get(n / 2 - 1) + s.get(n / 2));
-    }
+    private static Double median(List<Double> xs) { return Median.of(xs); }
 }

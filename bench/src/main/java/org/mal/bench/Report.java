@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import org.mal.core.Median;
 import org.mal.core.Platform;
 import org.mal.core.model.Architecture;
 import org.openjdk.jmh.results.BenchmarkResult;
@@ -121,7 +122,7 @@ public final class Report {
             }
             double[] s = scores.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             if (s.length == 0) return new Stats(r, Double.NaN, Double.NaN, Double.NaN, 0);
-            double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+            double median = Median.of(s);
             return new Stats(r, median, s[0], s[s.length - 1], s.length);
         }
 

@@ -4,10 +4,10 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import org.mal.actors.Search;
+import org.mal.core.Median;
 import org.mal.core.data.DataDir;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
@@ -75,10 +75,5 @@ public final class SearchBench {
         return Search.start(s, dir, data::load, Search.Options.quiet());
     }
 
-    private static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : 0.5 * (s.get(n / 2 - 1) + s.get(n / 2));
-    }
+    private static double median(List<Double> xs) { return Median.of(xs); }
 }

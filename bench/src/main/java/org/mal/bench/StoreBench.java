@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.mal.core.Median;
 import org.mal.core.Platform;
 import org.mal.store.CacheKey;
 import org.mal.store.MalStore;
@@ -213,7 +214,7 @@ public final class StoreBench {
     private static String rate(double[] values, String unit) {
         double[] s = values.clone();
         Arrays.sort(s);
-        double median = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        double median = Median.of(s);
         String fmt = median >= 100 ? "%,.0f" : "%,.1f";
         return String.format(Locale.ROOT, "**" + fmt + "%s** (" + fmt + "-" + fmt + ")", median, unit, s[0], s[s.length - 1]);
     }

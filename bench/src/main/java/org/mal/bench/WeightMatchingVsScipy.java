@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.mal.core.Median;
 import org.mal.core.Platform;
 import org.mal.core.align.Alignment;
 import org.mal.core.align.LayerMap;
@@ -183,10 +184,7 @@ public final class WeightMatchingVsScipy {
         return ModelIO.JSON.readTree(lines[lines.length - 1]);
     }
 
-    private static double median(double[] sorted) {
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
+    private static double median(double[] sorted) { return Median.of(sorted); }
 
     private static double min(JsonNode values) {
         double m = Double.POSITIVE_INFINITY;

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Properties;
@@ -78,14 +77,14 @@ public final class Platform {
                 }
             }
             if (classes.isEmpty()) return "unknown";
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            MessageDigest sha = Sha256.digest();
             for (var c : classes.entrySet()) {
                 sha.update(c.getKey().getBytes(StandardCharsets.UTF_8));
                 sha.update((byte) 0);
                 sha.update(c.getValue());
             }
             return HexFormat.of().formatHex(sha.digest()).substring(0, 8);
-        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return "unknown";
         }
     }

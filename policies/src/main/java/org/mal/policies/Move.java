@@ -6,16 +6,13 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
+import org.mal.core.Sha256;
 import org.mal.core.align.LayerMap;
 import org.mal.core.config.Canonical;
 
@@ -85,14 +82,7 @@ public record Move(String base, String target, String layerMap,
     }
 
     /** SHA-256 (hex) of {@link #canonical()}: a short cache key. */
-    public String hash() {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(canonical().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    public String hash() { return Sha256.hex(canonical()); }
 
     public static Move fromCanonical(String json) {
         try {

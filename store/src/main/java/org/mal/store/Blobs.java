@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.DigestException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,8 +46,8 @@ final class Blobs {
 
     /** See {@link MalStore#putBlob(InputStream)}. */
     String put(InputStream in) throws IOException {
-        MessageDigest whole = sha256();
-        MessageDigest chunk = sha256();
+        MessageDigest whole = Hex.sha256();
+        MessageDigest chunk = Hex.sha256();
         byte[] buf = new byte[Envelope.OVERHEAD + MalStore.CHUNK_SIZE];
         List<byte[]> chunkHashes = new ArrayList<>();
         long length = 0;
@@ -123,7 +122,7 @@ final class Blobs {
         private final byte[] manifestKey;
         private final BlobManifest manifest;
         private final byte[] buf;
-        private final MessageDigest digest = sha256();
+        private final MessageDigest digest = Hex.sha256();
         private final byte[] actual = new byte[BlobManifest.HASH];
         private int nextChunk;
         private int pos;
@@ -188,13 +187,6 @@ final class Blobs {
         }
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
-    }
 
     private static void digestInto(MessageDigest md, byte[] out, int offset) {
         try {

@@ -5,8 +5,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
@@ -84,13 +82,7 @@ public final class CacheKey {
     @Override
     public String toString() { return kind + ":" + hex(); }
 
-    static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-        }
-    }
+    static byte[] sha256(byte[] bytes) { return Hex.sha256().digest(bytes); }
 
     /** Collects named fields; each value is encoded when it is added, so later changes to it do not leak in. */
     public static final class Builder {

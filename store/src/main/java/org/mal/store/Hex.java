@@ -8,6 +8,15 @@ final class Hex {
 
     private Hex() {}
 
+    /** A fresh SHA-256 digest (every Java platform has one). */
+    static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+        }
+    }
+
     static String of(byte[] bytes) { return bytes == null ? "null" : HEX.formatHex(bytes); }
 
     static byte[] parse(String hex) { return HEX.parseHex(hex); }

@@ -1,3 +1,6 @@
+// Why this file is over 400 lines: it is one numerical kernel (the shortest-augmenting-path solver, its warm
+// start from duals, the dual certificate of optimality and the checks at its entry) whose parts share one
+// flat-array state, and about a quarter of it is the maths in javadoc. Splitting it would spread that state.
 package org.mal.core.align;
 
 import java.util.Arrays;

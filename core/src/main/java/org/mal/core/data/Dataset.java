@@ -3,10 +3,10 @@ package org.mal.core.data;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
+import org.mal.core.Sha256;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -140,12 +140,7 @@ public final class Dataset {
     }
 
     private String computeHash() {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        MessageDigest digest = Sha256.digest();
         digest.update("mal-dataset-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.BIG_ENDIAN);
         head.putInt(size()).putInt(featureCount).putInt(classCount);

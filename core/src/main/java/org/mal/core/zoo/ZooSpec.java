@@ -3,14 +3,13 @@ package org.mal.core.zoo;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.mal.core.ConfigKeys;
+import org.mal.core.Sha256;
 import org.mal.core.train.Optimizer;
 import org.mal.core.train.TrainConfig;
 
@@ -47,14 +46,10 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
          * an initialisation (shared initialisations are more linearly connected than independent ones).
          */
         public long seed(long zooSeed) {
-            try {
-                byte[] h = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
-                long mix = 0;
-                for (int i = 0; i < 8; i++) mix = (mix << 8) | (h[i] & 0xFF);
-                return zooSeed ^ mix;
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            byte[] h = Sha256.digest().digest(id.getBytes(StandardCharsets.UTF_8));
+            long mix = 0;
+            for (int i = 0; i < 8; i++) mix = (mix << 8) | (h[i] & 0xFF);
+            return zooSeed ^ mix;
         }
     }
 
