@@ -10,7 +10,7 @@ import org.mal.policies.Move;
 import org.mal.store.CacheKey;
 
 /**
- * The evaluation cache key of a move (design invariant 6): both models' weights, the move (without
+ * The evaluation cache key of a move (docs/DESIGN.md, invariant 6): both models' weights, the move (without
  * the base's name, which the weights identify), its aligner and merger with their settings, the λ
  * grid, the evaluation rows, the loss limit, the seed, the tolerance and the code version. Field
  * names in the store's generic encoding: {@code base.weights}, {@code target.weights}, {@code move},

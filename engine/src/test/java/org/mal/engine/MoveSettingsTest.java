@@ -76,4 +76,13 @@ class MoveSettingsTest {
         var g = assertThrows(RuntimeException.class, () -> MoveMethod.of(move(Map.of()).withAligner("magic", Map.of())));
         assertTrue(g.getMessage().contains("unknown aligner 'magic'"), g.getMessage());
     }
+
+    @Test
+    void anAlignerOfOneClassNamedInTheMoveRunsItThroughTheSameRegistry() {
+        Move plugged = move(Map.of("method", "refined-grid", "refine", 2)).withAligner(PaddingAligner.class.getName(), Map.of("label", "mine"));
+        SearchSettings.Evaluation e = new SearchSettings.Evaluation(5, 200, 0.05, true);
+        Workbench bench = new Workbench(zoo, dir.resolve("assemblies"), null, SearchFixture.TASK_FN, e, 3);
+        Outcome o = MoveRunner.run(bench, plugged, index.require(SearchFixture.BASE), null, index.require(TARGET), 10.0);
+        assertEquals("mine", o.aligner());
+    }
 }

@@ -14,7 +14,7 @@ import java.util.TreeMap;
 
 /**
  * The key of a cached result: the SHA-256 of a canonical encoding of everything that determines the
- * result (design.md, invariant 6). Two keys are equal exactly when their encodings are equal, so
+ * result (docs/DESIGN.md, invariant 6). Two keys are equal exactly when their encodings are equal, so
  * equal inputs never recompute and any difference in an input gives another key.
  *
  * <h2>Encoding (version 1)</h2>

@@ -5,7 +5,7 @@
  * {@code org.rocksdb}); it owns every native handle. The package-private {@code Blobs} (chunked
  * blobs) and {@code Verifier} (the integrity check) go through its package-private primitives.
  * {@link org.mal.store.CacheKey} is the canonical,
- * hashed key of a cached result (design.md, invariant 6). Every stored value is wrapped in an
+ * hashed key of a cached result (docs/DESIGN.md, invariant 6). Every stored value is wrapped in an
  * envelope with a format version and a CRC32C; a value that fails its check raises
  * {@link org.mal.store.CorruptValueException} naming the column family and key, and is never
  * returned. Byte layouts: {@code store/ENCODING.md}, pinned by golden files under
