@@ -2,9 +2,7 @@ package org.mal.policies.laws;
 
 import com.typesafe.config.Config;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,14 +48,33 @@ import org.mal.policies.ZooIndex;
  * already in the history are not proposed again.
  */
 public final class Experience implements Law {
-    private final String reward;
-    private final double exploration;
-    private final double optimism;
+    private final Reward reward;
     private final boolean skipEvaluated;
-    private final String model;
-    private final double priorWeight;
+    private final ValueModel model;
     private final List<String> ridgeFeatures;
     private final long seed;
+
+    /** What an evaluation earns; a failure earns 0. */
+    enum Reward {
+        /** λ*: what the retention objective scores. */
+        LAMBDA_STAR,
+        /** The mean accuracy at λ* over the evaluated tasks: with the multitask objective. */
+        MEAN_ACCURACY;
+
+        static Reward of(String name) {
+            return switch (name) {
+                case "lambda-star" -> LAMBDA_STAR;
+                case "mean-accuracy" -> MEAN_ACCURACY;
+                default -> throw new IllegalArgumentException("unknown reward '" + name + "'; lambda-star or mean-accuracy");
+            };
+        }
+
+        double of(Evaluated e) {
+            if (!e.succeeded()) return 0.0;
+            if (this == LAMBDA_STAR) return e.report().lambdaStar();
+            return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
+        }
+    }
     private final Memo memo = new Memo();
 
     /** The move features the {@code ridge} model may use, by configuration name. */
@@ -95,15 +112,11 @@ public final class Experience implements Law {
         for (String f : ridgeFeatures) {
             if (!FEATURES.contains(f)) throw new IllegalArgumentException("unknown move feature '" + f + "'; known: " + FEATURES);
         }
-        if (model.equals("ridge") && ridgeFeatures.isEmpty()) throw new IllegalArgumentException("the ridge model needs at least one feature");
         this.ridgeFeatures = List.copyOf(ridgeFeatures);
         this.seed = seed;
-        this.reward = reward;
-        this.exploration = exploration;
-        this.optimism = optimism;
+        this.reward = Reward.of(reward);
         this.skipEvaluated = skipEvaluated;
-        this.model = model;
-        this.priorWeight = priorWeight;
+        this.model = ValueModel.of(model, exploration, optimism, priorWeight, ridgeFeatures);
     }
 
     public static final String NAME = "experience";
@@ -143,7 +156,7 @@ public final class Experience implements Law {
     public boolean admits(Move move, MoveFeatures features, PolicyContext ctx) {
         // evaluated before with the target as it is now (not with weights it has since been replaced by):
         // the search's coordinator excludes by the same rule
-        return !skipEvaluated || !stats(ctx).evaluated().contains(move.canonical());
+        return !skipEvaluated || !stats(ctx).evaluated().contains(move);
     }
 
     /** The features of the additive model, each as {@code dimension:value}. */
@@ -155,11 +168,14 @@ public final class Experience implements Law {
                 "layers:" + layers, "target:" + move.target());
     }
 
-    /** The ridge model's features of a move, each as {@code name:value}, in {@link #ridgeFeatures} order. */
-    public List<String> ridgeFeatures(Move move, MoveFeatures f, PolicyContext ctx) {
+    /** The ridge model's features of a move, each as {@code name:value}, in the order configured. */
+    public List<String> ridgeFeatures(Move move, MoveFeatures f, PolicyContext ctx) { return ridgeFeatures(ridgeFeatures, move, f, ctx); }
+
+    /** The features {@code names} of a move, each as {@code name:value}, in that order. */
+    static List<String> ridgeFeatures(List<String> names, Move move, MoveFeatures f, PolicyContext ctx) {
         String[] parts = arm(f).split("/");
-        List<String> out = new ArrayList<>(ridgeFeatures.size());
-        for (String name : ridgeFeatures) {
+        List<String> out = new ArrayList<>(names.size());
+        for (String name : names) {
             String value = switch (name) {
                 case "dataset-pair" -> parts[0];
                 case "shapes" -> parts[1];
@@ -198,26 +214,7 @@ public final class Experience implements Law {
     }
 
     private double value(Move move, MoveFeatures features, PolicyContext ctx) {
-        Stats s = stats(ctx);
-        if (model.equals("ridge")) {
-            if (s.total == 0) return optimism + exploration * Math.sqrt(ridgeFeatures.size() / priorWeight);
-            return s.ridge.predict(ridgeFeatures(move, features, ctx), exploration);
-        }
-        if (model.equals("additive")) {
-            if (s.total == 0) return optimism;
-            double mean = s.sum / s.total;
-            double value = mean;
-            double fewest = Double.POSITIVE_INFINITY;
-            for (String f : features(move, features)) {
-                double[] d = s.byFeature.getOrDefault(f, new double[2]);
-                value += (d[0] - d[1] * mean) / (d[1] + priorWeight);   // shrunk deviation from the mean
-                fewest = Math.min(fewest, d[1]);
-            }
-            return value + exploration * Math.sqrt(Math.log(s.total + 1.0) / (1.0 + fewest));
-        }
-        double[] arm = s.byArm.get(arm(features));
-        if (arm == null) return optimism + exploration * Math.sqrt(Math.log(s.total + 1.0));
-        return arm[0] / arm[1] + exploration * Math.sqrt(Math.log(s.total) / arm[1]);
+        return stats(ctx).fit().value(model.keys(move, features, ctx));
     }
 
     /**
@@ -229,32 +226,10 @@ public final class Experience implements Law {
      */
     public record Learned(String model, Map<String, Double> values, Map<String, Integer> counts) {}
 
-    public Learned learned(PolicyContext ctx) {
-        Stats s = stats(ctx);
-        Map<String, Double> values = new LinkedHashMap<>();
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        if (s.total == 0) return new Learned(model, values, counts);
-        if (model.equals("ridge")) {
-            s.ridge.weights().forEach((k, v) -> values.put(k.isEmpty() ? "(intercept)" : k, v));
-            s.ridgeCounts.forEach(counts::put);
-            counts.put("(intercept)", s.total);
-        } else if (model.equals("arm")) {
-            s.byArm.forEach((k, v) -> { values.put(k, v[0] / v[1]); counts.put(k, (int) v[1]); });
-        } else {
-            double mean = s.sum / s.total;
-            s.byFeature.forEach((k, d) -> { values.put(k, (d[0] - d[1] * mean) / (d[1] + priorWeight)); counts.put(k, (int) d[1]); });
-        }
-        return new Learned(model, values, counts);
-    }
+    public Learned learned(PolicyContext ctx) { return stats(ctx).fit().learned(); }
 
-    private double reward(Evaluated e) {
-        if (!e.succeeded()) return 0.0;
-        if (reward.equals("lambda-star")) return e.report().lambdaStar();
-        return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
-    }
-
-    private record Stats(Map<String, double[]> byArm, int total, Set<String> evaluated, Map<String, double[]> byFeature, double sum,
-                         Ridge ridge, Map<String, Integer> ridgeCounts) {}
+    /** The model fitted on a history, and the moves of it evaluated with their targets as they are now. */
+    private record Stats(ValueModel.Fit fit, Set<Move> evaluated) {}
 
     private static final class Memo {
         List<Evaluated> history;
@@ -269,46 +244,24 @@ public final class Experience implements Law {
     // replans with the same history and a new index, which changes what the features read).
     private synchronized Stats stats(PolicyContext ctx) {
         if (memo.history == ctx.history() && memo.base == ctx.base() && memo.zoo == ctx.zoo()) return memo.stats;
-        Map<String, double[]> byArm = new HashMap<>();
-        Map<String, double[]> byFeature = new HashMap<>();
-        Set<String> seen = new HashSet<>();
-        int n = 0;
-        double sum = 0;
-        List<List<String>> xs = new ArrayList<>();
-        Map<String, Integer> ridgeCounts = new HashMap<>();
-        List<Double> ys = new ArrayList<>();
+        Set<Move> seen = new HashSet<>();
+        List<List<String>> keys = new ArrayList<>();
+        List<Double> rewards = new ArrayList<>();
         for (Evaluated e : ctx.history()) {
-            if (e.current(ctx.zoo().get(e.move().target()).map(ModelCard::weightsHash).orElse(null))) {
-                seen.add(e.move().canonical());
-            }
+            if (e.current(ctx.zoo().get(e.move().target()).map(ModelCard::weightsHash).orElse(null))) seen.add(e.move());
             MoveFeatures f;
             try {
                 f = ctx.featuresOf(e.move());
             } catch (RuntimeException gone) {
                 continue; // the target left the zoo: its evaluation says nothing about moves still possible
             }
-            double r = reward(e);
-            if (model.equals("ridge")) {
-                List<String> x = ridgeFeatures(e.move(), f, ctx);
-                xs.add(x);
-                ys.add(r);
-                for (String k : x) ridgeCounts.merge(k, 1, Integer::sum);
-            }
-            double[] a = byArm.computeIfAbsent(arm(f), k -> new double[2]);
-            a[0] += r;
-            a[1] += 1;
-            for (String feature : features(e.move(), f)) {
-                double[] d = byFeature.computeIfAbsent(feature, k -> new double[2]);
-                d[0] += r;
-                d[1] += 1;
-            }
-            sum += r;
-            n++;
+            keys.add(model.keys(e.move(), f, ctx));
+            rewards.add(reward.of(e));
         }
         memo.history = ctx.history();
         memo.base = ctx.base();
         memo.zoo = ctx.zoo();
-        memo.stats = new Stats(byArm, n, seen, byFeature, sum, model.equals("ridge") && n > 0 ? Ridge.fit(xs, ys, priorWeight, exploration > 0) : null, ridgeCounts);
+        memo.stats = new Stats(model.fit(keys, rewards), seen);
         return memo.stats;
     }
 
