@@ -3,9 +3,9 @@ package org.mal.experiments;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -26,7 +26,6 @@ import org.mal.cli.DataOption;
 import org.mal.cli.Table;
 import org.mal.core.Median;
 import org.mal.core.Platform;
-import org.mal.core.align.LayerMap;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Lmc;
 import org.mal.core.model.Model;
@@ -39,6 +38,8 @@ import org.mal.policies.Move;
 import org.mal.policies.Policy;
 import org.mal.policies.PolicyContext;
 import org.mal.policies.ZooIndex;
+import org.mal.store.CacheKey;
+import org.mal.store.MalStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -74,12 +75,13 @@ public final class LearningCheckCommand implements Callable<Integer> {
     int seeds;
 
     @Option(names = "--evaluations",
-            description = "Where every candidate's evaluation is saved and, when made for the same zoo and settings, read from "
-                    + "(default: runs/learning-check/<zoo folder name>/evaluations.json).")
+            description = "The store (a RocksDB folder, the format of a search's store) where every candidate's evaluation is "
+                    + "cached under the weights, grid, rows, tolerance and test data it was made with, and read from the next time "
+                    + "(default: runs/learning-check/<zoo folder name>/store).")
     Path evaluationsFile;
 
-    @Option(names = "--recompute", description = "Evaluate every candidate again and replace the saved evaluations, even if "
-            + "they were made for another zoo or other settings.")
+    @Option(names = "--recompute", description = "Evaluate every candidate again and replace its cached evaluation (after a "
+            + "change to the evaluation code: the code version is recorded with each entry, not keyed).")
     boolean recompute;
 
     static final double TOLERANCE = 0.05;
@@ -98,7 +100,7 @@ public final class LearningCheckCommand implements Callable<Integer> {
         if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards");
         if (evaluationsFile == null) {
             Path name = zooDir.toAbsolutePath().normalize().getFileName();
-            evaluationsFile = Path.of("runs", "learning-check", name == null ? "zoo" : name.toString(), "evaluations.json");
+            evaluationsFile = Path.of("runs", "learning-check", name == null ? "zoo" : name.toString(), "store");
         }
         List<Policy> learners = learners(policyText, seeds);
         Policy plain = Policy.parse("policy { laws = [] }");
@@ -256,102 +258,83 @@ public final class LearningCheckCommand implements Callable<Integer> {
     /** One evaluated candidate: the base, the target, the layer map and the LMC report. */
     record Row(String base, String target, String layerMap, Lmc.Report report) {}
 
-    /**
-     * What the evaluations depend on; a saved table is reused only when all of it is equal. The code
-     * version is recorded for provenance but not compared (the evaluation code rarely changes; use
-     * {@code --recompute} after changing it).
-     */
-    record Key(Map<String, String> weights, int grid, int rows, double tolerance, Map<String, String> testData) {}
+    /** The cache key kind of this experiment's evaluations (weight matching on one base task, every candidate). */
+    static final String KIND = "learning-check";
 
-    record Saved(Key key, String codeVersion, String createdAt, List<Row> rows) {}
+    /**
+     * The key of one candidate's evaluation: both models' weights, the layer map, the λ grid, the
+     * tolerance and the test rows. The code version is recorded in the value for provenance but not
+     * keyed (the evaluation code rarely changes; pass {@code --recompute} after changing it).
+     */
+    static CacheKey cacheKey(ModelCard base, ModelCard target, String layerMap, double[] lambdas, String testData) {
+        return CacheKey.builder(KIND)
+                .put("base.weights", base.weightsHash())
+                .put("target.weights", target.weightsHash())
+                .put("layer-map", layerMap)
+                .put("lambda.grid", lambdas)
+                .put("tolerance", TOLERANCE)
+                .put("test.data", testData)
+                .build();
+    }
+
+    /** A cached evaluation, with who made it and when. */
+    record Cached(Lmc.Report report, String codeVersion, String createdAt) {}
 
     /**
      * Every candidate of every base, evaluated once, by base id then {@link #key(Move)}: read from
-     * {@code --evaluations} when it was made for the same zoo weights, grid, rows, tolerance and test
-     * data, otherwise computed and saved there (atomically) for the next run.
+     * the store in {@code --evaluations} where an entry was made with the same inputs, otherwise
+     * computed and cached there (with {@code --recompute}, computed again and replaced). Entries made
+     * for other zoo weights, grids, rows or test data are kept: they have other keys.
      */
     Map<String, Map<String, Evaluated>> evaluations(Zoo zoo, ZooIndex index, double[] lambdas,
-                                                   Function<String, Dataset> testSample, PrintWriter out)
-            throws IOException {
+                                                   Function<String, Dataset> testSample, PrintWriter out) {
+        if (evaluationsFile != null && Files.isRegularFile(evaluationsFile)) {
+            throw new IllegalArgumentException("--evaluations " + evaluationsFile + " is a file; learning-check keeps its evaluations in a "
+                    + "store folder (RocksDB, as a search does): give a folder, e.g. " + evaluationsFile.resolveSibling("store"));
+        }
         Policy plain = Policy.parse("policy { laws = [] }");
         Map<String, Dataset> tests = new TreeMap<>();
-        Map<String, String> weights = new TreeMap<>();
-        for (ModelCard c : index.cards()) {
-            weights.put(c.id(), c.weightsHash());
-            tests.computeIfAbsent(c.dataset().task(), testSample);
-        }
-        Map<String, String> testData = new TreeMap<>();
-        tests.forEach((task, d) -> testData.put(task, d.contentHash()));
-        Key key = new Key(weights, grid, rows, TOLERANCE, testData);
-        Saved saved = null;
-        if (evaluationsFile != null && Files.exists(evaluationsFile) && !recompute) {
-            try {
-                saved = SearchJson.MAPPER.readValue(evaluationsFile.toFile(), Saved.class);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read the saved evaluations " + evaluationsFile + ": " + e.getMessage()
-                        + " (move it away or pass --recompute)", e);
-            }
-            if (saved == null || saved.key() == null || saved.rows() == null) {
-                throw new IllegalArgumentException("the saved evaluations " + evaluationsFile + " have no key or no rows"
-                        + " (move it away or pass --recompute)");
-            }
-            if (!saved.key().equals(key)) {
-                List<String> differ = new ArrayList<>();
-                if (!Objects.equals(saved.key().weights(), key.weights())) differ.add("zoo models or weights");
-                if (saved.key().grid() != key.grid()) differ.add("grid " + saved.key().grid() + " vs " + key.grid());
-                if (saved.key().rows() != key.rows()) differ.add("rows " + saved.key().rows() + " vs " + key.rows());
-                if (saved.key().tolerance() != key.tolerance()) differ.add("tolerance");
-                if (!Objects.equals(saved.key().testData(), key.testData())) differ.add("test data");
-                throw new IllegalArgumentException("the saved evaluations in " + evaluationsFile + " were made for other "
-                        + String.join(", ", differ) + "; pass --evaluations with another file, or --recompute to replace them");
-            }
-            out.println("evaluations: " + saved.rows().size() + " from " + evaluationsFile + " (code " + saved.codeVersion() + ", "
-                    + saved.createdAt() + ")");
-        }
-        if (saved == null) {
-            Map<String, Model> models = new HashMap<>();
-            for (ModelCard c : index.cards()) models.put(c.id(), ModelIO.load(zoo.fileOf(c.id())).model());
-            List<Row> rowsOut = new ArrayList<>();
+        for (ModelCard c : index.cards()) tests.computeIfAbsent(c.dataset().task(), testSample);
+        Map<String, Model> models = new HashMap<>();
+        int read = 0;
+        int computed = 0;
+        Map<String, Map<String, Evaluated>> byBase = new TreeMap<>();
+        try (MalStore store = evaluationsFile == null ? null : MalStore.open(evaluationsFile, "MAL " + Platform.codeVersion())) {
             for (ModelCard base : index.cards()) {
                 Dataset test = tests.get(base.dataset().task());
+                Map<String, Evaluated> results = new HashMap<>();
                 for (Policy.Proposal p : plain.propose(new PolicyContext(base, index, List.of()))) {
                     Move m = p.move();
-                    rowsOut.add(new Row(base.id(), m.target(), m.layerMap(),
-                            ZooExperiment.evaluate(models.get(base.id()), models.get(m.target()), m.layers(), test, lambdas, TOLERANCE)));
+                    ModelCard target = index.require(m.target());
+                    CacheKey k = cacheKey(base, target, m.layerMap(), lambdas, test.contentHash());
+                    Optional<String> hit = store == null || recompute ? Optional.empty() : store.evaluation(k);
+                    Lmc.Report report;
+                    if (hit.isPresent()) {
+                        report = SearchJson.read(hit.get(), Cached.class).report();
+                        read++;
+                    } else {
+                        Model a = models.computeIfAbsent(base.id(), id -> load(zoo, id));
+                        Model b = models.computeIfAbsent(target.id(), id -> load(zoo, id));
+                        report = ZooExperiment.evaluate(a, b, m.layers(), test, lambdas, TOLERANCE);
+                        if (store != null) store.putEvaluation(k, SearchJson.write(new Cached(report, Platform.codeVersion(), Instant.now().toString())));
+                        computed++;
+                    }
+                    results.put(key(m), Evaluated.ok(m, report));
                 }
-            }
-            saved = new Saved(key, Platform.codeVersion(), Instant.now().toString(), rowsOut);
-            if (evaluationsFile != null) {
-                Path parent = evaluationsFile.toAbsolutePath().getParent();
-                Files.createDirectories(parent);
-                Path tmp = Files.createTempFile(parent, "evaluations", ".tmp");
-                try {
-                    SearchJson.MAPPER.writeValue(tmp.toFile(), saved);
-                    Files.move(tmp, evaluationsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
-                out.println("evaluations: " + rowsOut.size() + " computed, saved to " + evaluationsFile);
+                byBase.put(base.id(), results);
             }
         }
-        Map<String, Map<String, Evaluated>> byBase = new TreeMap<>();
-        for (ModelCard base : index.cards()) {
-            Map<String, Evaluated> results = new HashMap<>();
-            for (Policy.Proposal p : plain.propose(new PolicyContext(base, index, List.of()))) results.put(key(p.move()), null);
-            byBase.put(base.id(), results);
-        }
-        for (Row r : saved.rows()) {
-            Map<String, Evaluated> results = byBase.get(r.base());
-            Move m = plain.candidates().move().of(r.base(), r.target(), LayerMap.parse(r.layerMap()));
-            if (results != null && results.containsKey(key(m))) results.put(key(m), Evaluated.ok(m, r.report()));
-        }
-        for (var e : byBase.entrySet()) {
-            for (var r : e.getValue().entrySet()) {
-                if (r.getValue() == null) throw new IllegalStateException("the saved evaluations have no result for base " + e.getKey()
-                        + " and move " + r.getKey() + " (pass --recompute)");
-            }
-        }
+        out.println("evaluations: " + read + " read from " + (evaluationsFile == null ? "(no store)" : evaluationsFile) + ", " + computed
+                + " computed" + (evaluationsFile == null || computed == 0 ? "" : " and cached there"));
         return byBase;
+    }
+
+    private static Model load(Zoo zoo, String id) {
+        try {
+            return ModelIO.load(zoo.fileOf(id)).model();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read zoo model " + id + ": " + e.getMessage(), e);
+        }
     }
 
     /**

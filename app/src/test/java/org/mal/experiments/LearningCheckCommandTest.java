@@ -34,20 +34,20 @@ class LearningCheckCommandTest {
     }
 
     @Test
-    void evaluationsAreSavedReusedForTheSameSettingsAndRecomputedForOthers() throws Exception {
+    void evaluationsAreCachedInAStoreReusedForTheSameInputsAndKeptForOthers() throws Exception {
         Zoo zoo = SearchFixture.zoo(dir.resolve("zoo"));
         ZooIndex index = ZooIndex.from(zoo);
-        Path file = dir.resolve("ev/evaluations.json");
+        Path store = dir.resolve("ev/store");
         StringWriter log = new StringWriter();
-        var first = command(file, 5).evaluations(zoo, index, Lmc.grid(5), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
-        assertTrue(log.toString().contains("computed, saved to"), log.toString());
-        assertTrue(Files.exists(file));
-        assertEquals(index.size(), first.size(), "every base");
+        var first = command(store, 5).evaluations(zoo, index, Lmc.grid(5), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
         int candidates = first.values().stream().mapToInt(Map::size).sum();
+        assertTrue(log.toString().contains("evaluations: 0 read from " + store + ", " + candidates + " computed and cached there"),
+                log.toString());
+        assertEquals(index.size(), first.size(), "every base");
 
         log = new StringWriter();
-        var again = command(file, 5).evaluations(zoo, index, Lmc.grid(5), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
-        assertTrue(log.toString().contains("evaluations: " + candidates + " from " + file), log.toString());
+        var again = command(store, 5).evaluations(zoo, index, Lmc.grid(5), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
+        assertTrue(log.toString().contains("evaluations: " + candidates + " read from " + store + ", 0 computed"), log.toString());
         for (String base : first.keySet()) {
             for (var e : first.get(base).entrySet()) {
                 assertEquals(e.getValue().report().lambdaStar(), again.get(base).get(e.getKey()).report().lambdaStar(), base + " " + e.getKey());
@@ -56,28 +56,25 @@ class LearningCheckCommandTest {
             }
         }
 
-        // other settings: refused, naming what differs, and the saved table is kept
-        String before = Files.readString(file);
-        var other = assertThrows(IllegalArgumentException.class, () -> command(file, 3).evaluations(zoo, index, Lmc.grid(3),
-                t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(new StringWriter(), true)));
-        assertTrue(other.getMessage().contains("grid 5 vs 3") && other.getMessage().contains("--recompute"), other.getMessage());
-        assertEquals(before, Files.readString(file));
-        LearningCheckCommand again3 = command(file, 3);
-        again3.recompute = true;
+        // other settings have other keys: computed, and what was cached for the first stays
         log = new StringWriter();
-        again3.evaluations(zoo, index, Lmc.grid(3), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
-        assertTrue(log.toString().contains("computed, saved to"), log.toString());
-        assertNotEquals(before, Files.readString(file));
-        try (var left = Files.list(file.getParent())) {
-            assertEquals(List.of(file.getFileName().toString()), left.map(p -> p.getFileName().toString()).toList(), "no temporary file left");
-        }
+        command(store, 3).evaluations(zoo, index, Lmc.grid(3), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
+        assertTrue(log.toString().contains("0 read from") && log.toString().contains(candidates + " computed"), log.toString());
+        log = new StringWriter();
+        command(store, 5).evaluations(zoo, index, Lmc.grid(5), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
+        assertTrue(log.toString().contains(candidates + " read from"), "the grid-5 evaluations are still there: " + log);
+        LearningCheckCommand recompute = command(store, 5);
+        recompute.recompute = true;
+        log = new StringWriter();
+        recompute.evaluations(zoo, index, Lmc.grid(5), t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(log, true));
+        assertTrue(log.toString().contains("0 read from") && log.toString().contains(candidates + " computed"), log.toString());
 
-        for (String broken : List.of("{ not json", "{}")) {
-            Files.writeString(file, broken);
-            var bad = assertThrows(IllegalArgumentException.class, () -> command(file, 3).evaluations(zoo, index, Lmc.grid(3),
-                    t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(new StringWriter(), true)));
-            assertTrue(bad.getMessage().contains(file.toString()) && bad.getMessage().contains("--recompute"), bad.getMessage());
-        }
+        // a file where the store should be: named, with what to give instead
+        Path file = dir.resolve("ev/evaluations.json");
+        Files.writeString(file, "{}");
+        var bad = assertThrows(IllegalArgumentException.class, () -> command(file, 3).evaluations(zoo, index, Lmc.grid(3),
+                t -> SearchFixture.TASKS.get(t).test(), new PrintWriter(new StringWriter(), true)));
+        assertTrue(bad.getMessage().contains(file.toString()) && bad.getMessage().contains("folder"), bad.getMessage());
     }
 
     @Test
