@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,19 +32,17 @@ import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
 import org.mal.engine.MoveRunner;
 import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
 import org.mal.engine.Workbench;
 import org.mal.policies.Policy;
 import org.mal.policies.ZooIndex;
-import org.mal.store.JournalEntry;
 import org.mal.store.MalStore;
 
 /**
- * Starts, resumes and inspects searches. A search lives in a folder: {@code store/} (the RocksDB
- * store: journal, evaluation cache, assembly blobs), {@code assemblies/} (the assemblies' weights
- * as safetensors files, a cache of the blobs) and {@code status.json} (kept current while it runs).
+ * Starts and resumes searches in their folders ({@link SearchFolder}) and runs their actors.
  *
  * <p>{@link #start} journals a new run and runs it; {@link #resume} folds the last run's journal and
  * goes on from there: moves with a result are never evaluated again, moves without one are queued
@@ -56,8 +53,6 @@ public final class Search {
     private Search() {}
 
     public static final String BLOCKING_DISPATCHER = "mal.blocking-dispatcher";
-    public static final String STORE = "store";
-    public static final String ASSEMBLIES = "assemblies";
 
     /**
      * How to run: where notes go, whether to draw a progress bar, the workers' move runner
@@ -72,25 +67,6 @@ public final class Search {
         public Options withRunner(Function<Workbench, Worker.Runner> r) { return new Options(out, progressBar, r, stop); }
     }
 
-    /** What a store holds: its runs' events, oldest run first. */
-    public record Runs(List<List<SearchEvent>> runs) {
-        public boolean isEmpty() { return runs.isEmpty(); }
-
-        public SearchState last() { return SearchState.fold(runs.get(runs.size() - 1)); }
-    }
-
-    /** Reads every run in the store's journal. */
-    public static Runs read(MalStore store) {
-        List<List<SearchEvent>> runs = new ArrayList<>();
-        for (JournalEntry e : store.readJournal(1)) {
-            SearchEvent ev = SearchJson.read(e.eventJson(), SearchEvent.class);
-            if (ev instanceof SearchEvent.Started) runs.add(new ArrayList<>());
-            if (runs.isEmpty()) throw new IllegalStateException("journal entry " + e.seq() + " comes before any 'started' event");
-            runs.get(runs.size() - 1).add(ev);
-        }
-        return new Runs(runs);
-    }
-
     /** Starts a new run in {@code dir} (created if needed); refuses while the last run there is unfinished. */
     public static SearchState start(SearchSettings settings, Path dir, Function<String, TaskData> tasks, Options options) throws IOException {
         Path zooDir = settings.zoo().toAbsolutePath().normalize();
@@ -103,14 +79,14 @@ public final class Search {
         ModelCard origin = index.get(baseId).orElseThrow(() -> new IllegalArgumentException(
                 "search.base: no model '" + baseId + "' in the zoo " + zooDir + "; the zoo has " + index.cards().stream().map(ModelCard::id).toList()));
         Files.createDirectories(dir);
-        MalStore store = MalStore.open(dir.resolve(STORE), "MAL " + Platform.codeVersion());
+        MalStore store = MalStore.open(dir.resolve(SearchFolder.STORE), "MAL " + Platform.codeVersion());
         try {
-            Runs runs = read(store);
+            SearchFolder.Runs runs = SearchFolder.read(store);
             if (!runs.isEmpty() && runs.last().stopped() == null) {
                 throw new IllegalStateException("the search in " + dir + " (run " + runs.last().run() + ") has not finished; resume it with "
                         + "./mal search resume " + dir);
             }
-            Workbench bench = workbench(settings, dir, store, tasks);
+            Workbench bench = SearchFolder.workbench(settings, dir, store, tasks);
             String task = MoveRunner.task(origin);
             Model base = bench.zooModel(origin.id());
             double loss = Evaluator.evaluate(base, bench.selection(task)).loss();
@@ -128,10 +104,10 @@ public final class Search {
 
     /** Goes on with the last run in {@code dir}; returns its state at once if it has stopped. */
     public static SearchState resume(Path dir, Function<String, TaskData> tasks, Options options) throws IOException {
-        if (!Files.isDirectory(dir.resolve(STORE))) throw new IllegalArgumentException("no search in " + dir + ": it has no store/ folder");
-        MalStore store = MalStore.openExisting(dir.resolve(STORE));
+        if (!Files.isDirectory(dir.resolve(SearchFolder.STORE))) throw new IllegalArgumentException("no search in " + dir + ": it has no store/ folder");
+        MalStore store = MalStore.openExisting(dir.resolve(SearchFolder.STORE));
         try {
-            Runs runs = read(store);
+            SearchFolder.Runs runs = SearchFolder.read(store);
             if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
             SearchState state = runs.last();
             if (state.stopped() != null) {
@@ -142,7 +118,7 @@ public final class Search {
             if (!Files.isDirectory(settings.zoo())) {
                 throw new IllegalArgumentException("the zoo folder " + settings.zoo() + " of this search is not there; mount or restore it, then resume");
             }
-            Workbench bench = workbench(settings, dir, store, tasks);
+            Workbench bench = SearchFolder.workbench(settings, dir, store, tasks);
             SearchEvent.Resumed resumed = new SearchEvent.Resumed(Instant.now().toString());
             store.append(SearchJson.write(resumed));
             state = state.apply(resumed);
@@ -153,23 +129,11 @@ public final class Search {
         }
     }
 
-    /** The last run's state, read from the store (fails while a search holds it; then read {@code status.json}). */
-    public static Runs inspect(Path dir) {
-        if (!Files.isDirectory(dir.resolve(STORE))) throw new IllegalArgumentException("no search in " + dir + ": it has no store/ folder");
-        try (MalStore store = MalStore.openExisting(dir.resolve(STORE))) {
-            return read(store);
-        }
-    }
-
-    static Workbench workbench(SearchSettings settings, Path dir, MalStore store, Function<String, TaskData> tasks) {
-        return new Workbench(new Zoo(settings.zoo()), dir.resolve(ASSEMBLIES), store, tasks, settings.evaluation(), settings.seed());
-    }
-
     private sealed interface GuardianCommand {}
 
     private record DrainRequest(String reason, ActorRef<Done> replyTo) implements GuardianCommand {}
 
-    /** Runs the actors until the coordinator stops; closes the store. */
+    /** SearchFolder.Runs the actors until the coordinator stops; closes the store. */
     private static SearchState run(MalStore store, SearchState state, SearchSettings settings, Workbench bench, ZooIndex index, Path dir,
                                    Options options) {
         int workers = settings.workerCount();

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.zoo.Zoo;
 import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
 
@@ -87,7 +88,7 @@ class ClusterSearchTest {
             SearchState s = run.get(180, TimeUnit.SECONDS);
             assertEquals("budget: 6 steps", s.stopped());
 
-            List<SearchEvent> events = Search.inspect(dir.resolve("search")).runs().get(0);
+            List<SearchEvent> events = SearchFolder.inspect(dir.resolve("search")).runs().get(0);
             int planned = 0;
             int results = 0;
             Set<String> seen = new HashSet<>();

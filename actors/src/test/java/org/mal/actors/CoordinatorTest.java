@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.zoo.Zoo;
 import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
@@ -97,7 +98,7 @@ class CoordinatorTest {
             if (item.move().equals(failing)) throw new IllegalStateException("NaN weights in target");
             return SearchStateTest.outcome(0.0);   // λ = 0: retention accepts nothing, so no assembly is built
         };
-        Workbench bench = Search.workbench(settings, dir, store, SearchFixture.TASK_FN);
+        Workbench bench = SearchFolder.workbench(settings, dir, store, SearchFixture.TASK_FN);
         for (int k = 0; k < 2; k++) workers.add(kit.spawn(Worker.create("w" + k, runner)));
         TestProbe<Planner.Command> planner = kit.createTestProbe(Planner.Command.class);
         TestProbe<Reporter.Command> reporter = kit.createTestProbe(Reporter.Command.class);
@@ -162,7 +163,7 @@ class CoordinatorTest {
             release.await();
             return SearchStateTest.outcome(0.5);   // retention would accept it
         };
-        Workbench bench = Search.workbench(settings, dir, store, SearchFixture.TASK_FN);
+        Workbench bench = SearchFolder.workbench(settings, dir, store, SearchFixture.TASK_FN);
         workers.add(kit.spawn(Worker.create("w-replaced", runner)));
         TestProbe<Planner.Command> planner = kit.createTestProbe(Planner.Command.class);
         TestProbe<Reporter.Command> reporter = kit.createTestProbe(Reporter.Command.class);

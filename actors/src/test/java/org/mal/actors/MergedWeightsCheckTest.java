@@ -13,6 +13,7 @@ import org.mal.core.zoo.Zoo;
 import org.mal.engine.Outcome;
 import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
 
@@ -40,7 +41,7 @@ class MergedWeightsCheckTest {
         SearchState s = Search.start(settings, dir.resolve("search"), SearchFixture.TASK_FN, lying);
         assertEquals("budget: 1 steps", s.stopped());
         assertTrue(s.lineage().isEmpty(), "nothing is accepted on results of other weights");
-        List<SearchEvent> events = Search.inspect(dir.resolve("search")).runs().get(0);
+        List<SearchEvent> events = SearchFolder.inspect(dir.resolve("search")).runs().get(0);
         SearchEvent.StepClosed closed = events.stream().filter(e -> e instanceof SearchEvent.StepClosed).map(e -> (SearchEvent.StepClosed) e)
                 .findFirst().orElseThrow();
         assertNull(closed.accepted());

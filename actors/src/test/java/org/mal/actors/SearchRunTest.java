@@ -25,6 +25,7 @@ import org.mal.core.zoo.Zoo;
 import org.mal.engine.Recipe;
 import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
@@ -62,7 +63,7 @@ class SearchRunTest {
         bases.add(first.origin().weightsHash());
         assertEquals(first.lineage().size() + 1, bases.size(), "the search never returns to a base it has had");
         for (SearchEvent.StepClosed c : first.lineage()) {
-            Model m = ModelIO.load(dir.resolve(Search.ASSEMBLIES).resolve(c.assembly().weightsHash() + Zoo.EXTENSION)).model();
+            Model m = ModelIO.load(dir.resolve(SearchFolder.ASSEMBLIES).resolve(c.assembly().weightsHash() + Zoo.EXTENSION)).model();
             assertEquals(c.assembly().weightsHash(), m.contentHash(), "each assembly's weights are kept under their hash");
             assertEquals(zoo.list().stream().filter(e -> e.id().equals(SearchFixture.BASE)).findFirst().orElseThrow()
                     .architecture().orElseThrow(), m.architecture(), "an assembly has the base's architecture");
@@ -74,7 +75,7 @@ class SearchRunTest {
         assertEquals(0, second.evaluations(), "nothing recomputed");
         assertEquals(12, second.cacheHits(), "every move answered from the cache");
         assertEquals(lineage(first), lineage(second));
-        assertEquals(2, Search.inspect(dir).runs().size());
+        assertEquals(2, SearchFolder.inspect(dir).runs().size());
     }
 
     @Test
@@ -139,7 +140,7 @@ class SearchRunTest {
         assertEquals(0, s.failures());
         assertEquals(1, s.evaluations(), "one target of another depth, one cka move");
         assertTrue(s.history().get(0).move().alignerSettings().containsKey(org.mal.policies.Candidates.DEPTH));
-        List<SearchEvent> events = Search.inspect(dir.resolve("s")).runs().get(0);
+        List<SearchEvent> events = SearchFolder.inspect(dir.resolve("s")).runs().get(0);
         String aligner = events.stream().filter(e -> e instanceof SearchEvent.MoveEvaluated).map(e -> ((SearchEvent.MoveEvaluated) e).outcome().aligner())
                 .findFirst().orElseThrow();
         assertTrue(aligner.contains("cka map"), aligner);
@@ -179,7 +180,7 @@ class SearchRunTest {
         options.stop().complete(null);
         SearchState s = run.get(60, TimeUnit.SECONDS);
         assertEquals("stop requested", s.paused());
-        List<SearchEvent> events = Search.inspect(dir.resolve("search")).runs().get(0);
+        List<SearchEvent> events = SearchFolder.inspect(dir.resolve("search")).runs().get(0);
         assertTrue(events.stream().anyMatch(e -> e instanceof SearchEvent.ZooChanged z && z.added().equals(List.of("other-equal-8x8"))));
         assertTrue(events.get(events.size() - 1) instanceof SearchEvent.Paused);
     }
@@ -295,7 +296,7 @@ class SearchRunTest {
         assertEquals(reference.stopped(), resumed.stopped());
         assertEquals(lineage(reference), lineage(resumed), "the same accepted assemblies as the uninterrupted run");
 
-        List<SearchEvent> events = Search.inspect(killed).runs().get(0);
+        List<SearchEvent> events = SearchFolder.inspect(killed).runs().get(0);
         Set<String> seen = new HashSet<>();
         int evaluated = 0;
         for (SearchEvent e : events) {
@@ -321,7 +322,7 @@ class SearchRunTest {
         }
         child.toHandle().destroy();   // SIGTERM
         assertTrue(child.waitFor(60, TimeUnit.SECONDS));
-        List<SearchEvent> events = Search.inspect(search).runs().get(0);   // opens: the store was closed
+        List<SearchEvent> events = SearchFolder.inspect(search).runs().get(0);   // opens: the store was closed
         SearchEvent last = events.get(events.size() - 1);
         assertTrue(last instanceof SearchEvent.Paused p && p.reason().equals("SIGTERM"), "last event: " + last);
         SearchState paused = SearchState.fold(events);

@@ -67,8 +67,8 @@ final class DemoCommand implements Callable<Integer> {
         org.mal.engine.SearchSettings settings = org.mal.engine.SearchSettings.from(root);
         out.printf(Locale.ROOT, "%n== search: %s from %s, %d moves per step, at most %d steps (%s), in %s%n", settings.base(), settings.zoo(),
                 settings.movesPerStep(), settings.budget().steps(), sconf, store);
-        boolean unfinished = java.nio.file.Files.isDirectory(store.resolve(org.mal.actors.Search.STORE))
-                && org.mal.actors.Search.inspect(store).runs().stream().reduce((a, b) -> b)
+        boolean unfinished = java.nio.file.Files.isDirectory(store.resolve(org.mal.engine.SearchFolder.STORE))
+                && org.mal.engine.SearchFolder.inspect(store).runs().stream().reduce((a, b) -> b)
                         .map(r -> org.mal.engine.SearchState.fold(r).stopped() == null).orElse(false);
         org.mal.actors.Search.Options options = new org.mal.actors.Search.Options(out, true);
         org.mal.engine.SearchState result = unfinished

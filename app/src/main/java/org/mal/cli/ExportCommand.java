@@ -11,6 +11,7 @@ import org.mal.core.model.Model;
 import org.mal.core.model.ModelIO;
 import org.mal.engine.Recipe;
 import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
 import org.mal.engine.Workbench;
@@ -52,7 +53,7 @@ final class ExportCommand implements Callable<Integer> {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) throw new IllegalArgumentException("the folder of " + out + " does not exist");
 
-        List<List<SearchEvent>> runs = Search.inspect(dir).runs();
+        List<List<SearchEvent>> runs = SearchFolder.inspect(dir).runs();
         SearchState found = null;
         int size = 0;
         for (int r = runs.size() - 1; r >= 0 && found == null; r--) {
@@ -74,8 +75,8 @@ final class ExportCommand implements Callable<Integer> {
         SearchEvent.StepClosed last = found.lineage().get(size - 1);
         SearchSettings settings = SearchSettings.ofRun(found.settings());
         Model model;
-        try (MalStore store = MalStore.openExisting(dir.resolve(Search.STORE))) {
-            Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(Search.ASSEMBLIES), store,
+        try (MalStore store = MalStore.openExisting(dir.resolve(SearchFolder.STORE))) {
+            Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), store,
                     t -> { throw new IllegalStateException("no data is needed to export"); }, settings.evaluation(), settings.seed());
             model = bench.assembly(last.assembly().weightsHash(), last.assemblyBlob());
         }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.mal.actors.Search;
 import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchFolder;
 import org.mal.report.SearchReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,7 +33,7 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter o = command.commandLine().getOut();
-        List<List<SearchEvent>> runs = Search.inspect(dir).runs();
+        List<List<SearchEvent>> runs = SearchFolder.inspect(dir).runs();
         if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
         int r = run != null ? run : runs.size();
         if (r < 1 || r > runs.size()) throw new IllegalArgumentException("--run must be 1.." + runs.size() + ", got " + r);

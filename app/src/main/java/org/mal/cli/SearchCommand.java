@@ -12,6 +12,7 @@ import org.mal.core.model.Evaluator;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.Model;
 import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
@@ -80,7 +81,7 @@ final class SearchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = command.commandLine().getOut();
-            Search.Runs runs = Search.inspect(dir);
+            SearchFolder.Runs runs = SearchFolder.inspect(dir);
             if (!runs.isEmpty() && runs.last().stopped() != null) {
                 out.println("the search in " + dir + " has finished (" + runs.last().stopped() + "); nothing to resume. "
                         + "./mal search start --store " + dir + " starts a new run that reuses its cache.");
@@ -111,7 +112,7 @@ final class SearchCommand implements Runnable {
             Status status;
             boolean live = false;
             try {
-                Search.Runs runs = Search.inspect(dir);
+                SearchFolder.Runs runs = SearchFolder.inspect(dir);
                 if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
                 status = Status.of(runs.last(), 0, null, java.time.Instant.now());
             } catch (StoreInUseException e) {
@@ -170,7 +171,7 @@ final class SearchCommand implements Runnable {
         print(Status.of(s, 0, null, java.time.Instant.now()), false, out);
         if (s.lineage().isEmpty()) return;
         SearchSettings settings = SearchSettings.ofRun(s.settings());
-        Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(Search.ASSEMBLIES), null, data.dir()::load,
+        Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), null, data.dir()::load,
                 settings.evaluation(), settings.seed());
         Model origin = bench.zooModel(s.origin().id());
         Model last = bench.assembly(s.base().weightsHash(), null);

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.mal.actors.Search;
 import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchFixture;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchState;
 
@@ -64,7 +65,7 @@ class GoldenJournalTest {
         assertEquals(1, s.lineage().size());
         assertEquals(SearchState.Phase.CLOSING, s.phase(), "every move of step 1 has its result");
         assertNull(s.lineage().get(0).failure(), "a field the old journal did not have reads as absent");
-        SearchState fromStore = Search.inspect(ROOT.resolve("search")).last();
+        SearchState fromStore = SearchFolder.inspect(ROOT.resolve("search")).last();
         assertEquals(s.baseHash(), fromStore.baseHash(), "the store's journal is the same journal");
         assertEquals(s.planned(), fromStore.planned());
         assertEquals(s.results().keySet(), fromStore.results().keySet());

@@ -13,6 +13,7 @@ import org.mal.actors.Search;
 import org.mal.core.Median;
 import org.mal.core.data.DataDir;
 import org.mal.engine.SearchEvent;
+import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
 
@@ -61,7 +62,7 @@ public final class ClusterBench {
         // message sizes of one move
         ObjectMapper cbor = new CBORMapper();
         cbor.findAndRegisterModules();
-        var events = Search.inspect(work.resolve("nodes-r0")).runs().get(0);
+        var events = SearchFolder.inspect(work.resolve("nodes-r0")).runs().get(0);
         List<Integer> results = new ArrayList<>();
         for (SearchEvent e : events) if (e instanceof SearchEvent.MoveEvaluated m) results.add(cbor.writeValueAsBytes(m.outcome()).length);
         SearchState s = last;

@@ -1,0 +1,56 @@
+package org.mal.engine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.mal.core.data.TaskData;
+import org.mal.core.zoo.Zoo;
+import org.mal.store.JournalEntry;
+import org.mal.store.MalStore;
+
+/**
+ * A search lives in a folder: {@code store/} (the RocksDB store: journal, evaluation cache, assembly
+ * blobs), {@code assemblies/} (the assemblies' weights as safetensors files, a cache of the blobs)
+ * and {@code status.json} (kept current while it runs). Reading it needs no actors: the journal's
+ * runs, folded ({@link SearchState}).
+ */
+public final class SearchFolder {
+    private SearchFolder() {}
+
+    public static final String STORE = "store";
+    public static final String ASSEMBLIES = "assemblies";
+
+    /** What a store holds: its runs' events, oldest run first. */
+    public record Runs(List<List<SearchEvent>> runs) {
+        public boolean isEmpty() { return runs.isEmpty(); }
+
+        public SearchState last() { return SearchState.fold(runs.get(runs.size() - 1)); }
+    }
+
+    /** Reads every run in the store's journal. */
+    public static Runs read(MalStore store) {
+        List<List<SearchEvent>> runs = new ArrayList<>();
+        for (JournalEntry e : store.readJournal(1)) {
+            SearchEvent ev = SearchJson.read(e.eventJson(), SearchEvent.class);
+            if (ev instanceof SearchEvent.Started) runs.add(new ArrayList<>());
+            if (runs.isEmpty()) throw new IllegalStateException("journal entry " + e.seq() + " comes before any 'started' event");
+            runs.get(runs.size() - 1).add(ev);
+        }
+        return new Runs(runs);
+    }
+
+    /** The last run's state, read from the store (fails while a search holds it; then read {@code status.json}). */
+    public static Runs inspect(Path dir) {
+        if (!Files.isDirectory(dir.resolve(STORE))) throw new IllegalArgumentException("no search in " + dir + ": it has no store/ folder");
+        try (MalStore store = MalStore.openExisting(dir.resolve(STORE))) {
+            return read(store);
+        }
+    }
+
+    public static Workbench workbench(SearchSettings settings, Path dir, MalStore store, Function<String, TaskData> tasks) {
+        return new Workbench(new Zoo(settings.zoo()), dir.resolve(ASSEMBLIES), store, tasks, settings.evaluation(), settings.seed());
+    }
+
+}
