@@ -108,6 +108,15 @@ final class MergeCommand implements Callable<Integer> {
             + "models stay frozen) (default: ${DEFAULT-VALUE}).")
     String merger;
 
+    @Option(names = "--repair", description = "REPAIR the convex merge: reset each merged hidden unit's pre-activation mean and "
+            + "standard deviation to the interpolation of the two models' (measured on --repair-rows rows of the base task's training "
+            + "set) and fold it into the weights; with --eval, the curves of the aligned merge with and without REPAIR.")
+    boolean repair;
+
+    @Option(names = "--repair-rows", description = "--repair: training rows the statistics are measured on (stratified, --seed; "
+            + "default 2000).")
+    Integer repairRows;
+
     @Option(names = "--np-rows", description = "np: labelled training rows α is learned on (stratified, --seed). The test sets "
             + "are never used.")
     Integer npRows;
@@ -203,16 +212,22 @@ final class MergeCommand implements Callable<Integer> {
         Map<String, INDArray> naive = Transplant.alignedTensors(a, b, WeightMatching.naive(a, b, layerMap));
 
         Lmc.Report report = null;
+        Lmc.Report repaired = null;
         if (!tasks.isEmpty()) {
             List<Dataset> sets = new ArrayList<>();
             for (String t : tasks) sets.add(dataDir.load(t).test());
             report = Lmc.evaluate(a, aligned, naive, sets, Lmc.grid(grid), tolerance, Evaluator.DEFAULT_BATCH);
             MergeOutput.print(report, o);
+            if (repair) {
+                repaired = Lmc.evaluate(a, mergerMethod.curve(pair, alignedBy, methodData), Lmc.firstLayer(aligned), naive, sets,
+                        Lmc.grid(grid), tolerance, Evaluator.DEFAULT_BATCH);
+                MergeOutput.printRepaired(report, repaired, o);
+            }
             if (mergerMethod instanceof NpMerger np) npMerge(np, pair, base, aligned, report, sets, methodData, o);
         }
 
         if (lambda != null) {
-            Model merged = mergerMethod.merge(pair, aligned, lambda, methodData);
+            Model merged = mergerMethod.merge(pair, alignedBy, lambda, methodData);
             save(out, merged, "merged", base.card().orElse(null), List.of(a.contentHash(), b.contentHash()),
                     new ModelCard.MergeRecipe(a.contentHash(), b.contentHash(), layerMap.toString(), alignment.method(),
                             settingsOf(alignerMethod), lambda));
@@ -220,7 +235,7 @@ final class MergeCommand implements Callable<Integer> {
         }
         if (json != null) {
             Files.writeString(json, ModelIO.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
-                    MergeOutput.toJson(basePath, a, targetPath, b, alignment, report)));
+                    MergeOutput.toJson(basePath, a, targetPath, b, alignment, report, repaired)));
             o.println("wrote " + json);
         }
         return 0;
@@ -370,6 +385,8 @@ final class MergeCommand implements Callable<Integer> {
     /** The merger's settings from the options given (np's; convex has none). */
     private Map<String, Object> mergerSettings() {
         Map<String, Object> s = new TreeMap<>();
+        if (repair) s.put("repair", true);
+        if (repairRows != null) s.put("repair-rows", repairRows);
         if (npRows != null) s.put("rows", npRows);
         if (npEpochs != null) s.put("epochs", npEpochs);
         if (npLr != null) s.put("lr", npLr);

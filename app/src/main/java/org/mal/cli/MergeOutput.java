@@ -22,7 +22,7 @@ final class MergeOutput {
     }
 
     /** The JSON of {@code --json}: snake_case keys, as documented in the README. */
-    static ObjectNode toJson(Path basePath, Model a, Path targetPath, Model b, Alignment alignment, Lmc.Report r) {
+    static ObjectNode toJson(Path basePath, Model a, Path targetPath, Model b, Alignment alignment, Lmc.Report r, Lmc.Report repaired) {
         ObjectNode root = ModelIO.JSON.createObjectNode();
         root.put("base", basePath.toString()).put("base_hash", a.contentHash());
         root.put("target", targetPath.toString()).put("target_hash", b.contentHash());
@@ -56,8 +56,35 @@ final class MergeOutput {
             metrics.put("tolerance", r.tolerance());
             metrics.set("accuracy_at_lambda_star", ModelIO.JSON.valueToTree(r.accuracyAtLambdaStar()));
         }
+        if (repaired != null) {
+            ObjectNode curves = (ObjectNode) root.get("curves");
+            curves.set("repaired", ModelIO.JSON.valueToTree(repaired.tasks().get(0).aligned()));
+            ObjectNode m = root.putObject("metrics_repaired");
+            m.put("barrier", repaired.barrier());
+            m.put("auc", repaired.auc());
+            m.put("auc_ratio", repaired.aucRatio());
+            m.put("lambda_star", repaired.lambdaStar());
+            m.set("accuracy_at_lambda_star", ModelIO.JSON.valueToTree(repaired.accuracyAtLambdaStar()));
+        }
         root.put("code_version", Platform.codeVersion());
         return root;
+    }
+
+    /** The REPAIRed curve next to the plain aligned one, and its metrics (AUC ratio against the same naive curve). */
+    static void printRepaired(Lmc.Report plain, Lmc.Report r, PrintWriter o) {
+        Lmc.TaskCurves base = r.tasks().get(0);
+        Lmc.TaskCurves p = plain.tasks().get(0);
+        Table t = new Table("λ", "loss aligned", "acc aligned", "loss aligned+REPAIR", "acc aligned+REPAIR");
+        for (int k = 0; k < r.lambdas().length; k++) {
+            t.row(String.format(Locale.ROOT, "%.3f", r.lambdas()[k]), String.format(Locale.ROOT, "%.4f", p.aligned().loss()[k]),
+                    pct(p.aligned().accuracy()[k]), String.format(Locale.ROOT, "%.4f", base.aligned().loss()[k]),
+                    pct(base.aligned().accuracy()[k]));
+        }
+        o.println("with REPAIR, on " + base.dataset() + ":");
+        t.print(o);
+        o.printf(Locale.ROOT, "with REPAIR: loss barrier %.4f; AUC %.4f, ratio %.3f; λ* = %.3f%n", r.barrier(), r.auc(), r.aucRatio(),
+                r.lambdaStar());
+        r.accuracyAtLambdaStar().forEach((d, acc) -> o.printf(Locale.ROOT, "  accuracy at λ* on %s with REPAIR: %.2f%%%n", d, 100 * acc));
     }
 
     static void print(Lmc.Report r, PrintWriter o) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 import org.mal.core.align.LayerMap;
 import org.mal.core.align.Transplant;
 import org.mal.core.align.WeightMatching;
@@ -47,19 +48,22 @@ public final class MoveRunner {
         List<Dataset> sets = new ArrayList<>();
         for (String t : tasks(bench, pair)) sets.add(bench.selection(t));
         double[] lambdas = bench.lambdas();
-        Lmc.Report report = Lmc.evaluate(pair.base(), aligned.tensors(), naive, sets, lambdas, bench.evaluation().tolerance(),
-                Evaluator.DEFAULT_BATCH);
+        // the curves are the merger's own (REPAIRed when it repairs); a merger that learns its coefficients is compared with convex ones
+        DoubleFunction<Model> mergeAt = method.merger().takesLambda() ? method.merger().curve(pair, aligned, bench)
+                : l -> Merge.convex(pair.base(), aligned.tensors(), l);
+        Lmc.Report report = Lmc.evaluate(pair.base(), mergeAt, Lmc.firstLayer(aligned.tensors()), naive, sets, lambdas,
+                bench.evaluation().tolerance(), Evaluator.DEFAULT_BATCH);
         double lambda;
         Model merged;
         Map<String, Double> accuracy = new LinkedHashMap<>();
         double loss;
         if (method.merger().takesLambda()) {
             double[] baseLoss = report.tasks().get(0).aligned().loss();
-            lambda = method.rule().choose(new LambdaRule.Curve(pair.base(), aligned.tensors(), sets.get(0), lambdas, baseLoss, lossLimit));
-            merged = method.merger().merge(pair, aligned.tensors(), lambda, bench);
+            lambda = method.rule().choose(new LambdaRule.Curve(mergeAt, sets.get(0), lambdas, baseLoss, lossLimit));
+            merged = mergeAt.apply(lambda);
             loss = evaluate(merged, sets, accuracy);
         } else {
-            merged = method.merger().merge(pair, aligned.tensors(), 1.0, bench);
+            merged = method.merger().merge(pair, aligned, 1.0, bench);
             loss = evaluate(merged, sets, accuracy);
             double share = Merge.targetShare(pair.base(), aligned.tensors(), merged);
             lambda = loss <= lossLimit && !Double.isNaN(share) ? share : 0.0;
@@ -98,7 +102,7 @@ public final class MoveRunner {
 
     private static Model merge(Workbench bench, Move move, Pair pair, double lambda) {
         MoveMethod method = MoveMethod.of(move);
-        return method.merger().merge(pair, align(bench, move, method, pair).tensors(), lambda, bench);
+        return method.merger().merge(pair, align(bench, move, method, pair), lambda, bench);
     }
 
     private static Aligned align(Workbench bench, Move move, MoveMethod method, Pair pair) {

@@ -85,4 +85,28 @@ class MoveSettingsTest {
         Outcome o = MoveRunner.run(bench, plugged, index.require(SearchFixture.BASE), null, index.require(TARGET), 10.0);
         assertEquals("mine", o.aligner());
     }
+
+    /** Issue 17: REPAIR as a setting of the convex merger; the assembly the coordinator rebuilds is the model evaluated. */
+    @Test
+    void aRepairedMoveHasItsOwnCurvesAndItsMergeIsRebuiltBitForBit() {
+        SearchSettings.Evaluation e = new SearchSettings.Evaluation(5, 200, 0.05, true);
+        Workbench bench = new Workbench(zoo, dir.resolve("assemblies"), null, SearchFixture.TASK_FN, e, 3);
+        ModelCard base = index.require(SearchFixture.BASE);
+        ModelCard target = index.require(TARGET);
+        Move plain = move(Map.of("method", "refined-grid", "refine", 2));
+        Move repaired = plain.withMerger("convex", Map.of("repair", true, "repair-rows", 300));
+        Outcome p = MoveRunner.run(bench, plain, base, null, target, 10.0);
+        Outcome r = MoveRunner.run(bench, repaired, base, null, target, 10.0);
+        double[] pl = p.report().tasks().get(0).aligned().loss();
+        double[] rl = r.report().tasks().get(0).aligned().loss();
+        assertEquals(pl[0], rl[0], 0.0, "λ = 0 is the base either way");
+        assertNotEquals(pl[2], rl[2], "the midpoint of the curve is the REPAIRed merge's");
+        assertEquals(p.report().tasks().get(0).naive().loss()[2], r.report().tasks().get(0).naive().loss()[2], 0.0, "the naive curve is not");
+        assertEquals(r.mergedWeights(), MoveRunner.materialise(bench, repaired, base, null, target, r.lambda()).contentHash());
+        var zip = assertThrows(IllegalArgumentException.class, () -> MoveRunner.run(bench,
+                new Move(SearchFixture.BASE, TARGET, "0:0,1:1,2:2", "zip", Move.canonicalMap(Map.of("rows", 100)), "convex",
+                        Move.canonicalMap(Map.of("repair", true)), "fixed", Move.canonicalMap(Map.of("value", 0.5))),
+                base, null, target, 10.0));
+        assertTrue(zip.getMessage().contains("REPAIR needs the aligner's unit matches"), zip.getMessage());
+    }
 }

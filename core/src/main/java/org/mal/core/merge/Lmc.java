@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 import org.mal.core.data.Dataset;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.Evaluator;
@@ -52,15 +53,24 @@ public final class Lmc {
 
     public static Report evaluate(Model base, Map<String, INDArray> aligned, Map<String, INDArray> naive, List<Dataset> tasks,
                                   double[] lambdas, double tolerance, int batchSize) {
+        return evaluate(base, l -> Merge.convex(base, aligned, l), firstLayer(aligned), naive, tasks, lambdas, tolerance, batchSize);
+    }
+
+    /**
+     * The same with the aligned merge given as a function of λ (a REPAIRed merge, say) that leaves
+     * the base's layers before {@code firstAligned} unchanged (they are computed once per task).
+     */
+    public static Report evaluate(Model base, DoubleFunction<Model> alignedAt, int firstAligned, Map<String, INDArray> naive,
+                                  List<Dataset> tasks, double[] lambdas, double tolerance, int batchSize) {
         if (tasks.isEmpty()) throw new IllegalArgumentException("LMC needs at least one dataset");
         if (lambdas[0] != 0 || lambdas[lambdas.length - 1] != 1) throw new IllegalArgumentException("the λ grid must run from 0 to 1");
-        int first = Math.min(firstLayer(aligned), firstLayer(naive));
+        int first = Math.min(firstAligned, firstLayer(naive));
         List<TaskCurves> curves = new ArrayList<>();
         for (Dataset d : tasks) {
             INDArray prefix = Evaluator.activationsBefore(base, first, d, batchSize);
             curves.add(new TaskCurves(d.name(), d.contentHash(),
-                    curve(base, aligned, lambdas, first, prefix, d, batchSize),
-                    curve(base, naive, lambdas, first, prefix, d, batchSize)));
+                    curve(alignedAt, lambdas, first, prefix, d, batchSize),
+                    curve(l -> Merge.convex(base, naive, l), lambdas, first, prefix, d, batchSize)));
         }
         Curve a = curves.get(0).aligned();
         Curve n = curves.get(0).naive();
@@ -73,12 +83,11 @@ public final class Lmc {
                 auc / naiveAuc, lambdas[star], accAtStar);
     }
 
-    private static Curve curve(Model base, Map<String, INDArray> tensors, double[] lambdas, int first, INDArray prefix,
-                               Dataset d, int batchSize) {
+    private static Curve curve(DoubleFunction<Model> mergeAt, double[] lambdas, int first, INDArray prefix, Dataset d, int batchSize) {
         double[] loss = new double[lambdas.length];
         double[] acc = new double[lambdas.length];
         for (int k = 0; k < lambdas.length; k++) {
-            Metrics m = Evaluator.evaluateFrom(Merge.convex(base, tensors, lambdas[k]), first, prefix, d, batchSize);
+            Metrics m = Evaluator.evaluateFrom(mergeAt.apply(lambdas[k]), first, prefix, d, batchSize);
             loss[k] = m.loss();
             acc[k] = m.accuracy();
         }
@@ -108,7 +117,8 @@ public final class Lmc {
     }
 
     /** The first layer among tensors named as {@link Architecture#prefix(int)} says ({@code "<2i>.weight"}). */
-    private static int firstLayer(Map<String, INDArray> tensors) {
+    /** The first layer that {@code tensors} (parameter names) touch. */
+    public static int firstLayer(Map<String, INDArray> tensors) {
         int first = Integer.MAX_VALUE;
         for (String name : tensors.keySet()) {
             int module = Integer.parseInt(name.substring(0, name.indexOf('.')));

@@ -2,17 +2,31 @@ package org.mal.core.method;
 
 import java.util.Map;
 import org.mal.core.config.Settings;
+import java.util.List;
+import java.util.function.DoubleFunction;
+import org.mal.core.align.Alignment;
+import org.mal.core.data.Dataset;
 import org.mal.core.merge.Merge;
+import org.mal.core.merge.Repair;
 import org.mal.core.model.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** {@code W(λ) = (1 − λ)·W_base + λ·W_aligned} on the mapped layers, λ from the move's λ rule. No settings. */
-public record ConvexMerger() implements Merger {
+/**
+ * {@code W(λ) = (1 − λ)·W_base + λ·W_aligned} on the mapped layers, λ from the move's λ rule. With
+ * {@code repair = true} (default false), REPAIRed ({@link Repair}): the merged hidden units' pre-activation
+ * statistics are reset to the interpolation of the two models', measured on {@code repair-rows}
+ * (default 2000) stratified rows of the base task's training data. REPAIR needs the aligner's unit
+ * matches: the {@code zip} aligner has none and is refused with {@code repair}.
+ */
+public record ConvexMerger(boolean repair, int repairRows) implements Merger {
     public static final String NAME = "convex";
+    public static final String DEFAULTS = "repair = false, repair-rows = 2000";
 
     public static ConvexMerger from(Settings s) {
-        s.only();
-        return new ConvexMerger();
+        s = s.withDefaults(DEFAULTS).only("repair", "repair-rows");
+        int rows = s.getInt("repair-rows");
+        if (rows < 1) throw s.invalid("repair-rows", "must be >= 1, got " + rows);
+        return new ConvexMerger(s.getBoolean("repair"), rows);
     }
 
     @Override public String name() { return NAME; }
@@ -20,8 +34,20 @@ public record ConvexMerger() implements Merger {
     @Override public boolean takesLambda() { return true; }
 
     @Override
-    public Model merge(Pair pair, Map<String, INDArray> aligned, double lambda, MethodData data) {
-        return Merge.convex(pair.base(), aligned, lambda);
+    public DoubleFunction<Model> curve(Pair pair, Aligned aligned, MethodData data) {
+        Map<String, INDArray> tensors = aligned.tensors();
+        if (!repair) return lambda -> Merge.convex(pair.base(), tensors, lambda);
+        Alignment a = aligned.alignment();
+        if (a.matches().isEmpty() && !a.map().pairs().isEmpty()) {
+            throw new IllegalArgumentException("REPAIR needs the aligner's unit matches; aligner " + a.method() + " gives none");
+        }
+        Dataset rows = data.training(pair.requireBaseTask("REPAIR"), repairRows);
+        INDArray x = rows.features(0, rows.size());
+        List<Repair.UnitStats> base = Repair.stats(pair.base(), x);
+        List<Repair.UnitStats> target = Repair.stats(pair.target(), x);
+        int depth = pair.base().architecture().depth();
+        return lambda -> lambda == 0 ? pair.base()
+                : Repair.renormalise(Merge.convex(pair.base(), tensors, lambda), Repair.targets(base, target, a, depth, lambda), x);
     }
 
     public static final class Factory implements MergerFactory {

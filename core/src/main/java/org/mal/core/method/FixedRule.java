@@ -1,7 +1,6 @@
 package org.mal.core.method;
 
 import org.mal.core.config.Settings;
-import org.mal.core.merge.Threshold;
 
 /** λ = {@code value} (in [0, 1], required) if the base-task loss there is within the limit, else 0 (the move keeps nothing). */
 public record FixedRule(double value) implements LambdaRule {
@@ -18,7 +17,7 @@ public record FixedRule(double value) implements LambdaRule {
 
     @Override
     public double choose(Curve c) {
-        return Threshold.lossAt(c.base(), c.aligned(), c.task(), value) <= c.lossLimit() ? value : 0.0;
+        return c.lossAt(value) <= c.lossLimit() ? value : 0.0;
     }
 
     public static final class Factory implements LambdaRuleFactory {

@@ -1,10 +1,10 @@
 package org.mal.core.method;
 
-import java.util.Map;
 import java.util.Objects;
+import java.util.function.DoubleFunction;
 import org.mal.core.data.Dataset;
 import org.mal.core.model.Model;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.mal.core.model.Evaluator;
 
 /** Chooses the λ of a convex merge from the base-task loss over the grid. */
 public interface LambdaRule {
@@ -14,14 +14,17 @@ public interface LambdaRule {
     double choose(Curve curve);
 
     /**
-     * What a rule sees: the merge's ingredients, the base task's rows, the coarse grid with the
-     * loss at each of its points (already computed), and the largest admissible loss.
+     * What a rule sees: the merge as a function of λ ({@link Merger#curve}), the base task's rows,
+     * the coarse grid with the loss at each of its points (already computed), and the largest
+     * admissible loss.
      */
-    record Curve(Model base, Map<String, INDArray> aligned, Dataset task, double[] lambdas, double[] loss, double lossLimit) {
+    record Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double lossLimit) {
         public Curve {
-            Objects.requireNonNull(base);
-            Objects.requireNonNull(aligned);
+            Objects.requireNonNull(mergeAt);
             if (lambdas.length != loss.length) throw new IllegalArgumentException("a loss per grid point is needed");
         }
+
+        /** The base-task loss of the merge at {@code lambda}. */
+        public double lossAt(double lambda) { return Evaluator.evaluate(mergeAt.apply(lambda), task).loss(); }
     }
 }

@@ -1,8 +1,7 @@
 package org.mal.core.method;
 
-import java.util.Map;
+import java.util.function.DoubleFunction;
 import org.mal.core.model.Model;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Combines a base with a target's aligned tensors into a model of the base's architecture. */
 public interface Merger {
@@ -16,5 +15,11 @@ public interface Merger {
     boolean takesLambda();
 
     /** The merge at {@code lambda} (λ = 0 is the base, exactly). */
-    Model merge(Pair pair, Map<String, INDArray> aligned, double lambda, MethodData data);
+    default Model merge(Pair pair, Aligned aligned, double lambda, MethodData data) { return curve(pair, aligned, data).apply(lambda); }
+
+    /**
+     * The merge as a function of λ, for curves and λ rules: what does not depend on λ (statistics,
+     * samples) is computed once. Each call of the function gives the same model as {@link #merge}.
+     */
+    DoubleFunction<Model> curve(Pair pair, Aligned aligned, MethodData data);
 }

@@ -1,6 +1,7 @@
 package org.mal.core.method;
 
 import java.util.Map;
+import java.util.function.DoubleFunction;
 import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.NpMerge;
@@ -60,8 +61,8 @@ public record NpMerger(int rows, int epochs, double lr, NpMerge.Granularity gran
     }
 
     @Override
-    public Model merge(Pair pair, Map<String, INDArray> aligned, double lambda, MethodData data) {
-        return lambda == 0 ? pair.base() : learn(pair, aligned, data).merged();
+    public DoubleFunction<Model> curve(Pair pair, Aligned aligned, MethodData data) {
+        return lambda -> lambda == 0 ? pair.base() : learn(pair, aligned.tensors(), data).merged();
     }
 
     public static final class Factory implements MergerFactory {

@@ -33,8 +33,7 @@ public record ThresholdRule(Threshold.Method method, int refine, int steps) impl
 
     @Override
     public double choose(Curve c) {
-        return Threshold.search(c.base(), c.aligned(), c.task(), c.lambdas(), c.loss(), c.lossLimit(), method,
-                method == Threshold.Method.BISECTION ? steps : refine);
+        return Threshold.search(c::lossAt, c.lambdas(), c.loss(), c.lossLimit(), method, method == Threshold.Method.BISECTION ? steps : refine);
     }
 
     public static final class Factory implements LambdaRuleFactory {
