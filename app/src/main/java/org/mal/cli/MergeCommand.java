@@ -22,6 +22,7 @@ import org.mal.core.merge.Merge;
 import org.mal.core.merge.NpMerge;
 import org.mal.core.method.Aligned;
 import org.mal.core.method.Aligner;
+import org.mal.core.method.ConvexMerger;
 import org.mal.core.method.DepthChoice;
 import org.mal.core.method.Merger;
 import org.mal.core.method.MethodData;
@@ -29,6 +30,8 @@ import org.mal.core.method.Methods;
 import org.mal.core.method.NpMerger;
 import org.mal.core.method.Pair;
 import org.mal.core.method.TrainingSamples;
+import org.mal.core.method.WeightAligner;
+import org.mal.core.method.ZipAligner;
 import org.mal.core.model.Evaluator;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
@@ -155,7 +158,8 @@ final class MergeCommand implements Callable<Integer> {
         PrintWriter o = command.commandLine().getOut();
         if (recipe != null) return replay(o);
         if (baseRef == null || targetRef == null) throw new IllegalArgumentException("give --base and --target (or --recipe)");
-        Merger mergerMethod = Methods.merger(merger, mergerSettings(), "--merger");
+        requireOptionsOfTheChosenMethods();
+        Merger mergerMethod = cli(() -> Methods.merger(merger, mergerSettings(), "--merger", SETTINGS));
         if (!mergerMethod.takesLambda()) {
             if (lambda != null) throw new IllegalArgumentException("--merger " + merger + " learns its coefficients; leave out --lambda");
             if (eval == null || eval.isEmpty()) throw new IllegalArgumentException("--merger " + merger + " needs data: give --eval BASE_TASK[,...]");
@@ -180,7 +184,7 @@ final class MergeCommand implements Callable<Integer> {
         List<String> tasks = eval != null ? eval : List.of();
         DataDir dataDir = data.dir();
         if (map != null && depth != null) throw new IllegalArgumentException("give --map or --depth, not both");
-        Aligner alignerMethod = Methods.aligner(aligner, alignerSettings(), "--aligner");
+        Aligner alignerMethod = cli(() -> Methods.aligner(aligner, alignerSettings(), "--aligner", SETTINGS));
         MethodData methodData = new TrainingSamples(dataDir::load, seed);
         Pair pair = new Pair(a, b, baseTask(base, tasks), tasks.size() > 1 ? tasks.get(1) : task(target));
         LayerMap requested = map != null ? LayerMap.parse(map) : LayerMap.common(a.architecture().depth(), b.architecture().depth());
@@ -192,7 +196,8 @@ final class MergeCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "base %s (%s) <- target %s (%s), map %s%n", basePath, a.architecture().describe(), targetPath,
                 b.architecture().describe(), layerMap);
         if (alignment.matches().isEmpty() && !layerMap.pairs().isEmpty()) {
-            o.printf(Locale.ROOT, "aligner %s: %s, %.3f s%n", alignerMethod.describe(alignedBy), alignerMethod, alignSecs);
+            o.printf(Locale.ROOT, "aligner %s%s: %.3f s%n", alignerMethod.describe(alignedBy), alignerMethod instanceof ZipAligner z
+                    ? String.format(Locale.ROOT, " (decay %s, budget %s, %d rows)", z.decay(), z.budget(), z.rows()) : "", alignSecs);
         } else {
             o.printf(Locale.ROOT, "aligner %s: objective %.6g -> %.6g in %d sweeps, %.3f s%n", alignerMethod.describe(alignedBy),
                     alignment.objectiveBefore(), alignment.objectiveAfter(), alignment.sweeps(), alignSecs);
@@ -251,7 +256,7 @@ final class MergeCommand implements Callable<Integer> {
         Model a = pair.base();
         Model b = pair.target();
         long t0 = System.nanoTime();
-        var r = np.learn(pair, aligned, methodData);
+        var r = NpMerge.learn(a, aligned, npSample(np, methodData), np.settings(seed));
         double secs = (System.nanoTime() - t0) / 1e9;
         long coefficients = r.alphas().values().stream().mapToLong(INDArray::length).sum();
         o.printf(Locale.ROOT, "NP Merge (%s, %d coefficients): learned on %d rows of %s (hash %s), %d epochs, lr %s, %.1f s; "
@@ -298,9 +303,9 @@ final class MergeCommand implements Callable<Integer> {
         for (String t : targetRef.split(",")) targets.add(ModelIO.load(resolve(t.trim())).model());
         DataDir dataDir = data.dir();
         MethodData methodData = new TrainingSamples(dataDir::load, seed);
-        Aligner alignerMethod = Methods.aligner(aligner, alignerSettings(), "--aligner");
+        Aligner alignerMethod = cli(() -> Methods.aligner(aligner, alignerSettings(), "--aligner", SETTINGS));
         String task = eval.get(0);
-        Dataset sample = np.rows(new Pair(a, a, task, eval.size() > 1 ? eval.get(1) : null), methodData);
+        Dataset sample = npSample(np, methodData);
         var settings = np.settings(seed);
         List<Map<String, INDArray>> aligned = new ArrayList<>();
         for (Model t : targets) aligned.add(alignTo(alignerMethod, new Pair(a, t, task, null), methodData));
@@ -398,9 +403,67 @@ final class MergeCommand implements Callable<Integer> {
     /** How a merge was made, for its card: the aligner's resolved settings and the seed. */
     private Map<String, String> settingsOf(Aligner al) {
         Map<String, String> out = new TreeMap<>();
-        out.put("aligner", String.valueOf(al));
+        // the aligner's resolved settings (its record's components), kebab-case, and the seed
+        Map<String, Object> resolved = KEBAB.convertValue(al, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+        resolved.forEach((k, v) -> { if (v != null) out.put(k, String.valueOf(v)); });
         out.put("seed", String.valueOf(seed));
         return out;
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper KEBAB = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .propertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.KEBAB_CASE).build();
+
+    /** The rows NP Merge learns on: --np-rows of the first --eval task's training set, or of every --eval task (--np-tasks all). */
+    private Dataset npSample(NpMerger np, MethodData d) {
+        Dataset joined = null;
+        for (String task : np.allTasks() ? eval : eval.subList(0, 1)) {
+            Dataset part = d.training(task, np.rows());
+            joined = joined == null ? part : Dataset.concat(joined.name() + "+" + part.name(), joined, part);
+        }
+        return joined;
+    }
+
+    /** Where the methods' settings are said to come from in messages; {@link #cli} names the options instead. */
+    private static final String SETTINGS = "merge";
+
+    /** Which option sets which method setting, for messages. */
+    private static final Map<String, String> OPTION_OF = Map.ofEntries(Map.entry("max-sweeps", "--max-sweeps"),
+            Map.entry("decay", "--zip-decay"), Map.entry("budget", "--zip-budget"), Map.entry("depth", "--depth"),
+            Map.entry("epochs", "--np-epochs"), Map.entry("lr", "--np-lr"), Map.entry("tasks", "--np-tasks"),
+            Map.entry("granularity", "--np-granularity"), Map.entry("repair-rows", "--repair-rows"), Map.entry("repair", "--repair"));
+
+    /** A method made from the options; a bad setting is reported by the option that set it. */
+    private <T> T cli(java.util.function.Supplier<T> make) {
+        try {
+            return make.get();
+        } catch (com.typesafe.config.ConfigException e) {
+            String m = e.getMessage().replace("command line: ", "");
+            for (var x : OPTION_OF.entrySet()) m = m.replace(SETTINGS + "." + x.getKey() + ":", x.getValue() + ":");
+            m = m.replace(SETTINGS + ".rows:", "--align-rows / --np-rows:");
+            throw new IllegalArgumentException(m, e);
+        }
+    }
+
+    /** An option of a built-in method other than the one chosen has no effect: said, instead of ignored. */
+    private void requireOptionsOfTheChosenMethods() {
+        List<String> np = new ArrayList<>();
+        if (npRows != null) np.add("--np-rows");
+        if (npEpochs != null) np.add("--np-epochs");
+        if (npLr != null) np.add("--np-lr");
+        if (npTasks != null) np.add("--np-tasks");
+        if (npGranularity != null) np.add("--np-granularity");
+        if (!np.isEmpty() && !merger.equals(NpMerger.NAME)) {
+            throw new IllegalArgumentException(String.join(", ", np) + " set NP Merge; they apply to --merger np, not " + merger);
+        }
+        if ((repair || repairRows != null) && !merger.equals(ConvexMerger.NAME)) {
+            throw new IllegalArgumentException("--repair and --repair-rows apply to --merger convex, not " + merger);
+        }
+        if (maxSweeps != null && Methods.alignerNames().contains(aligner) && !aligner.equals(WeightAligner.NAME)) {
+            throw new IllegalArgumentException("--max-sweeps applies to --aligner weight, not " + aligner);
+        }
+        if ((zipDecay != null || zipBudget != null) && Methods.alignerNames().contains(aligner) && !aligner.equals(ZipAligner.NAME)) {
+            throw new IllegalArgumentException("--zip-decay and --zip-budget apply to --aligner zip, not " + aligner);
+        }
     }
 
     /** The target's tensors of {@code pair} aligned by {@code al} on the map of --map (or the common one). */

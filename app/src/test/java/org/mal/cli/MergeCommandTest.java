@@ -137,4 +137,21 @@ class MergeCommandTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("NP Merge (parameter, 6370 coefficients)"), "784·8 + 8 + 8·10 + 10 = 6370: " + r[1]);
     }
+
+    /** An option of a method other than the chosen one would do nothing: it is refused, naming the option. */
+    @Test
+    void optionsOfAnotherMethodAreRefusedAndBadValuesNameTheirOption() throws Exception {
+        Path a = dir.resolve("a.safetensors");
+        ModelIO.save(a, Trainer.initialWeights(Architecture.mlp(784, List.of(8), 10), 1), null);
+        String[] r = run("merge", "--base", a.toString(), "--target", a.toString(), "--np-granularity", "unit");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--np-granularity") && r[2].contains("--merger np"), r[2]);
+        r = run("merge", "--base", a.toString(), "--target", a.toString(), "--aligner", "naive", "--max-sweeps", "5");
+        assertTrue(r[2].contains("--max-sweeps applies to --aligner weight"), r[2]);
+        r = run("merge", "--base", a.toString(), "--target", a.toString(), "--merger", "np", "--eval", "mnist", "--np-granularity", "layer");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--np-granularity") && r[2].contains("unit or parameter"), r[2]);
+        r = run("merge", "--base", a.toString(), "--target", a.toString(), "--merger", "np", "--repair", "--eval", "mnist");
+        assertTrue(r[2].contains("--repair and --repair-rows apply to --merger convex"), r[2]);
+    }
 }

@@ -14,10 +14,14 @@ import org.mal.policies.Move;
  */
 public record MoveMethod(Aligner aligner, Merger merger, LambdaRule rule) {
 
-    public static MoveMethod of(Move move) {
-        Aligner a = Methods.aligner(move.aligner(), move.alignerSettings(), "move.aligner");
-        Merger m = Methods.merger(move.merger(), move.mergerSettings(), "move.merger");
-        LambdaRule r = m.takesLambda() ? Methods.lambdaRule(move.lambdaPolicy(), move.lambdaSettings(), "move.lambda-policy") : null;
+    public static MoveMethod of(Move move) { return of(move, "move"); }
+
+    /** @param path where the move's method keys sit, for messages (e.g. {@code policy.candidates.move}) */
+    public static MoveMethod of(Move move, String path) {
+        Aligner a = Methods.aligner(move.aligner(), move.alignerSettings(), path + ".aligner", path + ".aligner-settings");
+        Merger m = Methods.merger(move.merger(), move.mergerSettings(), path + ".merger", path + ".merger-settings");
+        LambdaRule r = m.takesLambda()
+                ? Methods.lambdaRule(move.lambdaPolicy(), move.lambdaSettings(), path + ".lambda-policy", path + ".lambda-settings") : null;
         return new MoveMethod(a, m, r);
     }
 }

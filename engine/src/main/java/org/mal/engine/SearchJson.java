@@ -36,18 +36,43 @@ public final class SearchJson {
      */
     static SimpleModule moves() {
         SimpleModule m = new SimpleModule("mal-moves");
-        m.addSerializer(Move.class, new JsonSerializer<>() {
-            @Override
-            public void serialize(Move move, JsonGenerator gen, SerializerProvider p) throws IOException { gen.writeString(move.canonical()); }
-        });
-        m.addDeserializer(Move.class, new JsonDeserializer<>() {
-            @Override
-            public Move deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-                if (p.currentToken() != JsonToken.VALUE_STRING) return (Move) ctx.handleUnexpectedToken(Move.class, p);
-                return Move.fromCanonical(p.getText());
-            }
-        });
+        m.addSerializer(Move.class, new MoveWriter());
+        m.addDeserializer(Move.class, new MoveReader());
         return m;
+    }
+
+    /**
+     * A move as its canonical JSON string. Also the wire format of a move between JVMs (the work
+     * items of worker nodes, through Pekko's Jackson serializer: {@code @JsonSerialize(using = ...)}),
+     * where settings nested in lists or objects would otherwise come back as Scala collections.
+     */
+    public static final class MoveWriter extends JsonSerializer<Move> {
+        @Override
+        public void serialize(Move move, JsonGenerator gen, SerializerProvider p) throws IOException { gen.writeString(move.canonical()); }
+    }
+
+    /** Reads what {@link MoveWriter} writes (dropping settings of old journals that never had an effect, below). */
+    public static final class MoveReader extends JsonDeserializer<Move> {
+        @Override
+        public Move deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+            if (p.currentToken() != JsonToken.VALUE_STRING) return (Move) ctx.handleUnexpectedToken(Move.class, p);
+            return withoutLegacySettings(Move.fromCanonical(p.getText()));
+        }
+    }
+
+    /**
+     * Moves journaled before issue 15 carry the merging-threshold law's {@code tolerance} and
+     * {@code grid} in their λ settings; they never had an effect (the search's evaluation settings
+     * did), and today's threshold rule refuses them. Dropped here, where every journaled move is
+     * decoded, so that old moves resume, and equal the same moves planned today.
+     */
+    static Move withoutLegacySettings(Move m) {
+        if (!"threshold".equals(m.lambdaPolicy())) return m;
+        if (!m.lambdaSettings().containsKey("tolerance") && !m.lambdaSettings().containsKey("grid")) return m;
+        java.util.Map<String, Object> s = new java.util.TreeMap<>(m.lambdaSettings());
+        s.remove("tolerance");
+        s.remove("grid");
+        return m.withLambda(m.lambdaPolicy(), s);
     }
 
     public static String write(Object value) {

@@ -109,4 +109,25 @@ class MoveSettingsTest {
                 base, null, target, 10.0));
         assertTrue(zip.getMessage().contains("REPAIR needs the aligner's unit matches"), zip.getMessage());
     }
+
+    /** A journal written before issue 15 holds threshold moves with the law's dead tolerance and grid. */
+    @Test
+    void oldThresholdSettingsAreDroppedWhereTheJournalIsReadSoOldMovesEqualTodays() {
+        Move today = move(Map.of("method", "refined-grid", "refine", 2));
+        Move old = today.withLambda("threshold", Map.of("method", "refined-grid", "refine", 2, "tolerance", 0.05, "grid", 25));
+        SearchEvent.StepPlanned read = (SearchEvent.StepPlanned) SearchJson.read(
+                SearchJson.write(new SearchEvent.StepPlanned(0, "h", java.util.List.of(old))), SearchEvent.class);
+        assertEquals(today, read.moves().get(0));
+        var e = assertThrows(RuntimeException.class, () -> MoveMethod.of(old));
+        assertTrue(e.getMessage().contains("search.evaluation.tolerance"), e.getMessage());
+    }
+
+    /** One aligner-settings block serves plain and CKA-mapped moves: rows is CKA's when depth = cka, and accepted otherwise. */
+    @Test
+    void everyAlignerTakesTheRowsCkaReads() {
+        for (String aligner : java.util.List.of("weight", "naive", "activation", "zip")) {
+            MoveMethod.of(move(Map.of()).withAligner(aligner, Map.of("rows", 500)));
+            MoveMethod.of(move(Map.of()).withAligner(aligner, Map.of("rows", 500, "depth", "cka")));
+        }
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import org.mal.core.align.LayerMap;
 import org.mal.core.config.Settings;
+import org.mal.core.method.Methods;
 import org.mal.core.model.ModelCard;
 
 /**
@@ -43,10 +44,16 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
 
         static final String DEFAULTS = "mal.policies.move";
 
+        /** Reads the block and checks its methods and their settings now, naming the key of any that is wrong. */
         public static MoveDefaults from(Settings s) {
             s = s.withReference(DEFAULTS).only("aligner", "aligner-settings", "merger", "merger-settings", "lambda-policy", "lambda-settings");
-            return new MoveDefaults(s.getString("aligner"), s.getMap("aligner-settings"), s.getString("merger"),
+            MoveDefaults d = new MoveDefaults(s.getString("aligner"), s.getMap("aligner-settings"), s.getString("merger"),
                     s.getMap("merger-settings"), s.getString("lambda-policy"), s.getMap("lambda-settings"));
+            Methods.aligner(d.aligner(), d.alignerSettings(), s.path("aligner"), s.path("aligner-settings"));
+            if (Methods.merger(d.merger(), d.mergerSettings(), s.path("merger"), s.path("merger-settings")).takesLambda()) {
+                Methods.lambdaRule(d.lambdaPolicy(), d.lambdaSettings(), s.path("lambda-policy"), s.path("lambda-settings"));
+            }
+            return d;
         }
 
         public Move of(String base, String target, LayerMap map) {

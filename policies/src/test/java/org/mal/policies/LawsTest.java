@@ -136,4 +136,20 @@ class LawsTest {
         assertEquals("threshold", top.move().lambdaPolicy());
         for (int k = 1; k < ps.size(); k++) assertTrue(ps.get(k - 1).score() >= ps.get(k).score());
     }
+
+    /** The same bug by another door: a threshold λ policy configured on the candidates' move. */
+    @Test
+    void aMovesThresholdSettingsAreCheckedWhenThePolicyLoads() {
+        var e = assertThrows(com.typesafe.config.ConfigException.class, () -> Policy.parse(
+                "policy { candidates.move { lambda-policy = threshold, lambda-settings { tolerance = 0.01 } } }"));
+        assertTrue(e.getMessage().contains("policy.candidates.move.lambda-settings.tolerance") && e.getMessage().contains("search.evaluation"),
+                e.getMessage());
+        var typo = assertThrows(com.typesafe.config.ConfigException.class, () -> Policy.parse(
+                "policy { candidates.move { aligner-settings { max-sweep = 3 } } }"));
+        assertTrue(typo.getMessage().contains("policy.candidates.move.aligner-settings") && typo.getMessage().contains("max-sweep"),
+                typo.getMessage());
+        var fraction = assertThrows(com.typesafe.config.ConfigException.class, () -> Policy.parse(
+                "policy { candidates.move { aligner-settings { max-sweeps = 3.5 } } }"));
+        assertTrue(fraction.getMessage().contains("max-sweeps") && fraction.getMessage().contains("integer"), fraction.getMessage());
+    }
 }

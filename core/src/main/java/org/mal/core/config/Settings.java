@@ -63,7 +63,12 @@ public final class Settings {
 
     public double getDouble(String key) { return read(key, () -> config.getDouble(key), "a number"); }
 
-    public int getInt(String key) { return read(key, () -> config.getInt(key), "an integer"); }
+    public int getInt(String key) {
+        Number n = read(key, () -> config.getNumber(key), "an integer");
+        double d = n.doubleValue();
+        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) throw invalid(key, "expected an integer, got " + n);
+        return n.intValue();
+    }
 
     public boolean getBoolean(String key) { return read(key, () -> config.getBoolean(key), "true or false"); }
 

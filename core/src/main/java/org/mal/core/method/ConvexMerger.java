@@ -1,10 +1,10 @@
 package org.mal.core.method;
 
-import java.util.Map;
-import org.mal.core.config.Settings;
 import java.util.List;
+import java.util.Map;
 import java.util.function.DoubleFunction;
 import org.mal.core.align.Alignment;
+import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Merge;
 import org.mal.core.merge.Repair;

@@ -8,8 +8,9 @@ import org.mal.core.config.Settings;
  * The aligner setting {@code depth = cka}, which every aligner takes: instead of the move's layer
  * map, each hidden layer of the shallower model goes with its most similar layer of the deeper one
  * (linear CKA of their activations on {@code rows} rows of the base task's training data, order
- * kept; output layers together). {@code rows} defaults to {@value #DEFAULT_ROWS}; an aligner that
- * does not read rows itself accepts {@code rows} only together with {@code depth}.
+ * kept; output layers together). {@code rows} defaults to {@value #DEFAULT_ROWS}. Every aligner
+ * accepts {@code rows}: an aligner that does not read rows itself keeps it for CKA, so that one
+ * {@code aligner-settings} block serves a search's plain and CKA-mapped moves alike.
  */
 public record DepthChoice(int rows) {
     public static final int DEFAULT_ROWS = 2000;
@@ -25,11 +26,10 @@ public record DepthChoice(int rows) {
         return new DepthChoice(rows);
     }
 
-    /** For aligners without a {@code rows} setting of their own: {@code rows} only goes with {@code depth}. */
-    static DepthChoice requireRowsOnlyWithDepth(Settings s) {
-        DepthChoice d = from(s);
-        if (d == null && s.hasPath("rows")) throw s.invalid("rows", "is read only with depth = cka (the rows CKA compares activations on)");
-        return d;
+    /** For aligners without a {@code rows} setting of their own: {@code rows}, if given, must still be a valid count. */
+    static DepthChoice withRows(Settings s) {
+        if (s.hasPath("rows") && s.getInt("rows") < 1) throw s.invalid("rows", "must be >= 1, got " + s.getInt("rows"));
+        return from(s);
     }
 
     public LayerMap layerMap(Pair pair, MethodData data) {

@@ -3,8 +3,8 @@ package org.mal.core.method;
 import java.util.Objects;
 import java.util.function.DoubleFunction;
 import org.mal.core.data.Dataset;
-import org.mal.core.model.Model;
 import org.mal.core.model.Evaluator;
+import org.mal.core.model.Model;
 
 /** Chooses the λ of a convex merge from the base-task loss over the grid. */
 public interface LambdaRule {

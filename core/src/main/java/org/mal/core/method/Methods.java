@@ -1,6 +1,7 @@
 package org.mal.core.method;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.util.List;
@@ -25,22 +26,22 @@ public final class Methods {
             new Plugins<>("λ rule", LambdaRule.class, LambdaRuleFactory.class, LOADER);
 
     /**
-     * @param path where the method sits, for messages (e.g. {@code move.aligner}); its settings are
-     *     reported under {@code path + "-settings"}
+     * @param namePath where the method's name sits, for messages (e.g. {@code policy.candidates.move.aligner})
+     * @param settingsPath where its settings sit (e.g. {@code policy.candidates.move.aligner-settings})
      */
-    public static Aligner aligner(String name, Map<String, ?> settings, String path) {
-        requireKnown("aligner", name, ALIGNERS.names(), path);
-        return ALIGNERS.create(name, ORIGIN, path, config(settings), path + "-settings");
+    public static Aligner aligner(String name, Map<String, ?> settings, String namePath, String settingsPath) {
+        requireKnown("aligner", name, ALIGNERS.names(), namePath);
+        return plain(settingsPath, () -> ALIGNERS.create(name, origin(settingsPath), namePath, config(settings, settingsPath), settingsPath));
     }
 
-    public static Merger merger(String name, Map<String, ?> settings, String path) {
-        requireKnown("merger", name, MERGERS.names(), path);
-        return MERGERS.create(name, ORIGIN, path, config(settings), path + "-settings");
+    public static Merger merger(String name, Map<String, ?> settings, String namePath, String settingsPath) {
+        requireKnown("merger", name, MERGERS.names(), namePath);
+        return plain(settingsPath, () -> MERGERS.create(name, origin(settingsPath), namePath, config(settings, settingsPath), settingsPath));
     }
 
-    public static LambdaRule lambdaRule(String name, Map<String, ?> settings, String path) {
-        requireKnown("λ rule", name, RULES.names(), path);
-        return RULES.create(name, ORIGIN, path, config(settings), path + "-settings");
+    public static LambdaRule lambdaRule(String name, Map<String, ?> settings, String namePath, String settingsPath) {
+        requireKnown("λ rule", name, RULES.names(), namePath);
+        return plain(settingsPath, () -> RULES.create(name, origin(settingsPath), namePath, config(settings, settingsPath), settingsPath));
     }
 
     /** A name that is neither registered nor a class name: one line with the choices (the plug-in route is in the javadoc). */
@@ -58,9 +59,28 @@ public final class Methods {
 
     public static Set<String> lambdaRuleNames() { return RULES.names(); }
 
-    private static final com.typesafe.config.ConfigOrigin ORIGIN = ConfigOriginFactory.newSimple("method settings");
+    /**
+     * A bad setting's message without Typesafe Config's origin text (settings built in memory have no
+     * file and line): {@code path.key: what is wrong}.
+     */
+    private static <T> T plain(String settingsPath, java.util.function.Supplier<T> make) {
+        try {
+            return make.get();
+        } catch (ConfigException e) {
+            String m = e.getMessage();
+            int at = m.indexOf("'" + settingsPath);
+            at = at >= 0 ? at + 1 : m.indexOf(settingsPath + ".");
+            if (at < 0) throw e;
+            m = m.substring(at).replaceFirst("^([^']*)': ", "$1: ").replaceFirst("^([^']*)' ", "$1 ");
+            throw new ConfigException.Generic(m, e);
+        }
+    }
 
-    private static Config config(Map<String, ?> settings) {
-        return ConfigValueFactory.fromMap(Canonical.map(settings), "method settings").toConfig();
+    private static com.typesafe.config.ConfigOrigin origin(String settingsPath) {
+        return ConfigOriginFactory.newSimple(settingsPath.startsWith("--") ? "command line" : "a move's settings");
+    }
+
+    private static Config config(Map<String, ?> settings, String settingsPath) {
+        return ConfigValueFactory.fromMap(Canonical.map(settings), origin(settingsPath).description()).toConfig();
     }
 }

@@ -11,7 +11,7 @@ public record NaiveAligner(DepthChoice depth) implements Aligner {
 
     public static NaiveAligner from(Settings s) {
         s.only(DepthChoice.KEY, "rows");
-        return new NaiveAligner(DepthChoice.requireRowsOnlyWithDepth(s));
+        return new NaiveAligner(DepthChoice.withRows(s));
     }
 
     @Override public String name() { return NAME; }

@@ -10,16 +10,22 @@ import org.mal.core.merge.Threshold;
  * that bracket {@code steps} (default 6) times.
  *
  * <p>The loss limit and the grid are the evaluation's (a search's {@code search.evaluation.tolerance}
- * and {@code grid}; {@code ./mal merge --tolerance --grid}), not this rule's. Moves journaled before
- * that was settled carry {@code tolerance} and {@code grid} here too; they are read and ignored,
- * as they always were, so that old journals still resume.
+ * and {@code grid}; {@code ./mal merge --tolerance --grid}), not this rule's: writing them here is an
+ * error that says so. (Moves journaled before that was settled carry them; the journal's decoder,
+ * {@code SearchJson}, drops them, as they never had an effect.)
  */
 public record ThresholdRule(Threshold.Method method, int refine, int steps) implements LambdaRule {
     public static final String NAME = "threshold";
     public static final String DEFAULTS = "method = refined-grid, refine = 9, steps = 6";
 
     public static ThresholdRule from(Settings s) {
-        s = s.withDefaults(DEFAULTS).only("method", "refine", "steps", "tolerance", "grid");
+        for (String moved : new String[] {"tolerance", "grid"}) {
+            if (s.hasPath(moved)) {
+                throw s.invalid(moved, "is not a setting of the threshold λ rule: λ* is measured with search.evaluation." + moved
+                        + " (./mal merge --" + moved + ")");
+            }
+        }
+        s = s.withDefaults(DEFAULTS).only("method", "refine", "steps");
         String m = s.getString("method");
         if (!m.equals("refined-grid") && !m.equals("bisection")) throw s.invalid("method", "must be refined-grid or bisection, got " + m);
         int refine = s.getInt("refine");

@@ -17,7 +17,7 @@ public record WeightAligner(int maxSweeps, DepthChoice depth) implements Aligner
         s = s.withDefaults("max-sweeps = 100").only("max-sweeps", DepthChoice.KEY, "rows");
         int sweeps = s.getInt("max-sweeps");
         if (sweeps < 1) throw s.invalid("max-sweeps", "must be >= 1, got " + sweeps);
-        return new WeightAligner(sweeps, DepthChoice.requireRowsOnlyWithDepth(s));
+        return new WeightAligner(sweeps, DepthChoice.withRows(s));
     }
 
     @Override public String name() { return NAME; }

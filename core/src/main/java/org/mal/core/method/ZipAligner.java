@@ -11,23 +11,27 @@ import org.mal.core.config.Settings;
  * unit instead of the surplus being dropped, measured on {@code rows} (default
  * {@value DepthChoice#DEFAULT_ROWS}) rows of the base task's training data; {@code decay} (default
  * 0.5) and {@code budget} (default 0.5) are ZipIt's a and b. Every layer of models of the same depth
- * (map i:i). Its alignment has no unit matches: the tensors are the result.
+ * (map i:i; with {@code depth = cka}, the map CKA chooses, which must then be i:i). Its alignment has no unit
+ * matches: the tensors are the result.
  */
-public record ZipAligner(int rows, double decay, double budget) implements Aligner {
+public record ZipAligner(int rows, double decay, double budget, DepthChoice depth) implements Aligner {
     public static final String NAME = "zip";
 
     public static ZipAligner from(Settings s) {
-        s = s.withDefaults("rows = " + DepthChoice.DEFAULT_ROWS + ", decay = 0.5, budget = 0.5").only("rows", "decay", "budget");
+        s = s.withDefaults("rows = " + DepthChoice.DEFAULT_ROWS + ", decay = 0.5, budget = 0.5").only("rows", "decay", "budget", DepthChoice.KEY);
         int rows = s.getInt("rows");
         if (rows < 1) throw s.invalid("rows", "must be >= 1, got " + rows);
         double decay = s.getDouble("decay");
         if (!(decay > 0 && decay <= 1)) throw s.invalid("decay", "must be in (0, 1], got " + decay);
         double budget = s.getDouble("budget");
         if (!(budget >= 0 && budget <= 1)) throw s.invalid("budget", "must be in [0, 1], got " + budget);
-        return new ZipAligner(rows, decay, budget);
+        return new ZipAligner(rows, decay, budget, DepthChoice.from(s));
     }
 
     @Override public String name() { return NAME; }
+
+    @Override
+    public LayerMap layerMap(Pair pair, LayerMap requested, MethodData data) { return DepthChoice.layerMap(depth, pair, requested, data); }
 
     @Override
     public Aligned align(Pair pair, LayerMap map, MethodData data) {

@@ -1,0 +1,128 @@
+package org.mal.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.DoubleFunction;
+import org.mal.core.Median;
+import org.mal.core.align.LayerMap;
+import org.mal.core.align.Transplant;
+import org.mal.core.align.WeightMatching;
+import org.mal.core.data.DataDir;
+import org.mal.core.data.Dataset;
+import org.mal.core.merge.Lmc;
+import org.mal.core.merge.Merge;
+import org.mal.core.method.Aligned;
+import org.mal.core.method.ConvexMerger;
+import org.mal.core.method.Pair;
+import org.mal.core.method.TrainingSamples;
+import org.mal.core.method.WeightAligner;
+import org.mal.core.model.Evaluator;
+import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
+import org.mal.core.model.ModelIO;
+import org.mal.core.zoo.Zoo;
+
+/**
+ * REPAIR on every same-task pair of a zoo (issue 17): each ordered pair (base ≠ target, same task,
+ * same depth, every layer mapped i ← i), weight matching (seed 0), the λ curves of the aligned merge
+ * with and without REPAIR on the task's full test set (reported only: nothing is chosen here), the
+ * statistics on {@code repair-rows} stratified training rows. Prints per pair and the medians: the
+ * midpoint accuracy drop (mean of the two endpoints minus the accuracy at λ = 0.5), the AUC ratio
+ * against the naive merge, the loss barrier, λ* (5%); and the time of one merge at λ = 0.5 with and
+ * without REPAIR, measured side by side (medians over pairs; statistics included).
+ *
+ * <p>Usage: {@code RepairBench [ZOO] [GRID] [REPAIR_ROWS]} (defaults {@code zoos/default 11 2000}); data from {@code data/}.
+ */
+public final class RepairBench {
+    public static void main(String[] args) throws Exception {
+        System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
+        Path zooDir = Path.of(args.length > 0 ? args[0] : "zoos/default");
+        int grid = args.length > 1 ? Integer.parseInt(args[1]) : 11;
+        int rows = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+        DataDir data = new DataDir(Path.of("data"));
+        Zoo zoo = new Zoo(zooDir);
+        List<ModelCard> cards = new ArrayList<>();
+        for (var e : zoo.list()) {
+            ModelIO.Loaded l = ModelIO.load(zoo.fileOf(e.id()));
+            if (l.card().isPresent() && l.card().get().dataset() != null) cards.add(l.card().get());
+        }
+        TrainingSamples samples = new TrainingSamples(data::load, 0);
+        WeightAligner aligner = new WeightAligner(100, null);
+        ConvexMerger repair = new ConvexMerger(true, rows);
+        double[] lambdas = Lmc.grid(grid);
+        int mid = grid / 2;
+        if (lambdas[mid] != 0.5) throw new IllegalArgumentException("an odd grid is needed so that 0.5 is on it, got " + grid);
+        System.out.printf(Locale.ROOT, "REPAIR on same-task pairs of %s: grid %d, statistics on %d training rows; curves on the full test sets%n%n",
+                zooDir, grid, rows);
+        System.out.println("| task | base ← target | midpoint drop: aligned | +REPAIR | AUC ratio: aligned | +REPAIR | barrier: aligned | +REPAIR | λ*: aligned | +REPAIR |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Map<String, List<List<Double>>> byTask = new java.util.TreeMap<>();
+        List<Double> plainMs = new ArrayList<>();
+        List<Double> repairMs = new ArrayList<>();
+        for (ModelCard bc : cards) {
+            for (ModelCard tc : cards) {
+                String task = bc.dataset().task();
+                if (bc.id().equals(tc.id()) || !task.equals(tc.dataset().task())) continue;
+                Model a = ModelIO.load(zoo.fileOf(bc.id())).model();
+                Model b = ModelIO.load(zoo.fileOf(tc.id())).model();
+                if (a.architecture().depth() != b.architecture().depth()) continue;
+                LayerMap map = LayerMap.identity(a.architecture().depth());
+                Pair pair = new Pair(a, b, task, task);
+                Aligned al = aligner.align(pair, map, samples);
+                Map<String, org.nd4j.linalg.api.ndarray.INDArray> naive = Transplant.alignedTensors(a, b, WeightMatching.naive(a, b, map));
+                Dataset test = data.load(task).test();
+                Lmc.Report plain = Lmc.evaluate(a, al.tensors(), naive, List.of(test), lambdas, 0.05, Evaluator.DEFAULT_BATCH);
+                DoubleFunction<Model> repaired = repair.curve(pair, al, samples);
+                Lmc.Report rep = Lmc.evaluate(a, repaired, Lmc.firstLayer(al.tensors()), naive, List.of(test), lambdas, 0.05,
+                        Evaluator.DEFAULT_BATCH);
+                double dropPlain = drop(plain, mid);
+                double dropRepair = drop(rep, mid);
+                byTask.computeIfAbsent(task, k -> List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                        new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
+                List<List<Double>> v = byTask.get(task);
+                double[] row = {dropPlain, dropRepair, plain.aucRatio(), rep.aucRatio(), plain.barrier(), rep.barrier(), plain.lambdaStar(),
+                        rep.lambdaStar()};
+                for (int k = 0; k < row.length; k++) v.get(k).add(row[k]);
+                System.out.printf(Locale.ROOT, "| %s | %s ← %s | %.2f | %.2f | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f |%n", task,
+                        bc.id(), tc.id(), 100 * dropPlain, 100 * dropRepair, row[2], row[3], row[4], row[5], row[6], row[7]);
+                // the cost of one merge at λ = 0.5, side by side (REPAIR includes its statistics)
+                for (int rep2 = 0; rep2 < 3; rep2++) {
+                    long t0 = System.nanoTime();
+                    Model m = Merge.convex(a, al.tensors(), 0.5);
+                    m.contentHash();
+                    long t1 = System.nanoTime();
+                    Model r = repair.merge(pair, al, 0.5, samples);
+                    r.contentHash();
+                    long t2 = System.nanoTime();
+                    if (rep2 == 2) {
+                        plainMs.add((t1 - t0) / 1e6);
+                        repairMs.add((t2 - t1) / 1e6);
+                    }
+                }
+            }
+        }
+        System.out.println();
+        System.out.println("| task | pairs | median midpoint drop (points): aligned | +REPAIR | ratio | median AUC ratio: aligned | +REPAIR | median barrier: aligned | +REPAIR | median λ*: aligned | +REPAIR |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (var e : byTask.entrySet()) {
+            List<List<Double>> v = e.getValue();
+            double d0 = Median.of(v.get(0));
+            double d1 = Median.of(v.get(1));
+            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.1f× | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f |%n", e.getKey(), v.get(0).size(),
+                    100 * d0, 100 * d1, d0 / d1, Median.of(v.get(2)), Median.of(v.get(3)), Median.of(v.get(4)), Median.of(v.get(5)),
+                    Median.of(v.get(6)), Median.of(v.get(7)));
+        }
+        System.out.printf(Locale.ROOT, "%none merge at λ = 0.5, median over %d pairs (third of three runs each): plain %.1f ms, REPAIR %.1f ms "
+                + "(statistics of both models on %d rows and the renormalisation included): %.1f×%n", plainMs.size(), Median.of(plainMs),
+                Median.of(repairMs), rows, Median.of(repairMs) / Median.of(plainMs));
+    }
+
+    /** Mean accuracy of the two endpoints minus the accuracy at the midpoint. */
+    static double drop(Lmc.Report r, int mid) {
+        double[] acc = r.tasks().get(0).aligned().accuracy();
+        return 0.5 * (acc[0] + acc[acc.length - 1]) - acc[mid];
+    }
+}
