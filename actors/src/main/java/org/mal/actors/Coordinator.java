@@ -279,6 +279,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (!current(r.item())) return this;
         inFlight.remove(r.item().move());
         CacheKey key = keys.remove(r.item().move());
+        if (key == null || !key.hex().equals(r.item().key())) {   // not the item this coordinator dispatched: never journaled
+            getContext().getLog().warn("a result for {} under key {} that was not dispatched here; dropped", r.item().move(), r.item().key());
+            getContext().getSelf().tell(new Next());
+            return this;
+        }
         journal(new SearchEvent.MoveEvaluated(state.step(), r.item().move(), key.hex(), r.outcome(), false, r.worker(),
                         r.item().target().weightsHash()), Map.of(key, SearchJson.write(r.outcome())));
         report(null);

@@ -34,7 +34,9 @@ import org.mal.core.zoo.Zoo;
  * against the naive merge, the loss barrier, λ* (5%); and the time of one merge at λ = 0.5 with and
  * without REPAIR, measured side by side (medians over pairs; statistics included).
  *
- * <p>Usage: {@code RepairBench [ZOO] [GRID] [REPAIR_ROWS]} (defaults {@code zoos/default 11 2000}); data from {@code data/}.
+ * <p>Usage: {@code RepairBench [ZOO] [GRID] [REPAIR_ROWS] [FIGURES]} (defaults {@code zoos/default 11 2000}); data from
+ * {@code data/}. With {@code FIGURES}, a folder: per task, the accuracy curves (aligned, aligned + REPAIR, naive) of the
+ * pair whose plain midpoint drop is the task's median, as {@code repair-<task>.png}.
  */
 public final class RepairBench {
     public static void main(String[] args) throws Exception {
@@ -42,6 +44,8 @@ public final class RepairBench {
         Path zooDir = Path.of(args.length > 0 ? args[0] : "zoos/default");
         int grid = args.length > 1 ? Integer.parseInt(args[1]) : 11;
         int rows = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
+        Path figures = args.length > 3 ? Path.of(args[3]) : null;
+        Map<String, List<Object[]>> curvesByTask = new java.util.TreeMap<>();
         DataDir data = new DataDir(Path.of("data"));
         Zoo zoo = new Zoo(zooDir);
         List<ModelCard> cards = new ArrayList<>();
@@ -80,6 +84,7 @@ public final class RepairBench {
                         Evaluator.DEFAULT_BATCH);
                 double dropPlain = drop(plain, mid);
                 double dropRepair = drop(rep, mid);
+                curvesByTask.computeIfAbsent(task, k -> new ArrayList<>()).add(new Object[] {dropPlain, bc.id() + " ← " + tc.id(), plain, rep});
                 byTask.computeIfAbsent(task, k -> List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
                         new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
                 List<List<Double>> v = byTask.get(task);
@@ -114,6 +119,24 @@ public final class RepairBench {
             System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.1f× | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f |%n", e.getKey(), v.get(0).size(),
                     100 * d0, 100 * d1, d0 / d1, Median.of(v.get(2)), Median.of(v.get(3)), Median.of(v.get(4)), Median.of(v.get(5)),
                     Median.of(v.get(6)), Median.of(v.get(7)));
+        }
+        if (figures != null) {
+            java.nio.file.Files.createDirectories(figures);
+            for (var e : curvesByTask.entrySet()) {
+                List<Object[]> pairs = new ArrayList<>(e.getValue());
+                pairs.sort(java.util.Comparator.comparingDouble(x -> (Double) x[0]));
+                Object[] median = pairs.get(pairs.size() / 2);
+                Lmc.Report plain = (Lmc.Report) median[2];
+                Lmc.Report rep = (Lmc.Report) median[3];
+                Lmc.TaskCurves p = plain.tasks().get(0);
+                var chart = org.mal.report.Plots.lines(e.getKey() + ": " + median[1] + " (the pair of median drop)", "λ", "test accuracy",
+                        List.of(org.mal.report.Plots.Line.of("aligned", plain.lambdas(), p.aligned().accuracy()),
+                                org.mal.report.Plots.Line.of("aligned + REPAIR", rep.lambdas(), rep.tasks().get(0).aligned().accuracy()),
+                                org.mal.report.Plots.Line.of("naive", plain.lambdas(), p.naive().accuracy())));
+                Path png = figures.resolve("repair-" + e.getKey() + ".png");
+                org.mal.report.Plots.png(chart, png);
+                System.out.println("figure: " + png + " (" + median[1] + ")");
+            }
         }
         System.out.printf(Locale.ROOT, "%none merge at λ = 0.5, median over %d pairs (third of three runs each): plain %.1f ms, REPAIR %.1f ms "
                 + "(statistics of both models on %d rows and the renormalisation included): %.1f×%n", plainMs.size(), Median.of(plainMs),
