@@ -78,22 +78,47 @@ public final class Repair {
      */
     public static Map<Integer, UnitStats> targets(List<UnitStats> base, List<UnitStats> target, Alignment alignment, int baseDepth,
                                                   double lambda) {
-        if (!(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("λ must be in [0, 1], got " + lambda);
+        return targets(base, List.of(target), List.of(alignment), baseDepth, new double[] {lambda});
+    }
+
+    /**
+     * The same for a soup of K targets with shares {@code weights[k]} (the base's share is
+     * {@code 1 − Σ weights}): {@code mean* = w_0·μ_base + Σ w_k·μ_k}, likewise for σ, for every
+     * hidden base layer some target's map merges; a target that does not map a layer, or pads a unit,
+     * contributes the base's statistics there (it contributes the base's weights).
+     */
+    public static Map<Integer, UnitStats> targets(List<UnitStats> base, List<List<UnitStats>> targets, List<Alignment> alignments,
+                                                  int baseDepth, double[] weights) {
+        if (targets.size() != alignments.size() || targets.size() != weights.length) {
+            throw new IllegalArgumentException("one alignment and one share per target");
+        }
+        double sum = 0;
+        for (double w : weights) {
+            if (!(w >= 0)) throw new IllegalArgumentException("shares must be >= 0, got " + w);
+            sum += w;
+        }
+        if (!(sum <= 1 + 1e-12)) throw new IllegalArgumentException("the targets' shares add up to " + sum + ", more than 1");
+        java.util.SortedSet<Integer> layers = new java.util.TreeSet<>();
+        for (Alignment a : alignments) for (LayerMap.Pair p : a.map().pairs()) if (p.base() < baseDepth - 1) layers.add(p.base());
         Map<Integer, UnitStats> out = new TreeMap<>();
-        for (LayerMap.Pair p : alignment.map().pairs()) {
-            int i = p.base();
-            if (i >= baseDepth - 1) continue;   // the output layer is left alone
+        for (int i : layers) {
             UnitStats b = base.get(i);
-            int[] targetForBase = alignment.match(i, p.target()).map(UnitMatch::targetForBase).orElse(null);
-            UnitStats t = p.target() < target.size() ? target.get(p.target()) : null;
             double[] mean = new double[b.size()];
             double[] std = new double[b.size()];
             for (int u = 0; u < b.size(); u++) {
-                int tu = targetForBase == null || t == null || u >= targetForBase.length ? -1 : targetForBase[u];
-                double mt = tu >= 0 ? t.mean()[tu] : b.mean()[u];
-                double st = tu >= 0 ? t.std()[tu] : b.std()[u];
-                mean[u] = (1 - lambda) * b.mean()[u] + lambda * mt;
-                std[u] = (1 - lambda) * b.std()[u] + lambda * st;
+                mean[u] = (1 - sum) * b.mean()[u];
+                std[u] = (1 - sum) * b.std()[u];
+            }
+            for (int k = 0; k < alignments.size(); k++) {
+                Alignment a = alignments.get(k);
+                int j = a.map().pairs().stream().filter(p -> p.base() == i).mapToInt(LayerMap.Pair::target).findFirst().orElse(-1);
+                int[] targetForBase = j < 0 ? null : a.match(i, j).map(UnitMatch::targetForBase).orElse(null);
+                UnitStats t = j >= 0 && j < targets.get(k).size() ? targets.get(k).get(j) : null;
+                for (int u = 0; u < b.size(); u++) {
+                    int tu = targetForBase == null || t == null || u >= targetForBase.length ? -1 : targetForBase[u];
+                    mean[u] += weights[k] * (tu >= 0 ? t.mean()[tu] : b.mean()[u]);
+                    std[u] += weights[k] * (tu >= 0 ? t.std()[tu] : b.std()[u]);
+                }
             }
             out.put(i, new UnitStats(mean, std));
         }

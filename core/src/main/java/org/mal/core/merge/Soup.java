@@ -1,0 +1,77 @@
+package org.mal.core.merge;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.mal.core.align.Alignment;
+import org.mal.core.data.Dataset;
+import org.mal.core.model.Metrics;
+import org.mal.core.model.Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * A soup: the base merged with K ≥ 1 aligned targets at once, {@code W = (1 − Σ w_k)·W_base + Σ w_k·W_k′}
+ * on every tensor some target maps (a target that does not map a tensor contributes the base's), in
+ * the base's architecture; REPAIRed with {@link Repair}'s K-model targets. And the ensemble of the
+ * same models (averaged probabilities), the upper bound a soup is compared with.
+ */
+public final class Soup {
+    private Soup() {}
+
+    /** @param weights each target's share, {@code Σ ≤ 1}; the base keeps the rest */
+    public static Model convex(Model base, List<Map<String, INDArray>> aligned, double[] weights) {
+        if (aligned.size() != weights.length) throw new IllegalArgumentException("one share per target");
+        double sum = 0;
+        for (double w : weights) sum += w;
+        if (!(sum <= 1 + 1e-12)) throw new IllegalArgumentException("the targets' shares add up to " + sum + ", more than 1");
+        java.util.Set<String> touched = new java.util.LinkedHashSet<>();
+        for (Map<String, INDArray> a : aligned) {
+            for (String name : a.keySet()) {
+                if (!base.params().containsKey(name)) throw new IllegalArgumentException("the base has no tensor " + name);
+                touched.add(name);
+            }
+        }
+        Map<String, INDArray> params = new LinkedHashMap<>(base.params());
+        for (String name : touched) {
+            INDArray wb = base.params().get(name);
+            INDArray w = wb.mul(1 - sum);
+            for (int k = 0; k < aligned.size(); k++) {
+                INDArray t = aligned.get(k).get(name);
+                w.addi((t == null ? wb : t.castTo(wb.dataType())).mul(weights[k]));
+            }
+            params.put(name, w);
+        }
+        return new Model(base.architecture(), params);
+    }
+
+    /** The soup REPAIRed on rows {@code x}: statistics of the base and of every target, each in its own network. */
+    public static Model repaired(Model base, List<Model> targets, List<Alignment> alignments, List<Map<String, INDArray>> aligned,
+                                 double[] weights, INDArray x) {
+        List<List<Repair.UnitStats>> stats = new ArrayList<>();
+        for (Model t : targets) stats.add(Repair.stats(t, x));
+        Map<Integer, Repair.UnitStats> want = Repair.targets(Repair.stats(base, x), stats, alignments, base.architecture().depth(), weights);
+        return Repair.renormalise(convex(base, aligned, weights), want, x);
+    }
+
+    /** Loss and accuracy of the ensemble: the mean of the models' softmax probabilities, every row of {@code data}. */
+    public static Metrics ensemble(List<Model> models, Dataset data) {
+        INDArray x = data.features(0, data.size());
+        INDArray p = null;
+        for (Model m : models) {
+            INDArray probs = Transforms.softmax(m.logits(x).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), true);
+            p = p == null ? probs : p.addi(probs);
+        }
+        p.divi(models.size());
+        double loss = 0;
+        long correct = 0;
+        for (int r = 0; r < data.size(); r++) {
+            int label = data.label(r);
+            loss -= Math.log(Math.max(p.getDouble(r, label), 1e-300));
+            if (Nd4j.argMax(p.getRow(r)).getInt(0) == label) correct++;
+        }
+        return new Metrics(loss / data.size(), (double) correct / data.size(), data.size());
+    }
+}
