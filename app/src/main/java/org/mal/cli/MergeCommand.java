@@ -1,3 +1,6 @@
+// Why this file is over 400 lines: about 150 of them are the options of `./mal merge` with their help texts
+// (picocli wants them as fields of one class); the work is in core (org.mal.core.method) and in MergeMany
+// (several targets) and MergeOutput (what is printed and written).
 package org.mal.cli;
 
 import java.io.PrintWriter;
@@ -163,7 +166,9 @@ final class MergeCommand implements Callable<Integer> {
         if (!mergerMethod.takesLambda()) {
             if (lambda != null) throw new IllegalArgumentException("--merger " + merger + " learns its coefficients; leave out --lambda");
             if (eval == null || eval.isEmpty()) throw new IllegalArgumentException("--merger " + merger + " needs data: give --eval BASE_TASK[,...]");
-        } else if ((lambda == null) != (out == null)) throw new IllegalArgumentException("--lambda and --out go together");
+        } else if (!targetRef.contains(",") && (lambda == null) != (out == null)) {
+            throw new IllegalArgumentException("--lambda and --out go together");
+        }
         if (lambda != null && !(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
         if (grid < 2) throw new IllegalArgumentException("--grid needs at least 2 points, got " + grid);
         if (!(tolerance >= 0)) throw new IllegalArgumentException("--tolerance must be >= 0, got " + tolerance);
@@ -174,7 +179,8 @@ final class MergeCommand implements Callable<Integer> {
         for (Path p : new Path[] {out, json}) {
             if (p != null && Files.exists(p) && !force) throw new IllegalArgumentException(p + " exists; pass --force to overwrite it");
         }
-        if (mergerMethod instanceof NpMerger np && targetRef.contains(",")) return npMany(np, o);
+        if (mergerMethod instanceof NpMerger np && targetRef.contains(",")) return MergeMany.np(this, np, o);
+        if (mergerMethod instanceof ConvexMerger && targetRef.contains(",")) return MergeMany.soup(this, o);
         Path basePath = resolve(baseRef);
         Path targetPath = resolve(targetRef);
         ModelIO.Loaded base = ModelIO.load(basePath);
@@ -292,57 +298,10 @@ final class MergeCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code --merger np --target A,B,...}: more than two models, merged by one joint parameterisation
-     * (softmax coefficients over the base and every aligned target) and by successive pairwise NP
-     * merges (each target aligned to the merge so far); both against the uniform average.
-     */
-    private int npMany(NpMerger np, PrintWriter o) throws Exception {
-        ModelIO.Loaded base = ModelIO.load(resolve(baseRef));
-        Model a = base.model();
-        List<Model> targets = new ArrayList<>();
-        for (String t : targetRef.split(",")) targets.add(ModelIO.load(resolve(t.trim())).model());
-        DataDir dataDir = data.dir();
-        MethodData methodData = new TrainingSamples(dataDir::load, seed);
-        Aligner alignerMethod = cli(() -> Methods.aligner(aligner, alignerSettings(), "--aligner", SETTINGS));
-        String task = eval.get(0);
-        Dataset sample = npSample(np, methodData);
-        var settings = np.settings(seed);
-        List<Map<String, INDArray>> aligned = new ArrayList<>();
-        for (Model t : targets) aligned.add(alignTo(alignerMethod, new Pair(a, t, task, null), methodData));
-        long t0 = System.nanoTime();
-        var joint = NpMerge.learnJoint(a, aligned, sample, settings);
-        double jointSecs = (System.nanoTime() - t0) / 1e9;
-        var uniform = NpMerge.learnJoint(a, aligned, sample, new NpMerge.Settings(settings.granularity(), 0, settings.learningRate(),
-                settings.batchSize(), seed));
-        t0 = System.nanoTime();
-        Model current = a;
-        double successiveTrain = Double.NaN;
-        for (Model t : targets) {
-            var r = NpMerge.learn(current, alignTo(alignerMethod, new Pair(current, t, task, null), methodData), sample, settings);
-            current = r.merged();
-            successiveTrain = r.lossAfter();
-        }
-        double successiveSecs = (System.nanoTime() - t0) / 1e9;
-        o.printf(Locale.ROOT, "%d models into %s; α learned on %d rows of %s (%s, %d epochs, lr %s)%n", targets.size() + 1,
-                a.architecture().describe(), sample.size(), sample.name(), settings.granularity().name().toLowerCase(Locale.ROOT),
-                settings.epochs(), settings.learningRate());
-        o.printf(Locale.ROOT, "training loss: uniform average %.4f, joint %.4f (%.1f s), successive pairwise %.4f (%.1f s)%n",
-                uniform.lossBefore(), joint.lossAfter(), jointSecs, successiveTrain, successiveSecs);
-        Table t = new Table("test set", "joint acc", "successive acc", "uniform average acc", "base acc");
-        for (String e : eval) {
-            Dataset d = dataDir.load(e).test();
-            t.row(d.name(), MergeOutput.pct(Evaluator.evaluate(joint.merged(), d).accuracy()), MergeOutput.pct(Evaluator.evaluate(current, d).accuracy()),
-                    MergeOutput.pct(Evaluator.evaluate(uniform.merged(), d).accuracy()), MergeOutput.pct(Evaluator.evaluate(a, d).accuracy()));
-        }
-        t.print(o);
-        return 0;
-    }
-
-    /**
      * Writes a model this command made, with a card named after the file: the family, the task of
      * {@code like} (the base's card, or null), its parents' weights hashes and how it was merged.
      */
-    private static void save(Path file, Model m, String family, ModelCard like, List<String> parents, ModelCard.MergeRecipe recipe)
+    static void save(Path file, Model m, String family, ModelCard like, List<String> parents, ModelCard.MergeRecipe recipe)
             throws java.io.IOException {
         String name = file.getFileName().toString();
         String id = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
@@ -372,12 +331,12 @@ final class MergeCommand implements Callable<Integer> {
     /** The base's task: the first --eval dataset, else the one its card names (null if neither). */
     private static String baseTask(ModelIO.Loaded base, List<String> tasks) { return !tasks.isEmpty() ? tasks.get(0) : task(base); }
 
-    private static String task(ModelIO.Loaded m) {
+    static String task(ModelIO.Loaded m) {
         return m.card().filter(c -> c.dataset() != null).map(c -> c.dataset().task()).orElse(null);
     }
 
     /** The aligner's settings from the options given (an option left out takes the aligner's own default). */
-    private Map<String, Object> alignerSettings() {
+    Map<String, Object> alignerSettings() {
         Map<String, Object> s = new TreeMap<>();
         if (maxSweeps != null) s.put("max-sweeps", maxSweeps);
         if (alignRows != null) s.put("rows", alignRows);
@@ -414,7 +373,7 @@ final class MergeCommand implements Callable<Integer> {
             .propertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.KEBAB_CASE).build();
 
     /** The rows NP Merge learns on: --np-rows of the first --eval task's training set, or of every --eval task (--np-tasks all). */
-    private Dataset npSample(NpMerger np, MethodData d) {
+    Dataset npSample(NpMerger np, MethodData d) {
         Dataset joined = null;
         for (String task : np.allTasks() ? eval : eval.subList(0, 1)) {
             Dataset part = d.training(task, np.rows());
@@ -424,7 +383,7 @@ final class MergeCommand implements Callable<Integer> {
     }
 
     /** Where the methods' settings are said to come from in messages; {@link #cli} names the options instead. */
-    private static final String SETTINGS = "merge";
+    static final String SETTINGS = "merge";
 
     /** Which option sets which method setting, for messages. */
     private static final Map<String, String> OPTION_OF = Map.ofEntries(Map.entry("max-sweeps", "--max-sweeps"),
@@ -433,7 +392,7 @@ final class MergeCommand implements Callable<Integer> {
             Map.entry("granularity", "--np-granularity"), Map.entry("repair-rows", "--repair-rows"), Map.entry("repair", "--repair"));
 
     /** A method made from the options; a bad setting is reported by the option that set it. */
-    private <T> T cli(java.util.function.Supplier<T> make) {
+    <T> T cli(java.util.function.Supplier<T> make) {
         try {
             return make.get();
         } catch (com.typesafe.config.ConfigException e) {
@@ -467,14 +426,14 @@ final class MergeCommand implements Callable<Integer> {
     }
 
     /** The target's tensors of {@code pair} aligned by {@code al} on the map of --map (or the common one). */
-    private Map<String, INDArray> alignTo(Aligner al, Pair pair, MethodData d) {
+    Map<String, INDArray> alignTo(Aligner al, Pair pair, MethodData d) {
         LayerMap requested = map != null ? LayerMap.parse(map)
                 : LayerMap.common(pair.base().architecture().depth(), pair.target().architecture().depth());
         return al.align(pair, al.layerMap(pair, requested, d), d).tensors();
     }
 
     /** A model given as a file, or as an id of the zoo in {@code --zoo}. */
-    private Path resolve(String ref) {
+    Path resolve(String ref) {
         Path file = Path.of(ref);
         if (Files.isRegularFile(file)) return file;
         Path inZoo = new org.mal.core.zoo.Zoo(zooDir).fileOf(ref);

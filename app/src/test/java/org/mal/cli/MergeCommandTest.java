@@ -154,4 +154,26 @@ class MergeCommandTest {
         r = run("merge", "--base", a.toString(), "--target", a.toString(), "--merger", "np", "--repair", "--eval", "mnist");
         assertTrue(r[2].contains("--repair and --repair-rows apply to --merger convex"), r[2]);
     }
+
+    /** Issue 17: several targets with the convex merger make a uniform soup, reported with and without REPAIR and against the ensemble. */
+    @Test
+    void aSoupOfSeveralTargetsIsReportedNextToEveryModelAndTheEnsemble() throws Exception {
+        Path data = syntheticMnist(dir.resolve("data"));
+        List<String> files = new java.util.ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            Path f = dir.resolve("m" + k + ".safetensors");
+            ModelIO.save(f, Trainer.initialWeights(Architecture.mlp(784, List.of(8 + 2 * k), 10), 10 + k), null);
+            files.add(f.toString());
+        }
+        Path out = dir.resolve("soup.safetensors");
+        String[] r = run("merge", "--base", files.get(0), "--target", files.get(1) + "," + files.get(2), "--eval", "mnist", "--data",
+                data.toString(), "--repair", "--repair-rows", "100", "--out", out.toString());
+        assertEquals("0", r[0], r[2]);
+        for (String line : List.of("a uniform soup of 3 models", "soup + REPAIR", "ensemble (upper bound)", "best single model")) {
+            assertTrue(r[1].contains(line), line + " in " + r[1]);
+        }
+        ModelIO.Loaded written = ModelIO.load(out);
+        assertEquals(Architecture.mlp(784, List.of(8), 10), written.model().architecture(), "the soup has the base's architecture");
+        assertEquals(3, written.card().orElseThrow().provenance().parents().size());
+    }
 }
