@@ -129,7 +129,8 @@ public final class RepairBench {
                 Lmc.Report plain = (Lmc.Report) median[2];
                 Lmc.Report rep = (Lmc.Report) median[3];
                 Lmc.TaskCurves p = plain.tasks().get(0);
-                var chart = org.mal.report.Plots.lines(e.getKey() + ": " + median[1] + " (the pair of median drop)", "λ", "test accuracy",
+                String pairName = ((String) median[1]).replace(e.getKey() + "-", "");
+                var chart = org.mal.report.Plots.lines(e.getKey() + " (median pair): " + pairName, "λ", "test accuracy",
                         List.of(org.mal.report.Plots.Line.of("aligned", plain.lambdas(), p.aligned().accuracy()),
                                 org.mal.report.Plots.Line.of("aligned + REPAIR", rep.lambdas(), rep.tasks().get(0).aligned().accuracy()),
                                 org.mal.report.Plots.Line.of("naive", plain.lambdas(), p.naive().accuracy())));
