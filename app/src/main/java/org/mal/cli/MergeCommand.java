@@ -243,6 +243,14 @@ final class MergeCommand implements Callable<Integer> {
                     new ModelCard.MergeRecipe(a.contentHash(), b.contentHash(), layerMap.toString(), alignment.method(),
                             settingsOf(alignerMethod), lambda));
             o.printf(Locale.ROOT, "wrote the merge at λ = %s to %s (weights %s)%n", lambda, out, merged.contentHash().substring(0, 12));
+            for (String e : tasks) {   // the merge against each parent of the same task, on the same test rows
+                Dataset d = dataDir.load(e).test();
+                MergeOutput.paired("the merge", merged, "the base", a, d, o);
+                if (b.architecture().inputSize() == d.featureCount() && b.architecture().outputSize() == d.classCount()
+                        && e.equals(task(target))) {
+                    MergeOutput.paired("the merge", merged, "the target", b, d, o);
+                }
+            }
         }
         if (json != null) {
             Files.writeString(json, ModelIO.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(

@@ -1,45 +1,28 @@
 package org.mal.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.Callable;
-import org.mal.core.Platform;
 import org.mal.core.align.Alignment;
 import org.mal.core.align.LayerMap;
-import org.mal.core.align.Transplant;
-import org.mal.core.align.WeightMatching;
 import org.mal.core.data.DataDir;
 import org.mal.core.data.Dataset;
-import org.mal.core.merge.Lmc;
 import org.mal.core.merge.Merge;
 import org.mal.core.merge.NpMerge;
 import org.mal.core.merge.Soup;
 import org.mal.core.method.Aligned;
 import org.mal.core.method.Aligner;
-import org.mal.core.method.ConvexMerger;
-import org.mal.core.method.DepthChoice;
-import org.mal.core.method.Merger;
 import org.mal.core.method.MethodData;
 import org.mal.core.method.Methods;
 import org.mal.core.method.NpMerger;
 import org.mal.core.method.Pair;
 import org.mal.core.method.TrainingSamples;
-import org.mal.core.method.WeightAligner;
-import org.mal.core.method.ZipAligner;
 import org.mal.core.model.Evaluator;
 import org.mal.core.model.Model;
-import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code ./mal merge --target A,B,...}: more than two models at once (NP Merge's joint and successive merges; convex soups). */
 final class MergeMany {
@@ -144,6 +127,7 @@ final class MergeMany {
                 Table t = new Table("on " + d.name(), "loss", "accuracy");
                 double best = -1;
                 String bestName = null;
+                Model bestModel = null;
                 for (int k = 0; k < all.size(); k++) {
                     var m = Evaluator.evaluate(all.get(k), d);
                     String name = k == 0 ? "base " + c.baseRef : "target " + ids.get(k - 1);
@@ -151,6 +135,7 @@ final class MergeMany {
                     if (m.accuracy() > best) {
                         best = m.accuracy();
                         bestName = name;
+                        bestModel = all.get(k);
                     }
                 }
                 var plain = Evaluator.evaluate(soup, d);
@@ -161,6 +146,7 @@ final class MergeMany {
                 t.row("ensemble (upper bound)", String.format(Locale.ROOT, "%.4f", ens.loss()), MergeOutput.pct(ens.accuracy()));
                 t.print(o);
                 o.printf(Locale.ROOT, "best single model: %s (%s)%n", bestName, MergeOutput.pct(best));
+                MergeOutput.paired("soup + REPAIR", repaired, "the best single model", bestModel, d, o);
             }
         }
         if (c.out != null) {

@@ -169,7 +169,8 @@ class MergeCommandTest {
         String[] r = run("merge", "--base", files.get(0), "--target", files.get(1) + "," + files.get(2), "--eval", "mnist", "--data",
                 data.toString(), "--repair", "--repair-rows", "100", "--out", out.toString());
         assertEquals("0", r[0], r[2]);
-        for (String line : List.of("a uniform soup of 3 models", "soup + REPAIR", "ensemble (upper bound)", "best single model")) {
+        for (String line : List.of("a uniform soup of 3 models", "soup + REPAIR", "ensemble (upper bound)", "best single model",
+                "McNemar exact p")) {
             assertTrue(r[1].contains(line), line + " in " + r[1]);
         }
         ModelIO.Loaded written = ModelIO.load(out);

@@ -36,6 +36,22 @@ public final class Evaluator {
         return evaluateFrom(model, 0, null, data, batchSize);
     }
 
+    /** Per row of {@code data}, whether the model's most likely class is the label (for paired tests on the same rows). */
+    public static boolean[] correct(Model model, Dataset data) {
+        boolean[] out = new boolean[data.size()];
+        int classes = data.classCount();
+        for (int from = 0; from < data.size(); from += DEFAULT_BATCH) {
+            int to = Math.min(data.size(), from + DEFAULT_BATCH);
+            double[] z = model.logits(data.features(from, to)).dup('c').data().asDouble();
+            for (int r = 0; r < to - from; r++) {
+                int argMax = 0;
+                for (int c = 1; c < classes; c++) if (z[r * classes + c] > z[r * classes + argMax]) argMax = c;
+                out[from + r] = argMax == data.label(from + r);
+            }
+        }
+        return out;
+    }
+
     /**
      * Inputs of layer {@code layer} for every row of {@code data}: the forward pass through layers
      * {@code 0 .. layer - 1}, shape [rows, input size of {@code layer}]. For {@code layer == 0} the
