@@ -119,6 +119,11 @@ final class MergeCommand implements Callable<Integer> {
             + "set) and fold it into the weights; with --eval, the curves of the aligned merge with and without REPAIR.")
     boolean repair;
 
+    @Option(names = "--repair-method", description = "--repair: measured (each merged layer measured in the merged network, "
+            + "the default) or closed-form (predicted from the two models' statistics and their covariance: cheaper, exact only for "
+            + "the first merged layer).")
+    String repairMethod;
+
     @Option(names = "--repair-rows", description = "--repair: training rows the statistics are measured on (stratified, --seed; "
             + "default 2000).")
     Integer repairRows;
@@ -359,6 +364,7 @@ final class MergeCommand implements Callable<Integer> {
         Map<String, Object> s = new TreeMap<>();
         if (repair) s.put("repair", true);
         if (repairRows != null) s.put("repair-rows", repairRows);
+        if (repairMethod != null) s.put("repair-method", repairMethod);
         if (npRows != null) s.put("rows", npRows);
         if (npEpochs != null) s.put("epochs", npEpochs);
         if (npLr != null) s.put("lr", npLr);
@@ -397,7 +403,8 @@ final class MergeCommand implements Callable<Integer> {
     private static final Map<String, String> OPTION_OF = Map.ofEntries(Map.entry("max-sweeps", "--max-sweeps"),
             Map.entry("decay", "--zip-decay"), Map.entry("budget", "--zip-budget"), Map.entry("depth", "--depth"),
             Map.entry("epochs", "--np-epochs"), Map.entry("lr", "--np-lr"), Map.entry("tasks", "--np-tasks"),
-            Map.entry("granularity", "--np-granularity"), Map.entry("repair-rows", "--repair-rows"), Map.entry("repair", "--repair"));
+            Map.entry("granularity", "--np-granularity"), Map.entry("repair-rows", "--repair-rows"), Map.entry("repair", "--repair"),
+            Map.entry("repair-method", "--repair-method"));
 
     /** A method made from the options; a bad setting is reported by the option that set it. */
     <T> T cli(java.util.function.Supplier<T> make) {
@@ -422,8 +429,11 @@ final class MergeCommand implements Callable<Integer> {
         if (!np.isEmpty() && !merger.equals(NpMerger.NAME)) {
             throw new IllegalArgumentException(String.join(", ", np) + " set NP Merge; they apply to --merger np, not " + merger);
         }
-        if ((repair || repairRows != null) && !merger.equals(ConvexMerger.NAME)) {
+        if ((repair || repairRows != null || repairMethod != null) && !merger.equals(ConvexMerger.NAME)) {
             throw new IllegalArgumentException("--repair and --repair-rows apply to --merger convex, not " + merger);
+        }
+        if ((repairRows != null || repairMethod != null) && !repair) {
+            throw new IllegalArgumentException("--repair-rows and --repair-method go with --repair");
         }
         if (maxSweeps != null && Methods.alignerNames().contains(aligner) && !aligner.equals(WeightAligner.NAME)) {
             throw new IllegalArgumentException("--max-sweeps applies to --aligner weight, not " + aligner);

@@ -56,16 +56,18 @@ public final class RepairBench {
         TrainingSamples samples = new TrainingSamples(data::load, 0);
         WeightAligner aligner = new WeightAligner(100, null);
         ConvexMerger repair = new ConvexMerger(true, rows);
+        ConvexMerger closed = new ConvexMerger(true, rows, true);
         double[] lambdas = Lmc.grid(grid);
         int mid = grid / 2;
         if (lambdas[mid] != 0.5) throw new IllegalArgumentException("an odd grid is needed so that 0.5 is on it, got " + grid);
         System.out.printf(Locale.ROOT, "REPAIR on same-task pairs of %s: grid %d, statistics on %d training rows; curves on the full test sets%n%n",
                 zooDir, grid, rows);
-        System.out.println("| task | base ← target | midpoint drop: aligned | +REPAIR | AUC ratio: aligned | +REPAIR | barrier: aligned | +REPAIR | λ*: aligned | +REPAIR |");
-        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| task | base ← target | midpoint drop: aligned | +REPAIR | AUC ratio: aligned | +REPAIR | barrier: aligned | +REPAIR | λ*: aligned | +REPAIR | closed form: drop | AUC ratio |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         Map<String, List<List<Double>>> byTask = new java.util.TreeMap<>();
         List<Double> plainMs = new ArrayList<>();
         List<Double> repairMs = new ArrayList<>();
+        List<Double> closedMs = new ArrayList<>();
         for (ModelCard bc : cards) {
             for (ModelCard tc : cards) {
                 String task = bc.dataset().task();
@@ -82,17 +84,19 @@ public final class RepairBench {
                 DoubleFunction<Model> repaired = repair.curve(pair, al, samples);
                 Lmc.Report rep = Lmc.evaluate(a, repaired, Lmc.firstLayer(al.tensors()), naive, List.of(test), lambdas, 0.05,
                         Evaluator.DEFAULT_BATCH);
+                Lmc.Report cf = Lmc.evaluate(a, closed.curve(pair, al, samples), Lmc.firstLayer(al.tensors()), naive, List.of(test), lambdas,
+                        0.05, Evaluator.DEFAULT_BATCH);
                 double dropPlain = drop(plain, mid);
                 double dropRepair = drop(rep, mid);
                 curvesByTask.computeIfAbsent(task, k -> new ArrayList<>()).add(new Object[] {dropPlain, bc.id() + " ← " + tc.id(), plain, rep});
                 byTask.computeIfAbsent(task, k -> List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
-                        new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
+                        new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
                 List<List<Double>> v = byTask.get(task);
                 double[] row = {dropPlain, dropRepair, plain.aucRatio(), rep.aucRatio(), plain.barrier(), rep.barrier(), plain.lambdaStar(),
-                        rep.lambdaStar()};
+                        rep.lambdaStar(), drop(cf, mid), cf.aucRatio()};
                 for (int k = 0; k < row.length; k++) v.get(k).add(row[k]);
-                System.out.printf(Locale.ROOT, "| %s | %s ← %s | %.2f | %.2f | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f |%n", task,
-                        bc.id(), tc.id(), 100 * dropPlain, 100 * dropRepair, row[2], row[3], row[4], row[5], row[6], row[7]);
+                System.out.printf(Locale.ROOT, "| %s | %s ← %s | %.2f | %.2f | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f | %.2f | %.3f |%n", task,
+                        bc.id(), tc.id(), 100 * dropPlain, 100 * dropRepair, row[2], row[3], row[4], row[5], row[6], row[7], 100 * row[8], row[9]);
                 // the cost of one merge at λ = 0.5, side by side (REPAIR includes its statistics)
                 for (int rep2 = 0; rep2 < 3; rep2++) {
                     long t0 = System.nanoTime();
@@ -102,23 +106,26 @@ public final class RepairBench {
                     Model r = repair.merge(pair, al, 0.5, samples);
                     r.contentHash();
                     long t2 = System.nanoTime();
+                    closed.merge(pair, al, 0.5, samples).contentHash();
+                    long t3 = System.nanoTime();
                     if (rep2 == 2) {
                         plainMs.add((t1 - t0) / 1e6);
                         repairMs.add((t2 - t1) / 1e6);
+                        closedMs.add((t3 - t2) / 1e6);
                     }
                 }
             }
         }
         System.out.println();
-        System.out.println("| task | pairs | median midpoint drop (points): aligned | +REPAIR | ratio | median AUC ratio: aligned | +REPAIR | median barrier: aligned | +REPAIR | median λ*: aligned | +REPAIR |");
-        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| task | pairs | median midpoint drop (points): aligned | +REPAIR | ratio | median AUC ratio: aligned | +REPAIR | median barrier: aligned | +REPAIR | median λ*: aligned | +REPAIR | closed form: drop | AUC ratio |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (var e : byTask.entrySet()) {
             List<List<Double>> v = e.getValue();
             double d0 = Median.of(v.get(0));
             double d1 = Median.of(v.get(1));
-            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.1f× | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f |%n", e.getKey(), v.get(0).size(),
-                    100 * d0, 100 * d1, d0 / d1, Median.of(v.get(2)), Median.of(v.get(3)), Median.of(v.get(4)), Median.of(v.get(5)),
-                    Median.of(v.get(6)), Median.of(v.get(7)));
+            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.1f× | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f | %.2f | %.3f |%n", e.getKey(),
+                    v.get(0).size(), 100 * d0, 100 * d1, d0 / d1, Median.of(v.get(2)), Median.of(v.get(3)), Median.of(v.get(4)),
+                    Median.of(v.get(5)), Median.of(v.get(6)), Median.of(v.get(7)), 100 * Median.of(v.get(8)), Median.of(v.get(9)));
         }
         if (figures != null) {
             java.nio.file.Files.createDirectories(figures);
@@ -140,8 +147,9 @@ public final class RepairBench {
             }
         }
         System.out.printf(Locale.ROOT, "%none merge at λ = 0.5, median over %d pairs (third of three runs each): plain %.1f ms, REPAIR %.1f ms "
-                + "(statistics of both models on %d rows and the renormalisation included): %.1f×%n", plainMs.size(), Median.of(plainMs),
-                Median.of(repairMs), rows, Median.of(repairMs) / Median.of(plainMs));
+                + "(statistics of both models on %d rows and the renormalisation included): %.1f×; closed form %.1f ms: %.1f×%n",
+                plainMs.size(), Median.of(plainMs), Median.of(repairMs), rows, Median.of(repairMs) / Median.of(plainMs), Median.of(closedMs),
+                Median.of(closedMs) / Median.of(plainMs));
     }
 
     /** Mean accuracy of the two endpoints minus the accuracy at the midpoint. */

@@ -130,4 +130,13 @@ class MoveSettingsTest {
             MoveMethod.of(move(Map.of()).withAligner(aligner, Map.of("rows", 500, "depth", "cka")));
         }
     }
+
+    @Test
+    void theClosedFormRepairIsAMoveSettingCheckedByName() {
+        Move m = move(Map.of()).withMerger("convex", Map.of("repair", true, "repair-method", "closed-form"));
+        assertTrue(((org.mal.core.method.ConvexMerger) MoveMethod.of(m).merger()).closedForm());
+        var e = assertThrows(RuntimeException.class,
+                () -> MoveMethod.of(move(Map.of()).withMerger("convex", Map.of("repair", true, "repair-method", "guess"))));
+        assertTrue(e.getMessage().contains("move.merger-settings.repair-method") && e.getMessage().contains("closed-form"), e.getMessage());
+    }
 }

@@ -138,26 +138,130 @@ public final class Repair {
         for (Map.Entry<Integer, UnitStats> e : new TreeMap<>(targets).entrySet()) {
             int layer = e.getKey();
             for (; next < layer; next++) h = current.layerOutput(next, h);
-            INDArray z = preActivation(current, layer, h);
-            UnitStats measured = of(z);
-            UnitStats want = e.getValue();
-            INDArray w = current.weight(layer);
-            INDArray b = current.bias(layer);
-            int units = w.rows();
-            double[] scale = new double[units];
-            double[] bias = new double[units];
-            for (int u = 0; u < units; u++) {
-                double v = measured.std()[u] * measured.std()[u];
-                scale[u] = want.std()[u] / Math.sqrt(v + EPSILON);
-                bias[u] = want.mean()[u] + scale[u] * (b.getDouble(u) - measured.mean()[u]);
-            }
-            INDArray s = Nd4j.createFromArray(scale).castTo(w.dataType()).reshape(units, 1);
-            params.put(Architecture.weightName(layer), w.mul(s));
-            params.put(Architecture.biasName(layer), Nd4j.createFromArray(bias).castTo(b.dataType()).reshape(b.shape()));
+            fold(params, current, layer, of(preActivation(current, layer, h)), e.getValue());
             current = new Model(merged.architecture(), params);
             params = new LinkedHashMap<>(current.params());
         }
         return current;
+    }
+
+    /**
+     * The closed-form variant: no pass through the merged network. Each merged hidden unit's
+     * pre-activation is predicted from the two models' own statistics on {@code x}, as if its input
+     * were unchanged: mean {@code (1 − λ)·μ_b + λ·μ_t}, variance
+     * {@code (1 − λ)²·σ_b² + λ²·σ_t² + 2λ(1 − λ)·cov(z_b, z_t)} (a padded unit: {@code (1 − λ)·μ_b} and
+     * {@code (1 − λ)²·σ_b²}, exactly); then the same fold as {@link #renormalise}. Exact for the first
+     * merged layer; deeper, an approximation (their inputs are the merged network's), which is the
+     * price of not running the merged network. {@code λ = 0} is the base itself.
+     */
+    public static Model closedForm(Model base, Model target, Alignment alignment, Map<String, INDArray> aligned, double lambda, INDArray x) {
+        return ClosedForm.of(base, target, alignment, x).at(aligned, lambda);
+    }
+
+    /**
+     * What the closed form needs, measured once on the rows: both models' statistics and, per matched
+     * unit pair, the covariance of their pre-activations; {@link #at} then costs no pass over data.
+     */
+    public static final class ClosedForm {
+        private final Model base;
+        private final Alignment alignment;
+        private final List<UnitStats> sb;
+        private final List<UnitStats> st;
+        private final Map<Integer, double[]> covariance = new TreeMap<>();
+
+        private ClosedForm(Model base, Alignment alignment, List<UnitStats> sb, List<UnitStats> st) {
+            this.base = base;
+            this.alignment = alignment;
+            this.sb = sb;
+            this.st = st;
+        }
+
+        public static ClosedForm of(Model base, Model target, Alignment alignment, INDArray x) {
+            List<INDArray> zb = preActivations(base, x);
+            List<INDArray> zt = preActivations(target, x);
+            List<UnitStats> sb = new ArrayList<>();
+            for (INDArray z : zb) sb.add(Repair.of(z));
+            List<UnitStats> st = new ArrayList<>();
+            for (INDArray z : zt) st.add(Repair.of(z));
+            ClosedForm cf = new ClosedForm(base, alignment, sb, st);
+            for (LayerMap.Pair p : alignment.map().pairs()) {
+                int i = p.base();
+                int j = p.target();
+                int[] t = alignment.match(i, j).map(UnitMatch::targetForBase).orElse(null);
+                if (i >= base.architecture().depth() - 1 || t == null || j >= zt.size()) continue;
+                double[][] za = zb.get(i).castTo(DataType.DOUBLE).toDoubleMatrix();
+                double[][] ztj = zt.get(j).castTo(DataType.DOUBLE).toDoubleMatrix();
+                double[] cov = new double[sb.get(i).size()];
+                for (int u = 0; u < cov.length && u < t.length; u++) {
+                    if (t[u] < 0) continue;
+                    double c = 0;
+                    for (int r = 0; r < za.length; r++) c += (za[r][u] - sb.get(i).mean()[u]) * (ztj[r][t[u]] - st.get(j).mean()[t[u]]);
+                    cov[u] = c / za.length;
+                }
+                cf.covariance.put(i, cov);
+            }
+            return cf;
+        }
+
+        /** The closed-form REPAIRed merge at {@code lambda} (λ = 0: the base itself). */
+        public Model at(Map<String, INDArray> aligned, double lambda) {
+            if (lambda == 0) return base;
+            Map<Integer, UnitStats> want = targets(sb, st, alignment, base.architecture().depth(), lambda);
+            Model merged = Merge.convex(base, aligned, lambda);
+            Map<String, INDArray> params = new LinkedHashMap<>(merged.params());
+            for (Map.Entry<Integer, UnitStats> e : want.entrySet()) {
+                int i = e.getKey();
+                int j = alignment.map().pairs().stream().filter(p -> p.base() == i).mapToInt(LayerMap.Pair::target).findFirst().orElseThrow();
+                int[] t = alignment.match(i, j).map(UnitMatch::targetForBase).orElse(null);
+                double[] cov = covariance.get(i);
+                UnitStats b = sb.get(i);
+                double[] mean = new double[b.size()];
+                double[] std = new double[b.size()];
+                for (int u = 0; u < b.size(); u++) {
+                    int tu = t == null || cov == null || u >= t.length ? -1 : t[u];
+                    if (tu < 0) {   // a padded unit: only the base's share is left
+                        mean[u] = (1 - lambda) * b.mean()[u];
+                        std[u] = (1 - lambda) * b.std()[u];
+                        continue;
+                    }
+                    UnitStats tj = st.get(j);
+                    double v = (1 - lambda) * (1 - lambda) * b.std()[u] * b.std()[u] + lambda * lambda * tj.std()[tu] * tj.std()[tu]
+                            + 2 * lambda * (1 - lambda) * cov[u];
+                    mean[u] = (1 - lambda) * b.mean()[u] + lambda * tj.mean()[tu];
+                    std[u] = Math.sqrt(Math.max(0, v));
+                }
+                fold(params, merged, i, new UnitStats(mean, std), e.getValue());
+            }
+            return new Model(merged.architecture(), params);
+        }
+    }
+
+    /** {@code W′ = diag(s)·W}, {@code b′ = mean* + s ⊙ (b − m)} with {@code s = std* ÷ sqrt(v + ε)}, into {@code params}. */
+    private static void fold(Map<String, INDArray> params, Model current, int layer, UnitStats measured, UnitStats want) {
+        INDArray w = current.weight(layer);
+        INDArray b = current.bias(layer);
+        int units = w.rows();
+        double[] scale = new double[units];
+        double[] bias = new double[units];
+        for (int u = 0; u < units; u++) {
+            double v = measured.std()[u] * measured.std()[u];
+            scale[u] = want.std()[u] / Math.sqrt(v + EPSILON);
+            bias[u] = want.mean()[u] + scale[u] * (b.getDouble(u) - measured.mean()[u]);
+        }
+        INDArray s = Nd4j.createFromArray(scale).castTo(w.dataType()).reshape(units, 1);
+        params.put(Architecture.weightName(layer), w.mul(s));
+        params.put(Architecture.biasName(layer), Nd4j.createFromArray(bias).castTo(b.dataType()).reshape(b.shape()));
+    }
+
+    /** The pre-activation of every layer of {@code m} on {@code x}, each in its own network. */
+    static List<INDArray> preActivations(Model m, INDArray x) {
+        List<INDArray> out = new ArrayList<>();
+        INDArray h = x;
+        for (int i = 0; i < m.architecture().depth(); i++) {
+            out.add(preActivation(m, i, h));
+            h = m.layerOutput(i, h);
+        }
+        return out;
     }
 
     /**

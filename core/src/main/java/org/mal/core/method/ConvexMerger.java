@@ -15,18 +15,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code W(λ) = (1 − λ)·W_base + λ·W_aligned} on the mapped layers, λ from the move's λ rule. With
  * {@code repair = true} (default false), REPAIRed ({@link Repair}): the merged hidden units' pre-activation
  * statistics are reset to the interpolation of the two models', measured on {@code repair-rows}
- * (default 2000) stratified rows of the base task's training data. REPAIR needs the aligner's unit
- * matches: the {@code zip} aligner has none and is refused with {@code repair}.
+ * (default 2000) stratified rows of the base task's training data; {@code repair-method}: {@code measured}
+ * (the default: each merged layer measured in the merged network, {@link Repair#renormalise}) or
+ * {@code closed-form} (predicted from the two models' statistics and covariance, {@link Repair#closedForm}).
+ * REPAIR needs the aligner's unit matches: the {@code zip} aligner has none and is refused with {@code repair}.
  */
-public record ConvexMerger(boolean repair, int repairRows) implements Merger {
+public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) implements Merger {
     public static final String NAME = "convex";
-    public static final String DEFAULTS = "repair = false, repair-rows = 2000";
+    public static final String DEFAULTS = "repair = false, repair-rows = 2000, repair-method = measured";
+
+    public ConvexMerger(boolean repair, int repairRows) { this(repair, repairRows, false); }
 
     public static ConvexMerger from(Settings s) {
-        s = s.withDefaults(DEFAULTS).only("repair", "repair-rows");
+        s = s.withDefaults(DEFAULTS).only("repair", "repair-rows", "repair-method");
         int rows = s.getInt("repair-rows");
         if (rows < 1) throw s.invalid("repair-rows", "must be >= 1, got " + rows);
-        return new ConvexMerger(s.getBoolean("repair"), rows);
+        String m = s.getString("repair-method");
+        if (!m.equals("measured") && !m.equals("closed-form")) throw s.invalid("repair-method", "must be measured or closed-form, got " + m);
+        return new ConvexMerger(s.getBoolean("repair"), rows, m.equals("closed-form"));
     }
 
     @Override public String name() { return NAME; }
@@ -43,6 +49,10 @@ public record ConvexMerger(boolean repair, int repairRows) implements Merger {
         }
         Dataset rows = data.training(pair.requireBaseTask("REPAIR"), repairRows);
         INDArray x = rows.features(0, rows.size());
+        if (closedForm) {
+            Repair.ClosedForm cf = Repair.ClosedForm.of(pair.base(), pair.target(), a, x);
+            return lambda -> cf.at(tensors, lambda);
+        }
         List<Repair.UnitStats> base = Repair.stats(pair.base(), x);
         List<Repair.UnitStats> target = Repair.stats(pair.target(), x);
         int depth = pair.base().architecture().depth();

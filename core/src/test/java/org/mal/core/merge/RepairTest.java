@@ -153,4 +153,27 @@ class RepairTest {
         }
         return out;
     }
+
+    /** The closed form is exact where the merged layer's inputs are unchanged (the first merged layer), and the identity on a permuted copy. */
+    @Test
+    void theClosedFormIsTheMeasuredRepairOnTheFirstMergedLayerAndTheIdentityOnACopy() {
+        Model base = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 6), 3), 1);
+        Model target = Trainer.initialWeights(Architecture.mlp(12, List.of(10, 4), 3), 2);
+        INDArray x = rows(300, 12, 5);
+        LayerMap first = LayerMap.parse("0:0");
+        Alignment a = WeightMatching.align(base, target, first, new WeightMatching.Settings(100, 1));
+        Map<String, INDArray> aligned = Transplant.alignedTensors(base, target, a);
+        for (double lambda : new double[] {0.3, 0.7}) {
+            INDArray measured = Repair.convex(base, target, a, aligned, lambda, x).logits(x);
+            INDArray closed = Repair.closedForm(base, target, a, aligned, lambda, x).logits(x);
+            double err = closed.sub(measured).norm2Number().doubleValue() / measured.norm2Number().doubleValue();
+            assertTrue(err < 1e-4, "λ = " + lambda + ": " + err);
+        }
+        Random r = new Random(2);
+        Model copy = base.permuted(Map.of(Architecture.groupName(0), shuffled(8, r), Architecture.groupName(1), shuffled(6, r)));
+        Alignment ca = WeightMatching.align(base, copy, LayerMap.identity(3), new WeightMatching.Settings(100, 1));
+        INDArray expected = base.logits(x);
+        INDArray got = Repair.closedForm(base, copy, ca, Transplant.alignedTensors(base, copy, ca), 0.5, x).logits(x);
+        assertTrue(got.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue() < 1e-4);
+    }
 }
