@@ -107,7 +107,7 @@ final class MergeOutput {
     /** {@code a} against {@code b} on the same rows: rows only one gets right, each way, and McNemar's exact two-sided p. */
     static void paired(String aName, Model a, String bName, Model b, org.mal.core.data.Dataset d, PrintWriter o) {
         var r = org.mal.core.stats.McNemar.compare(org.mal.core.model.Evaluator.correct(b, d), org.mal.core.model.Evaluator.correct(a, d));
-        o.printf(Locale.ROOT, "%s vs %s on the same %d rows: %d right only with the first, %d only with the second; McNemar exact p = %.4g%n",
-                aName, bName, d.size(), r.onlySecond(), r.onlyFirst(), r.p());
+        o.printf(Locale.ROOT, "%s vs %s on the same %d rows: %d right only with %s, %d right only with %s; McNemar exact p = %.4g%n",
+                aName, bName, d.size(), r.onlySecond(), aName, r.onlyFirst(), bName, r.p());
     }
 }

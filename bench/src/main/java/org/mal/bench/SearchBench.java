@@ -22,7 +22,7 @@ import org.mal.engine.SearchState;
  */
 public final class SearchBench {
     public static void main(String[] args) throws Exception {
-        // two logback.xml on the classpath (bench's and actors'): say nothing about it
+        // two logback.xml on the classpath (bench's and the app's): say nothing about it
         System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
         if (args.length < 1) throw new IllegalArgumentException("usage: SearchBench CONF [ROUNDS] [WORKDIR]");
         Path conf = Path.of(args[0]);
