@@ -1,7 +1,5 @@
 package org.mal.engine;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.mal.core.Platform;
@@ -39,20 +37,12 @@ public final class EvaluationKey {
                 .put("aligner", aligner)
                 .put("merger", merger)
                 .put("lambda.grid", bench.lambdas())
-                .put("evaluation.data", bench.evaluationData(tasks(bench, base, target)).toString())
+                .put("evaluation.data", bench.evaluationData(bench.tasks(MoveRunner.task(base), target.dataset() == null ? null : target.dataset().task())).toString())
                 .put("code.version", Platform.codeVersion())
                 .putValue("extra.loss-limit", lossLimit)
                 .putValue("extra.seed", bench.seed())
                 .putValue("extra.tolerance", bench.evaluation().tolerance())
                 .build();
-    }
-
-    /** The tasks a move between these models is evaluated on: the base's, then the target's if it differs (and is evaluated). */
-    static List<String> tasks(Workbench bench, ModelCard base, ModelCard target) {
-        List<String> out = new ArrayList<>(List.of(MoveRunner.task(base)));
-        String t = target.dataset() == null ? null : target.dataset().task();
-        if (bench.evaluation().targetTasks() && t != null && !t.equals(out.get(0))) out.add(t);
-        return out;
     }
 
     private static String sha256(String hex, String what) {

@@ -46,7 +46,7 @@ public final class MoveRunner {
         LayerMap map = aligned.alignment().map();
         Map<String, INDArray> naive = Transplant.alignedTensors(pair.base(), pair.target(), WeightMatching.naive(pair.base(), pair.target(), map));
         List<Dataset> sets = new ArrayList<>();
-        for (String t : tasks(bench, pair)) sets.add(bench.selection(t));
+        for (String t : bench.tasks(pair.baseTask(), pair.targetTask())) sets.add(bench.selection(t));
         double[] lambdas = bench.lambdas();
         // the curves are the merger's own (REPAIRed when it repairs); a merger that learns its coefficients is compared with convex ones
         DoubleFunction<Model> mergeAt = method.merger().takesLambda() ? method.merger().curve(pair, aligned, bench)
@@ -127,14 +127,6 @@ public final class MoveRunner {
             throw new TargetChanged("the weights of zoo model " + target.id() + " changed on disk since it was indexed");
         }
         return new Pair(b, t, task(base), target.dataset() == null ? null : target.dataset().task());
-    }
-
-    private static List<String> tasks(Workbench bench, Pair pair) {
-        List<String> out = new ArrayList<>(List.of(pair.baseTask()));
-        if (bench.evaluation().targetTasks() && pair.targetTask() != null && !pair.targetTask().equals(pair.baseTask())) {
-            out.add(pair.targetTask());
-        }
-        return out;
     }
 
     /** The task a model's card says it was trained on, or a clear error. */

@@ -160,6 +160,16 @@ public final class Workbench implements MethodData {
     @Override
     public Dataset training(String task, int rows) { return training.training(task, rows); }
 
+    /**
+     * The tasks a move is evaluated on: the base's, then the target's when it differs and
+     * {@code target-tasks} is on (a target of unknown task adds none).
+     */
+    public List<String> tasks(String baseTask, String targetTask) {
+        List<String> out = new java.util.ArrayList<>(List.of(baseTask));
+        if (evaluation.targetTasks() && targetTask != null && !targetTask.equals(baseTask)) out.add(targetTask);
+        return out;
+    }
+
     /** Task → content hash of its selection rows. */
     public Map<String, String> evaluationData(List<String> taskNames) {
         Map<String, String> out = new TreeMap<>();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.DoubleFunction;
 import org.mal.core.align.Alignment;
 import org.mal.core.align.LayerMap;
 import org.mal.core.align.UnitMatch;
@@ -270,9 +271,19 @@ public final class Repair {
      * rows {@code x}. {@code λ = 0} is the base itself, exactly (nothing is merged, nothing repaired).
      */
     public static Model convex(Model base, Model target, Alignment alignment, Map<String, INDArray> aligned, double lambda, INDArray x) {
-        if (lambda == 0) return base;
-        return renormalise(Merge.convex(base, aligned, lambda),
-                targets(stats(base, x), stats(target, x), alignment, base.architecture().depth(), lambda), x);
+        return measured(base, target, alignment, aligned, x).apply(lambda);
+    }
+
+    /**
+     * The REPAIRed convex merge as a function of λ: both models' statistics measured once on
+     * {@code x}, the merged network measured per λ. {@code λ = 0} gives the base itself.
+     */
+    public static DoubleFunction<Model> measured(Model base, Model target, Alignment alignment, Map<String, INDArray> aligned, INDArray x) {
+        List<UnitStats> sb = stats(base, x);
+        List<UnitStats> st = stats(target, x);
+        int depth = base.architecture().depth();
+        return lambda -> lambda == 0 ? base
+                : renormalise(Merge.convex(base, aligned, lambda), targets(sb, st, alignment, depth, lambda), x);
     }
 
     /** {@code h·Wᵀ + b} of layer {@code i} (no activation). */

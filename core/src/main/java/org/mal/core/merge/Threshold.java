@@ -1,11 +1,6 @@
 package org.mal.core.merge;
 
-import java.util.Map;
 import java.util.function.DoubleUnaryOperator;
-import org.mal.core.data.Dataset;
-import org.mal.core.model.Evaluator;
-import org.mal.core.model.Model;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The merging threshold (paper §4): λ* is the largest λ such that the merge's loss on the base task
@@ -22,17 +17,13 @@ public final class Threshold {
     public enum Method { REFINED_GRID, BISECTION }
 
     /**
+     * λ*, searched on any loss function of λ (the coarse {@code loss} values are given, not recomputed).
+     *
      * @param lambdas the coarse grid, from 0 to 1, ascending
      * @param loss the base-task loss of the merge at each coarse λ
      * @param limit the largest admissible loss
      * @return λ*, in [0, 1]; 0 when even λ = 0 is over the limit
      */
-    public static double search(Model base, Map<String, INDArray> aligned, Dataset task, double[] lambdas, double[] loss,
-                                double limit, Method method, int points) {
-        return search(l -> lossAt(base, aligned, task, l), lambdas, loss, limit, method, points);
-    }
-
-    /** The same on any loss function of λ (the coarse {@code loss} values are given, not recomputed). */
     public static double search(DoubleUnaryOperator lossAt, double[] lambdas, double[] loss, double limit, Method method, int points) {
         if (lambdas.length != loss.length) throw new IllegalArgumentException("a loss per grid point is needed");
         if (points < 0) throw new IllegalArgumentException("points must be >= 0, got " + points);
@@ -59,9 +50,5 @@ public final class Threshold {
             else b = mid;
         }
         return a;
-    }
-
-    public static double lossAt(Model base, Map<String, INDArray> aligned, Dataset task, double lambda) {
-        return Evaluator.evaluate(Merge.convex(base, aligned, lambda), task).loss();
     }
 }

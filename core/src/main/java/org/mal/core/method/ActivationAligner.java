@@ -23,16 +23,11 @@ public record ActivationAligner(int rows, DepthChoice depth) implements Aligner 
     @Override public String name() { return NAME; }
 
     @Override
-    public LayerMap layerMap(Pair pair, LayerMap requested, MethodData data) { return DepthChoice.layerMap(depth, pair, requested, data); }
-
-    @Override
     public Aligned align(Pair pair, LayerMap map, MethodData data) {
         var rowsOf = data.training(pair.requireBaseTask("aligner activation"), rows);
         var alignment = ActivationMatching.align(pair.base(), pair.target(), map, rowsOf);
         return new Aligned(alignment, Transplant.alignedTensors(pair.base(), pair.target(), alignment));
     }
-
-    @Override public String describe(Aligned a) { return DepthChoice.describe(depth, a); }
 
     public static final class Factory implements AlignerFactory {
         @Override public String name() { return NAME; }

@@ -11,15 +11,18 @@ public interface Aligner {
     /** The registered name ({@code weight}, {@code activation}, {@code zip}, {@code naive}) or a class name. */
     String name();
 
+    /** The aligner's {@code depth = cka} setting, or null (none; an aligner that has no such setting). */
+    default DepthChoice depth() { return null; }
+
     /**
      * The layer map the alignment runs with: {@code requested} unless the aligner chooses its own
      * (setting {@code depth = cka}, see {@link DepthChoice}).
      */
-    default LayerMap layerMap(Pair pair, LayerMap requested, MethodData data) { return requested; }
+    default LayerMap layerMap(Pair pair, LayerMap requested, MethodData data) { return DepthChoice.layerMap(depth(), pair, requested, data); }
 
     /** Aligns the target's layers of {@code map} to the base's. */
     Aligned align(Pair pair, LayerMap map, MethodData data);
 
     /** A description for outcomes and cards: the method, with the map CKA chose when it chose one. */
-    default String describe(Aligned aligned) { return aligned.alignment().method(); }
+    default String describe(Aligned aligned) { return DepthChoice.describe(depth(), aligned); }
 }

@@ -1,6 +1,5 @@
 package org.mal.core.method;
 
-import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleFunction;
 import org.mal.core.align.Alignment;
@@ -53,11 +52,7 @@ public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) i
             Repair.ClosedForm cf = Repair.ClosedForm.of(pair.base(), pair.target(), a, x);
             return lambda -> cf.at(tensors, lambda);
         }
-        List<Repair.UnitStats> base = Repair.stats(pair.base(), x);
-        List<Repair.UnitStats> target = Repair.stats(pair.target(), x);
-        int depth = pair.base().architecture().depth();
-        return lambda -> lambda == 0 ? pair.base()
-                : Repair.renormalise(Merge.convex(pair.base(), tensors, lambda), Repair.targets(base, target, a, depth, lambda), x);
+        return Repair.measured(pair.base(), pair.target(), a, tensors, x);
     }
 
     public static final class Factory implements MergerFactory {

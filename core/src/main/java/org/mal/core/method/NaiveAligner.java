@@ -17,15 +17,10 @@ public record NaiveAligner(DepthChoice depth) implements Aligner {
     @Override public String name() { return NAME; }
 
     @Override
-    public LayerMap layerMap(Pair pair, LayerMap requested, MethodData data) { return DepthChoice.layerMap(depth, pair, requested, data); }
-
-    @Override
     public Aligned align(Pair pair, LayerMap map, MethodData data) {
         var alignment = WeightMatching.naive(pair.base(), pair.target(), map);
         return new Aligned(alignment, Transplant.alignedTensors(pair.base(), pair.target(), alignment));
     }
-
-    @Override public String describe(Aligned a) { return DepthChoice.describe(depth, a); }
 
     public static final class Factory implements AlignerFactory {
         @Override public String name() { return NAME; }

@@ -23,17 +23,12 @@ public record WeightAligner(int maxSweeps, DepthChoice depth) implements Aligner
     @Override public String name() { return NAME; }
 
     @Override
-    public LayerMap layerMap(Pair pair, LayerMap requested, MethodData data) { return DepthChoice.layerMap(depth, pair, requested, data); }
-
-    @Override
     public Aligned align(Pair pair, LayerMap map, MethodData data) {
         Model a = pair.base();
         Model b = pair.target();
         var alignment = WeightMatching.align(a, b, map, new WeightMatching.Settings(maxSweeps, data.seed()));
         return new Aligned(alignment, Transplant.alignedTensors(a, b, alignment));
     }
-
-    @Override public String describe(Aligned a) { return DepthChoice.describe(depth, a); }
 
     public static final class Factory implements AlignerFactory {
         @Override public String name() { return NAME; }

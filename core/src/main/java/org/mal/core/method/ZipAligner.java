@@ -31,9 +31,6 @@ public record ZipAligner(int rows, double decay, double budget, DepthChoice dept
     @Override public String name() { return NAME; }
 
     @Override
-    public LayerMap layerMap(Pair pair, LayerMap requested, MethodData data) { return DepthChoice.layerMap(depth, pair, requested, data); }
-
-    @Override
     public Aligned align(Pair pair, LayerMap map, MethodData data) {
         int depth = pair.base().architecture().depth();
         if (depth != pair.target().architecture().depth() || !map.equals(LayerMap.identity(depth))) {
