@@ -5,12 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.mal.core.align.Alignment;
 import org.mal.core.align.LayerMap;
 import org.mal.core.data.DataDir;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Merge;
 import org.mal.core.merge.NpMerge;
+import org.mal.core.merge.Repair;
 import org.mal.core.merge.Soup;
 import org.mal.core.method.Aligned;
 import org.mal.core.method.Aligner;
@@ -96,16 +96,13 @@ final class MergeMany {
         MethodData methodData = new TrainingSamples(dataDir::load, c.seed);
         Aligner alignerMethod = c.cli(() -> Methods.aligner(c.aligner, c.alignerSettings(), "--aligner", MergeCommand.SETTINGS));
         String task = c.eval != null && !c.eval.isEmpty() ? c.eval.get(0) : MergeCommand.task(base);
-        List<Alignment> alignments = new ArrayList<>();
+        List<Aligned> alignedBy = new ArrayList<>();
         List<Map<String, INDArray>> aligned = new ArrayList<>();
         for (Model t : targets) {
             Pair pair = new Pair(a, t, task, task);
             LayerMap requested = c.map != null ? LayerMap.parse(c.map) : LayerMap.common(a.architecture().depth(), t.architecture().depth());
             Aligned al = alignerMethod.align(pair, alignerMethod.layerMap(pair, requested, methodData), methodData);
-            if ((c.repair || c.eval != null) && al.alignment().matches().isEmpty()) {
-                throw new IllegalArgumentException("REPAIR needs the aligner's unit matches; aligner " + c.aligner + " gives none");
-            }
-            alignments.add(al.alignment());
+            alignedBy.add(al);
             aligned.add(al.tensors());
         }
         double[] shares = new double[targets.size()];
@@ -115,7 +112,10 @@ final class MergeMany {
         if (c.repair || c.eval != null) {
             if (task == null) throw new IllegalArgumentException("REPAIR needs data: give --eval BASE_TASK");
             Dataset rows = methodData.training(task, c.repairRows != null ? c.repairRows : 2000);
-            repaired = Soup.repaired(a, targets, alignments, aligned, shares, rows.features(0, rows.size()));
+            INDArray x = rows.features(0, rows.size());
+            List<Repair.View> views = new ArrayList<>();
+            for (int k = 0; k < targets.size(); k++) views.add(alignedBy.get(k).repairView(targets.get(k), x));
+            repaired = Soup.repaired(a, views, aligned, shares, x);
         }
         o.printf(Locale.ROOT, "a uniform soup of %d models (a share of %.4f each) in %s, aligner %s%n", targets.size() + 1, shares[0],
                 a.architecture().describe(), c.aligner);

@@ -103,11 +103,13 @@ class MoveSettingsTest {
         assertNotEquals(pl[2], rl[2], "the midpoint of the curve is the REPAIRed merge's");
         assertEquals(p.report().tasks().get(0).naive().loss()[2], r.report().tasks().get(0).naive().loss()[2], 0.0, "the naive curve is not");
         assertEquals(r.mergedWeights(), MoveRunner.materialise(bench, repaired, base, null, target, r.lambda()).contentHash());
-        var zip = assertThrows(IllegalArgumentException.class, () -> MoveRunner.run(bench,
-                new Move(SearchFixture.BASE, TARGET, "0:0,1:1,2:2", "zip", Move.canonicalMap(Map.of("rows", 100)), "convex",
-                        Move.canonicalMap(Map.of("repair", true)), "fixed", Move.canonicalMap(Map.of("value", 0.5))),
-                base, null, target, 10.0));
-        assertTrue(zip.getMessage().contains("REPAIR needs the aligner's unit matches"), zip.getMessage());
+        // the zip aligner: REPAIR sees each zipped group as one unit
+        Move zip = new Move(SearchFixture.BASE, TARGET, "0:0,1:1,2:2", "zip", Move.canonicalMap(Map.of("rows", 100)), "convex",
+                Move.canonicalMap(Map.of("repair", true, "repair-rows", 300)), "fixed", Move.canonicalMap(Map.of("value", 0.5)));
+        Outcome z = MoveRunner.run(bench, zip, base, null, target, 10.0);
+        Outcome zPlain = MoveRunner.run(bench, zip.withMerger("convex", Map.of()), base, null, target, 10.0);
+        assertNotEquals(zPlain.report().tasks().get(0).aligned().loss()[2], z.report().tasks().get(0).aligned().loss()[2]);
+        assertEquals(z.mergedWeights(), MoveRunner.materialise(bench, zip, base, null, target, z.lambda()).contentHash());
     }
 
     /** A journal written before issue 15 holds threshold moves with the law's dead tolerance and grid. */

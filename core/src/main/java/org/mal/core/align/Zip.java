@@ -45,6 +45,14 @@ public final class Zip {
 
     /** The target's tensors zipped into the base's shapes, by base tensor name (as {@link Transplant#alignedTensors}). */
     public static Map<String, INDArray> alignedTensors(Model base, Model target, Dataset data, Settings s) {
+        return alignedTensors(base, target, groups(base, target, data, s));
+    }
+
+    /**
+     * The zip of every hidden layer: per hidden layer {@code g}, per base unit, the target units
+     * zipped into it (sorted; empty where the base unit receives none).
+     */
+    public static List<int[][]> groups(Model base, Model target, Dataset data, Settings s) {
         Architecture a = base.architecture();
         Architecture b = target.architecture();
         if (a.depth() != b.depth()) {
@@ -61,6 +69,14 @@ public final class Zip {
             INDArray fb = Evaluator.activationsBefore(target, g + 1, data, Evaluator.DEFAULT_BATCH);
             groups.add(zip(correlation(Nd4j.hstack(fa, fb)), a.hiddenWidths().get(g), b.hiddenWidths().get(g), s));
         }
+        return groups;
+    }
+
+    /** The target's tensors zipped into the base's shapes by {@code groups} ({@link #groups}). */
+    public static Map<String, INDArray> alignedTensors(Model base, Model target, List<int[][]> groups) {
+        Architecture b = target.architecture();
+        int depth = base.architecture().depth();
+        if (groups.size() != depth - 1) throw new IllegalArgumentException("one zip per hidden layer: " + (depth - 1) + ", got " + groups.size());
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (int i = 0; i < depth; i++) {
             INDArray w = target.weight(i).castTo(DataType.DOUBLE);
@@ -147,7 +163,7 @@ public final class Zip {
     }
 
     /** M (dA × dB): row u averages the target units zipped into base unit u (zeros if none). */
-    static INDArray merge(int[][] groups, int dB) {
+    public static INDArray merge(int[][] groups, int dB) {
         INDArray m = Nd4j.zeros(DataType.DOUBLE, groups.length, dB);
         for (int u = 0; u < groups.length; u++) for (int t : groups[u]) m.putScalar(u, t, 1.0 / groups[u].length);
         return m;

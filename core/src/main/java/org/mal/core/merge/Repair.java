@@ -10,6 +10,7 @@ import java.util.function.DoubleFunction;
 import org.mal.core.align.Alignment;
 import org.mal.core.align.LayerMap;
 import org.mal.core.align.UnitMatch;
+import org.mal.core.align.Zip;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.Model;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -52,6 +53,50 @@ public final class Repair {
         }
 
         public int size() { return mean.length; }
+    }
+
+    /**
+     * The target as REPAIR sees it: its pre-activation of every layer on the rows, and how its units
+     * map to the base's. For a generalized permutation ({@link #of}), the target's own units and the
+     * alignment's matches. For the zip aligner ({@link #zipped}), each hidden base unit's zipped
+     * group counts as one unit whose pre-activation is the group's merged one (the mean of its
+     * members' pre-activations, in the target's own network), matched to the base unit it was zipped
+     * into; a base unit whose group is empty takes the base's own statistics, as padding does.
+     */
+    public record View(List<INDArray> preActivations, Alignment alignment) {
+        public View {
+            preActivations = List.copyOf(preActivations);
+        }
+
+        public static View of(Model target, Alignment alignment, INDArray x) {
+            return new View(Repair.preActivations(target, x), alignment);
+        }
+
+        /** @param groups per hidden layer, per base unit, the target units zipped into it ({@link Zip#groups}) */
+        public static View zipped(Model target, List<int[][]> groups, INDArray x) {
+            List<INDArray> z = Repair.preActivations(target, x);
+            int depth = z.size();
+            if (groups.size() != depth - 1) throw new IllegalArgumentException("one zip per hidden layer: " + (depth - 1) + ", got " + groups.size());
+            List<INDArray> out = new ArrayList<>();
+            List<UnitMatch> matches = new ArrayList<>();
+            for (int g = 0; g < depth - 1; g++) {
+                int[][] members = groups.get(g);
+                INDArray m = Zip.merge(members, (int) z.get(g).columns());
+                out.add(z.get(g).castTo(DataType.DOUBLE).mmul(m.transpose()));
+                int[] targetForBase = new int[members.length];
+                for (int u = 0; u < members.length; u++) targetForBase[u] = members[u].length == 0 ? -1 : u;
+                matches.add(new UnitMatch(g, g, targetForBase));
+            }
+            out.add(z.get(depth - 1));
+            return new View(out, new Alignment("zip", LayerMap.identity(depth).toString(), matches, Double.NaN, Double.NaN, 0, 0));
+        }
+
+        /** The statistics of every layer's units, index = layer. */
+        public List<UnitStats> stats() {
+            List<UnitStats> out = new ArrayList<>();
+            for (INDArray z : preActivations) out.add(Repair.of(z));
+            return out;
+        }
     }
 
     /**
@@ -178,12 +223,17 @@ public final class Repair {
         }
 
         public static ClosedForm of(Model base, Model target, Alignment alignment, INDArray x) {
+            return of(base, View.of(target, alignment, x), x);
+        }
+
+        /** @param target the target as REPAIR sees it on the same rows {@code x} */
+        public static ClosedForm of(Model base, View target, INDArray x) {
+            Alignment alignment = target.alignment();
             List<INDArray> zb = preActivations(base, x);
-            List<INDArray> zt = preActivations(target, x);
+            List<INDArray> zt = target.preActivations();
             List<UnitStats> sb = new ArrayList<>();
             for (INDArray z : zb) sb.add(Repair.of(z));
-            List<UnitStats> st = new ArrayList<>();
-            for (INDArray z : zt) st.add(Repair.of(z));
+            List<UnitStats> st = target.stats();
             ClosedForm cf = new ClosedForm(base, alignment, sb, st);
             for (LayerMap.Pair p : alignment.map().pairs()) {
                 int i = p.base();
@@ -279,8 +329,14 @@ public final class Repair {
      * {@code x}, the merged network measured per λ. {@code λ = 0} gives the base itself.
      */
     public static DoubleFunction<Model> measured(Model base, Model target, Alignment alignment, Map<String, INDArray> aligned, INDArray x) {
+        return measured(base, View.of(target, alignment, x), aligned, x);
+    }
+
+    /** The same for a target as REPAIR sees it ({@link View}) on the same rows {@code x}. */
+    public static DoubleFunction<Model> measured(Model base, View target, Map<String, INDArray> aligned, INDArray x) {
         List<UnitStats> sb = stats(base, x);
-        List<UnitStats> st = stats(target, x);
+        List<UnitStats> st = target.stats();
+        Alignment alignment = target.alignment();
         int depth = base.architecture().depth();
         return lambda -> lambda == 0 ? base
                 : renormalise(Merge.convex(base, aligned, lambda), targets(sb, st, alignment, depth, lambda), x);

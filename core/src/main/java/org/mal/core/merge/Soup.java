@@ -50,8 +50,20 @@ public final class Soup {
     /** The soup REPAIRed on rows {@code x}: statistics of the base and of every target, each in its own network. */
     public static Model repaired(Model base, List<Model> targets, List<Alignment> alignments, List<Map<String, INDArray>> aligned,
                                  double[] weights, INDArray x) {
+        if (targets.size() != alignments.size()) throw new IllegalArgumentException("one alignment per target");
+        List<Repair.View> views = new ArrayList<>();
+        for (int k = 0; k < targets.size(); k++) views.add(Repair.View.of(targets.get(k), alignments.get(k), x));
+        return repaired(base, views, aligned, weights, x);
+    }
+
+    /** The same with each target as REPAIR sees it ({@link Repair.View}, e.g. zipped) on the rows {@code x}. */
+    public static Model repaired(Model base, List<Repair.View> targets, List<Map<String, INDArray>> aligned, double[] weights, INDArray x) {
         List<List<Repair.UnitStats>> stats = new ArrayList<>();
-        for (Model t : targets) stats.add(Repair.stats(t, x));
+        List<Alignment> alignments = new ArrayList<>();
+        for (Repair.View t : targets) {
+            stats.add(t.stats());
+            alignments.add(t.alignment());
+        }
         Map<Integer, Repair.UnitStats> want = Repair.targets(Repair.stats(base, x), stats, alignments, base.architecture().depth(), weights);
         return Repair.renormalise(convex(base, aligned, weights), want, x);
     }

@@ -2,7 +2,6 @@ package org.mal.core.method;
 
 import java.util.Map;
 import java.util.function.DoubleFunction;
-import org.mal.core.align.Alignment;
 import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Merge;
@@ -17,7 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (default 2000) stratified rows of the base task's training data; {@code repair-method}: {@code measured}
  * (the default: each merged layer measured in the merged network, {@link Repair#renormalise}) or
  * {@code closed-form} (predicted from the two models' statistics and covariance, {@link Repair#closedForm}).
- * REPAIR needs the aligner's unit matches: the {@code zip} aligner has none and is refused with {@code repair}.
+ * REPAIR sees the target through the aligner's unit matches, or for the {@code zip} aligner through its
+ * groups (each zipped group's merged pre-activation is the target unit; {@link Repair.View}).
  */
 public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) implements Merger {
     public static final String NAME = "convex";
@@ -42,17 +42,14 @@ public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) i
     public DoubleFunction<Model> curve(Pair pair, Aligned aligned, MethodData data) {
         Map<String, INDArray> tensors = aligned.tensors();
         if (!repair) return lambda -> Merge.convex(pair.base(), tensors, lambda);
-        Alignment a = aligned.alignment();
-        if (a.matches().isEmpty() && !a.map().pairs().isEmpty()) {
-            throw new IllegalArgumentException("REPAIR needs the aligner's unit matches; aligner " + a.method() + " gives none");
-        }
         Dataset rows = data.training(pair.requireBaseTask("REPAIR"), repairRows);
         INDArray x = rows.features(0, rows.size());
+        Repair.View target = aligned.repairView(pair.target(), x);
         if (closedForm) {
-            Repair.ClosedForm cf = Repair.ClosedForm.of(pair.base(), pair.target(), a, x);
+            Repair.ClosedForm cf = Repair.ClosedForm.of(pair.base(), target, x);
             return lambda -> cf.at(tensors, lambda);
         }
-        return Repair.measured(pair.base(), pair.target(), a, tensors, x);
+        return Repair.measured(pair.base(), target, tensors, x);
     }
 
     public static final class Factory implements MergerFactory {

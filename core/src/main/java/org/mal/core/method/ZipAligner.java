@@ -12,7 +12,7 @@ import org.mal.core.config.Settings;
  * {@value DepthChoice#DEFAULT_ROWS}) rows of the base task's training data; {@code decay} (default
  * 0.5) and {@code budget} (default 0.5) are ZipIt's a and b. Every layer of models of the same depth
  * (map i:i; with {@code depth = cka}, the map CKA chooses, which must then be i:i). Its alignment has no unit
- * matches: the tensors are the result.
+ * matches: the tensors are the result, and its groups ({@link Aligned#zipGroups}) are what REPAIR sees.
  */
 public record ZipAligner(int rows, double decay, double budget, DepthChoice depth) implements Aligner {
     public static final String NAME = "zip";
@@ -37,9 +37,10 @@ public record ZipAligner(int rows, double decay, double budget, DepthChoice dept
             throw new IllegalArgumentException("aligner zip merges every layer of models of the same depth (map i:i), not "
                     + pair.base().architecture().describe() + " <- " + pair.target().architecture().describe() + " with map " + map);
         }
-        var tensors = Zip.alignedTensors(pair.base(), pair.target(), data.training(pair.requireBaseTask("aligner zip"), rows),
+        List<int[][]> groups = Zip.groups(pair.base(), pair.target(), data.training(pair.requireBaseTask("aligner zip"), rows),
                 new Zip.Settings(decay, budget));
-        return new Aligned(new Alignment(NAME, map.toString(), List.of(), Double.NaN, Double.NaN, 0, 0), tensors);
+        return new Aligned(new Alignment(NAME, map.toString(), List.of(), Double.NaN, Double.NaN, 0, 0),
+                Zip.alignedTensors(pair.base(), pair.target(), groups), groups);
     }
 
     public static final class Factory implements AlignerFactory {

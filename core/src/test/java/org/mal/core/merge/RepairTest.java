@@ -13,6 +13,7 @@ import org.mal.core.align.Alignment;
 import org.mal.core.align.LayerMap;
 import org.mal.core.align.Transplant;
 import org.mal.core.align.WeightMatching;
+import org.mal.core.align.Zip;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.Model;
 import org.mal.core.train.Trainer;
@@ -175,5 +176,109 @@ class RepairTest {
         INDArray expected = base.logits(x);
         INDArray got = Repair.closedForm(base, copy, ca, Transplant.alignedTensors(base, copy, ca), 0.5, x).logits(x);
         assertTrue(got.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue() < 1e-4);
+    }
+
+    /** Zip's groups as REPAIR sees them: a zip of a permuted copy (one target unit per base unit) is repaired back to the base. */
+    @Test
+    void aZippedPermutedCopyRepairedGivesBackTheBase() {
+        Model base = Trainer.initialWeights(Architecture.mlp(12, List.of(16, 10), 3), 4);
+        Random r = new Random(9);
+        int[] p0 = shuffled(16, r);
+        int[] p1 = shuffled(10, r);
+        Model target = base.permuted(Map.of(Architecture.groupName(0), p0, Architecture.groupName(1), p1));
+        List<int[][]> groups = List.of(inverseGroups(p0), inverseGroups(p1));
+        Map<String, INDArray> aligned = Zip.alignedTensors(base, target, groups);
+        INDArray x = rows(500, 12, 3);
+        INDArray expected = base.logits(x);
+        var curve = Repair.measured(base, Repair.View.zipped(target, groups, x), aligned, x);
+        for (double lambda : new double[] {0.25, 0.5, 1}) {
+            INDArray got = curve.apply(lambda).logits(x);
+            double err = got.sub(expected).norm2Number().doubleValue() / expected.norm2Number().doubleValue();
+            assertTrue(err < 1e-4, "λ = " + lambda + ": relative error " + err);
+        }
+        assertSame(base, curve.apply(0), "λ = 0 is the base itself");
+    }
+
+    /**
+     * Zipped units take the statistics of the zipped group's merged pre-activation (the mean of its
+     * members' in the target's own network), checked by loops: after REPAIR every merged hidden
+     * layer's pre-activation has the interpolated mean and standard deviation; a base unit whose group
+     * is empty keeps its own.
+     */
+    @Test
+    void zippedGroupsTakeTheirMergedPreActivationsStatistics() {
+        Model base = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 6), 3), 1);
+        Model target = Trainer.initialWeights(Architecture.mlp(12, List.of(10, 4), 3), 2);
+        List<int[][]> groups = List.of(
+                new int[][] {{0, 1}, {2}, {3}, {4}, {5}, {6, 7}, {8}, {9}},
+                new int[][] {{2}, {0}, {}, {1, 3}, {}, {}});
+        INDArray x = rows(400, 12, 5);
+        double lambda = 0.4;
+        Model repaired = Repair.measured(base, Repair.View.zipped(target, groups, x), Zip.alignedTensors(base, target, groups), x).apply(lambda);
+
+        float[][] xs = x.toFloatMatrix();
+        double[][][] sb = statsSlow(base, xs);
+        double[][][] got = statsSlow(repaired, xs);
+        for (int l = 0; l < 2; l++) {
+            double[][] group = groupStatsSlow(target, xs, l, groups.get(l));
+            for (int u = 0; u < groups.get(l).length; u++) {
+                boolean empty = groups.get(l)[u].length == 0;
+                double meanStar = (1 - lambda) * sb[l][0][u] + lambda * (empty ? sb[l][0][u] : group[0][u]);
+                double stdStar = (1 - lambda) * sb[l][1][u] + lambda * (empty ? sb[l][1][u] : group[1][u]);
+                assertEquals(meanStar, got[l][0][u], 1e-3 * (1 + Math.abs(meanStar)), "layer " + l + " unit " + u + " mean");
+                assertEquals(stdStar, got[l][1][u], 1e-3 * (1 + stdStar), "layer " + l + " unit " + u + " std");
+            }
+        }
+    }
+
+    /** For a permutation p (new unit k = old unit p[k]): per old unit u, the one new unit holding it. */
+    static int[][] inverseGroups(int[] p) {
+        int[][] out = new int[p.length][];
+        for (int k = 0; k < p.length; k++) out[p[k]] = new int[] {k};
+        return out;
+    }
+
+    /** {mean[], std[]} per group of the mean of its members' pre-activations in layer {@code l}, by loops. */
+    static double[][] groupStatsSlow(Model m, float[][] xs, int l, int[][] groups) {
+        int depth = m.architecture().depth();
+        float[][][] w = new float[depth][][];
+        float[][] b = new float[depth][];
+        for (int k = 0; k < depth; k++) {
+            w[k] = m.weight(k).castTo(DataType.FLOAT).toFloatMatrix();
+            b[k] = m.bias(k).castTo(DataType.FLOAT).toFloatVector();
+        }
+        double[] sum = new double[groups.length];
+        double[] sq = new double[groups.length];
+        for (float[] row : xs) {
+            double[] h = new double[row.length];
+            for (int k = 0; k < row.length; k++) h[k] = row[k];
+            double[] z = null;
+            for (int layer = 0; layer <= l; layer++) {
+                z = new double[w[layer].length];
+                for (int u = 0; u < z.length; u++) {
+                    double acc = b[layer][u];
+                    for (int k = 0; k < h.length; k++) acc += w[layer][u][k] * h[k];
+                    z[u] = acc;
+                }
+                if (layer < l) {
+                    h = new double[z.length];
+                    for (int u = 0; u < z.length; u++) h[u] = Math.max(0, z[u]);
+                }
+            }
+            for (int g = 0; g < groups.length; g++) {
+                if (groups[g].length == 0) continue;
+                double v = 0;
+                for (int t : groups[g]) v += z[t];
+                v /= groups[g].length;
+                sum[g] += v;
+                sq[g] += v * v;
+            }
+        }
+        double[][] out = new double[2][groups.length];
+        for (int g = 0; g < groups.length; g++) {
+            out[0][g] = sum[g] / xs.length;
+            out[1][g] = Math.sqrt(Math.max(0, sq[g] / xs.length - out[0][g] * out[0][g]));
+        }
+        return out;
     }
 }
