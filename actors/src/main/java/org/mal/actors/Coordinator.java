@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.mal.core.model.ModelCard;
 import org.mal.engine.EvaluationKey;
+import org.mal.engine.MoveRunner;
 import org.mal.engine.Outcome;
 import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchJson;
@@ -178,7 +179,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         // moves already evaluated for this base, unless their target has been replaced since (new weights, same id)
         for (Evaluated e : state.history()) {
             if (!e.move().base().equals(state.base().id())) continue;
-            if (e.current(zoo.get(e.move().target()).map(ModelCard::weightsHash).orElse(null))) exclude.add(e.move());
+            if (e.current(MoveRunner.targetCards(zoo, e.move()).map(MoveRunner::targetWeightsOf).orElse(null))) exclude.add(e.move());
         }
         planning = true;
         planZoo = zoo;
@@ -217,27 +218,29 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private void dispatchPending() {
         for (Move m : state.pending()) {
             if (inFlight.containsKey(m) || keys.containsKey(m)) continue;
-            Optional<ModelCard> target = zoo.get(m.target());
-            if (target.isEmpty()) {
+            Optional<List<ModelCard>> targets = MoveRunner.targetCards(zoo, m);
+            if (targets.isEmpty()) {
+                String gone = m.targets().stream().filter(id -> zoo.get(id).isEmpty()).findFirst().orElse(m.target());
                 journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1,
-                        "zoo model '" + m.target() + "' is not in the zoo any more", true, Evaluated.ABSENT));
+                        "zoo model '" + gone + "' is not in the zoo any more", true, Evaluated.ABSENT));
                 continue;
             }
+            String targetWeights = MoveRunner.targetWeightsOf(targets.get());
             CacheKey key;
             try {
-                key = EvaluationKey.of(deps.bench(), m, state.base(), target.get(), state.lossLimit());
+                key = EvaluationKey.of(deps.bench(), m, state.base(), targets.get(), state.lossLimit());
             } catch (RuntimeException e) {   // e.g. the data of a new target's task is missing
                 journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1, Planner.describe(e), true,
-                        target.get().weightsHash()));
+                        targetWeights));
                 continue;
             }
             Optional<Outcome> cached = cached(key);
             if (cached.isPresent()) {
-                journal(new SearchEvent.MoveEvaluated(state.step(), m, key.hex(), cached.get(), true, "cache", target.get().weightsHash()));
+                journal(new SearchEvent.MoveEvaluated(state.step(), m, key.hex(), cached.get(), true, "cache", targetWeights));
                 continue;
             }
             keys.put(m, key);
-            queue.add(new WorkItem(state.run(), state.step(), m, key.hex(), state.base(), state.baseBlob(), target.get(), state.lossLimit(),
+            queue.add(new WorkItem(state.run(), state.step(), m, key.hex(), state.base(), state.baseBlob(), targets.get(), state.lossLimit(),
                     state.attempts().getOrDefault(m, 0) + 1, getContext().getSelf().narrow(), deps.bench().zoo().dir().toAbsolutePath().toString(),
                     deps.bench().assemblies().toAbsolutePath().toString(), deps.settings().evaluation(), deps.settings().seed()));
         }
@@ -285,7 +288,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return this;
         }
         journal(new SearchEvent.MoveEvaluated(state.step(), r.item().move(), key.hex(), r.outcome(), false, r.worker(),
-                        r.item().target().weightsHash()), Map.of(key, SearchJson.write(r.outcome())));
+                        MoveRunner.targetWeightsOf(r.item().targets())), Map.of(key, SearchJson.write(r.outcome())));
         report(null);
         getContext().getSelf().tell(new Next());
         return this;
@@ -297,7 +300,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         keys.remove(f.item().move());
         boolean giveUp = f.item().attempt() > deps.settings().retries();
         journal(new SearchEvent.MoveFailed(state.step(), f.item().move(), f.item().attempt(), f.reason(), giveUp,
-                f.item().target().weightsHash()));
+                MoveRunner.targetWeightsOf(f.item().targets())));
         getContext().getLog().warn("move failed on {} (attempt {}{}): {}", f.worker(), f.item().attempt(), giveUp ? ", giving up" : "",
                 f.reason());
         report("a move failed: " + f.reason());

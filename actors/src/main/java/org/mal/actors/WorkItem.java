@@ -2,6 +2,7 @@ package org.mal.actors;
 
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.mal.core.model.ModelCard;
 import org.mal.engine.SearchJson;
@@ -18,12 +19,13 @@ import org.mal.policies.Move;
  *     string (SearchJson.MoveWriter), decoded once on arrival
  * @param key the hex of its evaluation cache key, computed once by the coordinator
  * @param baseBlob the store blob of the base's weights; null when the base is a zoo model
+ * @param targets the cards of the move's targets ({@link Move#targets()}: one, or a soup's)
  * @param attempt 1 for the first try; a result is only taken for the attempt the coordinator expects
  * @param zoo the zoo folder (absolute)
  * @param assemblies the search's assemblies folder (absolute)
  */
 public record WorkItem(int run, int step,
                        @JsonSerialize(using = SearchJson.MoveWriter.class) @JsonDeserialize(using = SearchJson.MoveReader.class) Move move,
-                       String key, ModelCard base, String baseBlob, ModelCard target, double lossLimit,
+                       String key, ModelCard base, String baseBlob, List<ModelCard> targets, double lossLimit,
                        int attempt, ActorRef<Worker.Reply> replyTo, String zoo, String assemblies,
                        SearchSettings.Evaluation evaluation, long seed) implements WireMessage {}

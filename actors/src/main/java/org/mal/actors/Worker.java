@@ -77,7 +77,7 @@ public final class Worker {
     }
 
     public static Runner runner(Workbench bench) {
-        return item -> MoveRunner.run(bench, item.move(), item.base(), item.baseBlob(), item.target(), item.lossLimit());
+        return item -> MoveRunner.run(bench, item.move(), item.base(), item.baseBlob(), item.targets(), item.lossLimit());
     }
 
     /**

@@ -131,7 +131,7 @@ class CoordinatorTest {
         // a late duplicate of an old result changes nothing
         int before = store.readJournal(1).size();
         WorkItem stale = new WorkItem(1, 0, moves.get(0), "0".repeat(64), index.require(SearchFixture.BASE), null,
-                index.require(moves.get(0).target()), 0.5, 1, coordinator.narrow(), zoo.dir().toString(), dir.toString(), settings.evaluation(), settings.seed());
+                java.util.List.of(index.require(moves.get(0).target())), 0.5, 1, coordinator.narrow(), zoo.dir().toString(), dir.toString(), settings.evaluation(), settings.seed());
         coordinator.tell(new Worker.Done(stale, SearchStateTest.outcome(0.9), "ghost"));
         TestProbe<SearchState> state = kit.createTestProbe(SearchState.class);
         coordinator.tell(new Coordinator.GetState(state.ref()));

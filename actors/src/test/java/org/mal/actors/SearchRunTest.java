@@ -121,6 +121,26 @@ class SearchRunTest {
         }
     }
 
+    /** Issue 17: moves of several targets (soups, REPAIRed) planned, evaluated, accepted, journaled and replayed. */
+    @Test
+    void aSearchWithSoupMovesAcceptsASoupAndItsRecipeReplays(@TempDir Path dir) throws Exception {
+        SearchSettings settings = SearchFixture.settings(zoo.dir(), """
+                search.budget.steps = 1
+                policy.candidates { identity = false, depth-matched = false, prefixes = false, suffixes = false, single-layer = false, soup-size = 3 }
+                policy.candidates.move { merger-settings { repair = true, repair-rows = 200 }, lambda-policy = fixed, lambda-settings { value = 0.2 } }
+                """);
+        SearchState s = Search.start(settings, dir, SearchFixture.TASK_FN, Search.Options.quiet());
+        assertEquals(0, s.failures());
+        assertTrue(s.evaluations() > 0);
+        assertEquals(1, s.lineage().size(), "a soup at λ = 0.2 is within the loss limit");
+        var accepted = s.lineage().get(0).accepted();
+        assertEquals(3, accepted.targets().size(), accepted.toString());
+        assertEquals(4, s.lineage().get(0).assembly().provenance().parents().size(), "the base and the three targets");
+        assertEquals(s.base().weightsHash(), Recipe.of(s, 1, dir).replay(null, SearchFixture.TASK_FN).contentHash());
+        SearchState again = SearchFolder.inspect(dir).last();
+        assertEquals(lineage(s), lineage(again), "the journal reads back the soup moves");
+    }
+
     @Test
     void depthCkaMovesChooseTheirMapFromActivations(@TempDir Path dir) throws Exception {
         Zoo mixed = new Zoo(dir.resolve("zoo"));
@@ -165,7 +185,7 @@ class SearchRunTest {
                 policy.candidates { max-per-target = 2 }
                 """);
         Set<String> targets = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        Search.Options options = watching(item -> targets.add(item.target().id()));
+        Search.Options options = watching(item -> targets.add(item.targets().get(0).id()));
         CompletableFuture<SearchState> run = startInBackground(settings, dir.resolve("search"), options);
         Path status = dir.resolve("search").resolve(Reporter.STATUS_FILE);
         awaitWaiting(status);
@@ -201,7 +221,7 @@ class SearchRunTest {
                 policy.laws = [ { name = experience } ]
                 """);
         List<String> weightsSeen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        Search.Options options = watching(item -> weightsSeen.add(item.target().weightsHash()));
+        Search.Options options = watching(item -> weightsSeen.add(item.targets().get(0).weightsHash()));
         CompletableFuture<SearchState> run = startInBackground(settings, dir.resolve("search"), options);
         Path status = dir.resolve("search").resolve(Reporter.STATUS_FILE);
         awaitWaiting(status);

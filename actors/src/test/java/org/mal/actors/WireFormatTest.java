@@ -36,7 +36,7 @@ class WireFormatTest {
         Move move = SearchStateTest.move("t", "0:0,1:1").withAligner("com.example.MyAligner",
                 Map.of("layers", List.of(0, 1), "inner", Map.of("k", 2.5, "on", true), "name", "x"));
         TestProbe<Worker.Reply> probe = kit.createTestProbe(Worker.Reply.class);
-        WorkItem item = new WorkItem(1, 0, move, "0".repeat(64), SearchStateTest.ORIGIN, null, SearchStateTest.card("t", "h9"), 0.2, 1,
+        WorkItem item = new WorkItem(1, 0, move, "0".repeat(64), SearchStateTest.ORIGIN, null, java.util.List.of(SearchStateTest.card("t", "h9")), 0.2, 1,
                 probe.ref(), "/zoo", "/a", new SearchSettings.Evaluation(5, 100, 0.05, true), 7);
         WorkItem back = roundTrip(item);
         assertEquals(move, back.move());

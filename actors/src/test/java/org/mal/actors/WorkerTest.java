@@ -53,7 +53,7 @@ class WorkerTest {
             WorkPullingProducerController.RequestNext<WorkItem> r = next.expectMessageClass(WorkPullingProducerController.RequestNext.class,
                     Duration.ofSeconds(10));
             r.sendNextTo().tell(new WorkItem(1, 0, SearchStateTest.move(moves[k], "0:0"), "0".repeat(64), SearchStateTest.ORIGIN, null,
-                    SearchStateTest.card("t", "h9"), 0.2, 1, coordinator.ref().narrow(), "/zoo", "/assemblies", new SearchSettings.Evaluation(5, 100, 0.05, true), 1));
+                    java.util.List.of(SearchStateTest.card("t", "h9")), 0.2, 1, coordinator.ref().narrow(), "/zoo", "/assemblies", new SearchSettings.Evaluation(5, 100, 0.05, true), 1));
             Coordinator.Command answer = coordinator.receiveMessage(Duration.ofSeconds(10));
             assertEquals(moves[k], ((Worker.Reply) answer).item().move().target());
             switch (moves[k]) {

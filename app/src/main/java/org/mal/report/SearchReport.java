@@ -84,7 +84,7 @@ public final class SearchReport {
             List<Plots.Line> loss = List.of(Plots.Line.of("aligned", r.lambdas(), base.aligned().loss()),
                     Plots.Line.of("naive (padding only)", r.lambdas(), base.naive().loss()));
             Path lp = out.resolve("step-" + c.step() + "-loss.png");
-            Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: %s (map %s), loss on %s", c.step(), m.target(), m.layerMap(),
+            Plots.png(Plots.lines(String.format(Locale.ROOT, "Step %d: %s (map %s), loss on %s", c.step(), m.targetNames(), m.layerMap(),
                     task(base.dataset())), "λ (weight of the target)", "loss", loss), lp);
             List<Plots.Line> acc = new ArrayList<>();
             for (Lmc.TaskCurves t : r.tasks()) {
@@ -96,14 +96,14 @@ public final class SearchReport {
                     "accuracy", acc), ap);
             images.add(lp);
             images.add(ap);
-            lineageRows.add(new String[] {String.valueOf(c.step()), m.target(), m.layerMap(), String.format(Locale.ROOT, "%.3f", o.lambda()),
+            lineageRows.add(new String[] {String.valueOf(c.step()), m.targetNames(), m.layerMap(), String.format(Locale.ROOT, "%.3f", o.lambda()),
                     String.format(Locale.ROOT, "%.4f", c.score()), String.format(Locale.ROOT, "%.3f", r.aucRatio()), c.assembly().id(),
                     lp.getFileName().toString(), ap.getFileName().toString()});
         }
 
         // AUC ratio of each target at each step
         TreeSet<String> targets = new TreeSet<>();
-        for (var st : byStep.values()) for (Move m : st.keySet()) targets.add(m.target());
+        for (var st : byStep.values()) for (Move m : st.keySet()) targets.add(m.targetNames());
         if (!targets.isEmpty()) {
             List<String> rows = new ArrayList<>(targets);
             List<String> cols = new ArrayList<>();
@@ -115,7 +115,7 @@ public final class SearchReport {
                     double sum = 0;
                     int cnt = 0;
                     for (var m : st.entrySet()) {
-                        if (!m.getKey().target().equals(rows.get(r))) continue;
+                        if (!m.getKey().targetNames().equals(rows.get(r))) continue;
                         double ratio = m.getValue().report().aucRatio();
                         if (Double.isFinite(ratio)) {
                             sum += ratio;

@@ -21,8 +21,21 @@ public final class EvaluationKey {
     public static final String KIND = "evaluation";
 
     public static CacheKey of(Workbench bench, Move move, ModelCard base, ModelCard target, double lossLimit) {
+        return of(bench, move, base, java.util.List.of(target), lossLimit);
+    }
+
+    /**
+     * The key of a move of several targets (a soup; cards in {@link Move#targets()} order): as for one
+     * target, and {@code soup.weights}, the weights hashes of the soup's further targets in order (the
+     * field is absent for a move of one target, whose key is as before).
+     */
+    public static CacheKey of(Workbench bench, Move move, ModelCard base, java.util.List<ModelCard> targets, double lossLimit) {
+        java.util.List<String> ids = targets.stream().map(ModelCard::id).toList();
+        if (!move.targets().equals(ids)) throw new IllegalArgumentException("the move's targets are " + move.targets() + ", not " + ids);
+        ModelCard target = targets.get(0);
         Map<String, Object> m = new TreeMap<>();
         m.put("target", move.target());
+        if (!move.soup().isEmpty()) m.put("soup", move.soup());
         m.put("layer-map", move.layerMap());
         m.put("lambda-policy", move.lambdaPolicy());
         m.put("lambda-settings", move.lambdaSettings());
@@ -30,7 +43,13 @@ public final class EvaluationKey {
         aligner.put("name", move.aligner());
         Map<String, Object> merger = new TreeMap<>(move.mergerSettings());
         merger.put("name", move.merger());
-        return CacheKey.builder(KIND)
+        CacheKey.Builder key = CacheKey.builder(KIND);
+        if (targets.size() > 1) {
+            java.util.List<String> soup = new java.util.ArrayList<>();
+            for (ModelCard t : targets.subList(1, targets.size())) soup.add(sha256(t.weightsHash(), "target weights hash of " + t.id()));
+            key.put("soup.weights", soup);
+        }
+        return key
                 .put("base.weights", sha256(base.weightsHash(), "base weights hash"))
                 .put("target.weights", sha256(target.weightsHash(), "target weights hash"))
                 .put("move", m)

@@ -11,6 +11,7 @@ import org.mal.core.align.WeightMatching;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Lmc;
 import org.mal.core.merge.Merge;
+import org.mal.core.merge.Soup;
 import org.mal.core.method.Aligned;
 import org.mal.core.method.LambdaRule;
 import org.mal.core.method.Pair;
@@ -39,6 +40,56 @@ public final class MoveRunner {
      * @param lossLimit the base-task loss the merge may not exceed
      */
     public static Outcome run(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lossLimit) {
+        return run(bench, move, base, baseBlob, List.of(target), lossLimit);
+    }
+
+    /**
+     * @param targets the cards of the move's targets ({@link Move#targets()}: one, or a soup's), in that order
+     */
+    public static Outcome run(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets, double lossLimit) {
+        if (move.soup().isEmpty()) return runOne(bench, move, base, baseBlob, targets.get(0), lossLimit);
+        long started = System.nanoTime();
+        MoveMethod method = MoveMethod.of(move);
+        if (!method.merger().takesLambda()) {
+            throw new IllegalArgumentException("merger " + method.merger().name() + " merges one target per move, not a soup of " + targets.size());
+        }
+        List<Pair> pairs = pairs(bench, move, base, baseBlob, targets);
+        List<Aligned> aligned = new ArrayList<>();
+        List<Map<String, INDArray>> naive = new ArrayList<>();
+        for (Pair p : pairs) {
+            Aligned a = align(bench, move, method, p);
+            aligned.add(a);
+            naive.add(Transplant.alignedTensors(p.base(), p.target(), WeightMatching.naive(p.base(), p.target(), a.alignment().map())));
+        }
+        Model b = pairs.get(0).base();
+        List<Dataset> sets = new ArrayList<>();
+        for (String t : bench.tasks(pairs.get(0).baseTask(), pairs.get(0).targetTask())) sets.add(bench.selection(t));
+        double[] lambdas = bench.lambdas();
+        DoubleFunction<Model> mergeAt = method.merger().soupCurve(pairs, aligned, bench);
+        double[] even = new double[pairs.size()];
+        DoubleFunction<Model> naiveAt = l -> {
+            java.util.Arrays.fill(even, l / pairs.size());
+            return Soup.convex(b, naive, even);
+        };
+        int first = Integer.MAX_VALUE;
+        int firstNaive = Integer.MAX_VALUE;
+        for (int k = 0; k < pairs.size(); k++) {
+            first = Math.min(first, Lmc.firstLayer(aligned.get(k).tensors()));
+            firstNaive = Math.min(firstNaive, Lmc.firstLayer(naive.get(k)));
+        }
+        Lmc.Report report = Lmc.evaluate(b, mergeAt, first, naiveAt, firstNaive, sets, lambdas, bench.evaluation().tolerance(),
+                Evaluator.DEFAULT_BATCH);
+        double[] baseLoss = report.tasks().get(0).aligned().loss();
+        double lambda = method.rule().choose(new LambdaRule.Curve(mergeAt, sets.get(0), lambdas, baseLoss, lossLimit));
+        Model merged = mergeAt.apply(lambda);
+        Map<String, Double> accuracy = new LinkedHashMap<>();
+        double loss = evaluate(merged, sets, accuracy);
+        String described = "soup of " + pairs.size() + ": " + method.aligner().describe(aligned.get(0));
+        return new Outcome(report, lambda, loss, accuracy, described, aligned.get(0).alignment().objectiveAfter(),
+                (System.nanoTime() - started) / 1e9, merged.contentHash());
+    }
+
+    private static Outcome runOne(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lossLimit) {
         long started = System.nanoTime();
         MoveMethod method = MoveMethod.of(move);
         Pair pair = pair(bench, move, base, baseBlob, target);
@@ -92,17 +143,35 @@ public final class MoveRunner {
 
     /** The merge a move's outcome describes, computed again (alignment and learning are deterministic). */
     public static Model materialise(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lambda) {
-        return merge(bench, move, pair(bench, move, base, baseBlob, target), lambda);
+        return materialise(bench, move, base, baseBlob, List.of(target), lambda);
+    }
+
+    /** The same for a move of several targets (their cards in {@link Move#targets()} order). */
+    public static Model materialise(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets, double lambda) {
+        return merge(bench, move, pairs(bench, move, base, baseBlob, targets), lambda);
     }
 
     /** The same on models in memory (a recipe replayed step by step). */
     public static Model merge(Workbench bench, Move move, Model base, String baseTask, Model target, double lambda) {
-        return merge(bench, move, new Pair(base, target, baseTask, null), lambda);
+        return merge(bench, move, base, baseTask, List.of(target), lambda);
     }
 
-    private static Model merge(Workbench bench, Move move, Pair pair, double lambda) {
+    /** The same for a move of several targets (in {@link Move#targets()} order). */
+    public static Model merge(Workbench bench, Move move, Model base, String baseTask, List<Model> targets, double lambda) {
+        List<Pair> pairs = new ArrayList<>();
+        for (Model t : targets) pairs.add(new Pair(base, t, baseTask, null));
+        return merge(bench, move, pairs, lambda);
+    }
+
+    private static Model merge(Workbench bench, Move move, List<Pair> pairs, double lambda) {
         MoveMethod method = MoveMethod.of(move);
-        return method.merger().merge(pair, align(bench, move, method, pair), lambda, bench);
+        if (pairs.size() != move.targets().size()) {
+            throw new IllegalArgumentException("move " + move.targetNames() + " has " + move.targets().size() + " targets, got " + pairs.size());
+        }
+        if (pairs.size() == 1) return method.merger().merge(pairs.get(0), align(bench, move, method, pairs.get(0)), lambda, bench);
+        List<Aligned> aligned = new ArrayList<>();
+        for (Pair p : pairs) aligned.add(align(bench, move, method, p));
+        return method.merger().soupCurve(pairs, aligned, bench).apply(lambda);
     }
 
     private static Aligned align(Workbench bench, Move move, MoveMethod method, Pair pair) {
@@ -116,17 +185,52 @@ public final class MoveRunner {
     }
 
     private static Pair pair(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target) {
-        if (!move.target().equals(target.id())) throw new IllegalArgumentException("the move's target is " + move.target() + ", not " + target.id());
+        return pairs(bench, move, base, baseBlob, List.of(target)).get(0);
+    }
+
+    /** One pair per target (the same base), every model's weights checked against its card. */
+    private static List<Pair> pairs(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets) {
+        List<String> ids = targets.stream().map(ModelCard::id).toList();
+        if (!move.targets().equals(ids)) throw new IllegalArgumentException("the move's targets are " + move.targets() + ", not " + ids);
         Model b = baseBlob == null ? bench.zooModel(base.id()) : bench.assembly(base.weightsHash(), baseBlob);
         if (!b.contentHash().equals(base.weightsHash())) {
             throw new IllegalStateException("the weights of base " + base.id() + " changed on disk (hash " + b.contentHash() + ", expected "
                     + base.weightsHash() + ")");
         }
-        Model t = bench.zooModel(target.id());
-        if (!t.contentHash().equals(target.weightsHash())) {
-            throw new TargetChanged("the weights of zoo model " + target.id() + " changed on disk since it was indexed");
+        List<Pair> out = new ArrayList<>();
+        for (ModelCard target : targets) {
+            Model t = bench.zooModel(target.id());
+            if (!t.contentHash().equals(target.weightsHash())) {
+                throw new TargetChanged("the weights of zoo model " + target.id() + " changed on disk since it was indexed");
+            }
+            out.add(new Pair(b, t, task(base), target.dataset() == null ? null : target.dataset().task()));
         }
-        return new Pair(b, t, task(base), target.dataset() == null ? null : target.dataset().task());
+        return out;
+    }
+
+    /** The zoo cards of the move's targets in {@link Move#targets()} order, or empty when one of them is not in the zoo. */
+    public static java.util.Optional<List<ModelCard>> targetCards(org.mal.policies.ZooIndex zoo, Move move) {
+        List<ModelCard> out = new ArrayList<>();
+        for (String id : move.targets()) {
+            var c = zoo.get(id);
+            if (c.isEmpty()) return java.util.Optional.empty();
+            out.add(c.get());
+        }
+        return java.util.Optional.of(out);
+    }
+
+    /** {@link #targetWeights(List)} of the cards' weights hashes. */
+    public static String targetWeightsOf(List<ModelCard> targets) {
+        return targetWeights(targets.stream().map(ModelCard::weightsHash).toList());
+    }
+
+    /**
+     * What a move's result says about its targets' weights: the target's weights hash, or for a soup
+     * the SHA-256 of {@code soup:} and every target's hash joined by commas (in {@link Move#targets()} order).
+     */
+    public static String targetWeights(List<String> hashes) {
+        if (hashes.size() == 1) return hashes.get(0);
+        return org.mal.core.Sha256.hex("soup:" + String.join(",", hashes));
     }
 
     /** The task a model's card says it was trained on, or a clear error. */

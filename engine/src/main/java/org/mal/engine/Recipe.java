@@ -17,7 +17,7 @@ import org.mal.policies.Move;
 
 /**
  * How an assembly was made, as data: the origin and every accepted step (the move, the target's
- * weights, λ, and the weights it gave), with the seed and the evaluation settings the aligners
+ * weights ({@link MoveRunner#targetWeights} for a soup), λ, and the weights it gave), with the seed and the evaluation settings the aligners
  * used. {@link #replay} computes the assembly again from the zoo and checks every step's weights
  * against the recipe, so a recipe either reproduces its assembly bit for bit or names the step
  * that differs and why. Written next to an exported model ({@code ./mal export}); read by
@@ -80,12 +80,14 @@ public record Recipe(String format, String assembly, String assemblyHash, String
                     + ", the recipe was made from " + originHash);
         }
         for (Step st : steps) {
-            Model target = bench.zooModel(st.target());
-            if (!target.contentHash().equals(st.targetHash())) {
-                throw new IllegalStateException("step " + st.step() + ": the target " + st.target() + " in " + z.dir() + " has weights "
-                        + target.contentHash() + ", the recipe used " + st.targetHash());
+            List<Model> targets = new ArrayList<>();
+            for (String id : st.move().targets()) targets.add(bench.zooModel(id));
+            String weights = MoveRunner.targetWeights(targets.stream().map(Model::contentHash).toList());
+            if (!weights.equals(st.targetHash())) {
+                throw new IllegalStateException("step " + st.step() + ": the target " + st.move().targetNames() + " in " + z.dir()
+                        + " has weights " + weights + ", the recipe used " + st.targetHash());
             }
-            current = MoveRunner.merge(bench, st.move(), current, task, target, st.lambda());
+            current = MoveRunner.merge(bench, st.move(), current, task, targets, st.lambda());
             if (!current.contentHash().equals(st.resultHash())) {
                 throw new IllegalStateException("step " + st.step() + " gave weights " + current.contentHash() + ", the recipe says "
                         + st.resultHash() + " (recipe made by " + codeVersion + ", this is " + Platform.codeVersion() + ")");

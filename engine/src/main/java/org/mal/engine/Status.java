@@ -24,7 +24,7 @@ public record Status(int run, String phase, String paused, String stopped, int s
         List<Accepted> lineage = new ArrayList<>();
         for (SearchEvent.StepClosed c : s.lineage()) {
             Move m = c.accepted();
-            lineage.add(new Accepted(c.step(), m.target(), m.layerMap(), c.assembly().merge().lambda(), c.score(), c.assembly().id(),
+            lineage.add(new Accepted(c.step(), m.targetNames(), m.layerMap(), c.assembly().merge().lambda(), c.score(), c.assembly().id(),
                     c.assembly().weightsHash()));
         }
         String phase = s.paused() != null && s.stopped() == null ? "paused" : s.phase().name().toLowerCase();

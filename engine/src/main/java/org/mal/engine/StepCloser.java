@@ -76,16 +76,17 @@ public final class StepCloser {
     private static Closed assemble(SearchState s, ZooIndex index, Move move, double score, Set<String> visited, Workbench bench,
                                    MalStore store) {
         Outcome o = s.results().get(move);
-        Optional<ModelCard> t = index.get(move.target());
-        if (t.isEmpty()) return null;   // the target left the zoo after its evaluation: the next best move
-        ModelCard target = t.get();
+        Optional<List<ModelCard>> t = MoveRunner.targetCards(index, move);
+        if (t.isEmpty()) return null;   // a target left the zoo after its evaluation: the next best move
+        List<ModelCard> targets = t.get();
+        String targetWeights = MoveRunner.targetWeightsOf(targets);
         String used = s.targetWeights().get(move);
-        // the target was replaced after its evaluation: the result says nothing about the new weights
+        // a target was replaced after its evaluation: the result says nothing about the new weights
         // (the move is planned again next step, its evaluation being out of date)
-        if (used != null && !used.equals(target.weightsHash())) return null;
+        if (used != null && !used.equals(targetWeights)) return null;
         Model merged;
         try {
-            merged = MoveRunner.materialise(bench, move, s.base(), s.baseBlob(), target, o.lambda());
+            merged = MoveRunner.materialise(bench, move, s.base(), s.baseBlob(), targets, o.lambda());
         } catch (MoveRunner.TargetChanged replacedBeforeIndexed) {
             return null;
         }
@@ -101,10 +102,9 @@ public final class StepCloser {
                 null, null, new Metrics(o.loss(), o.orderedAccuracy().values().iterator().next(),
                         bench.selection(MoveRunner.task(base)).size()),
                 null,
-                new ModelCard.Provenance(List.of(base.weightsHash(), target.weightsHash()), Platform.codeVersion(), Platform.describe(),
-                        Instant.now().toString()),
+                new ModelCard.Provenance(parents(base, targets), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
                 hash,
-                new ModelCard.MergeRecipe(base.weightsHash(), target.weightsHash(), move.layerMap(), o.aligner(),
+                new ModelCard.MergeRecipe(base.weightsHash(), targetWeights, move.layerMap(), o.aligner(),
                         Map.of("move", move.canonical()), o.lambda()));
         try {
             var file = bench.assemblyFile(hash);
@@ -114,5 +114,12 @@ public final class StepCloser {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the assembly " + hash + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The weights hashes of the base and of every target. */
+    private static List<String> parents(ModelCard base, List<ModelCard> targets) {
+        List<String> out = new java.util.ArrayList<>(List.of(base.weightsHash()));
+        for (ModelCard t : targets) out.add(t.weightsHash());
+        return out;
     }
 }

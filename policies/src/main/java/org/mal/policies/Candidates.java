@@ -29,10 +29,16 @@ import org.mal.core.model.ModelCard;
  * the candidate count is bounded by {@code zoo size × max-per-target}; without the cap it is at most
  * {@code 2 + 2(d-1) + dA·dB} per target.
  *
+ * <p>With {@code soup-size = K ≥ 2}, soups too (issue 17): for each zoo model T other than the base,
+ * in id order, the move whose targets are T and the next K − 1 zoo models after T (in id order,
+ * wrapping round, the base left out) of T's depth and task (widths may differ: each target is aligned
+ * to the base with padding as for one target), with the identity map over {@code d} layers; each set
+ * of targets once. At most one soup per target, so at most the zoo's size.
+ *
  * @param move the aligner, merger and λ policy every candidate starts with (laws may change them)
  */
 public record Candidates(boolean identity, boolean depthMatched, boolean prefixes, boolean suffixes, boolean singleLayer,
-                         int maxPerTarget, MoveDefaults move, boolean depthCka) {
+                         int maxPerTarget, MoveDefaults move, boolean depthCka, int soupSize) {
 
     /** The aligner setting that makes the worker choose the layer map by CKA ({@code depth = cka}). */
     public static final String DEPTH = "depth";
@@ -65,15 +71,23 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
 
     public Candidates {
         if (maxPerTarget < 1) throw new IllegalArgumentException("max-per-target must be at least 1, got " + maxPerTarget);
+        if (soupSize < 0) throw new IllegalArgumentException("soup-size must be 0 (no soups) or at least 2, got " + soupSize);
+    }
+
+    public Candidates(boolean identity, boolean depthMatched, boolean prefixes, boolean suffixes, boolean singleLayer, int maxPerTarget,
+                      MoveDefaults move, boolean depthCka) {
+        this(identity, depthMatched, prefixes, suffixes, singleLayer, maxPerTarget, move, depthCka, 0);
     }
 
     public static Candidates from(Settings s) {
         s = s.withReference(DEFAULTS).only("identity", "depth-matched", "prefixes", "suffixes", "single-layer", "max-per-target", "move",
-                "depth-cka");
+                "depth-cka", "soup-size");
         int max = s.getInt("max-per-target");
         if (max < 1) throw s.invalid("max-per-target", "must be at least 1, got " + max);
+        int soup = s.getInt("soup-size");
+        if (soup < 0 || soup == 1) throw s.invalid("soup-size", "must be 0 (no soups) or at least 2, got " + soup);
         return new Candidates(s.getBoolean("identity"), s.getBoolean("depth-matched"), s.getBoolean("prefixes"),
-                s.getBoolean("suffixes"), s.getBoolean("single-layer"), max, MoveDefaults.from(s.sub("move")), s.getBoolean("depth-cka"));
+                s.getBoolean("suffixes"), s.getBoolean("single-layer"), max, MoveDefaults.from(s.sub("move")), s.getBoolean("depth-cka"), soup);
     }
 
     public static Candidates defaults() { return from(Settings.empty("policy.candidates")); }
@@ -93,8 +107,33 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
                 out.add(m.withAligner(m.aligner(), settings));
             }
         }
+        if (soupSize >= 2) out.addAll(soups(ctx));
         return out;
     }
+
+    private List<Move> soups(PolicyContext ctx) {
+        List<ModelCard> others = ctx.zoo().cards().stream().filter(c -> !c.id().equals(ctx.base().id())).toList();
+        java.util.Set<List<String>> seen = new java.util.HashSet<>();
+        List<Move> out = new ArrayList<>();
+        for (int k = 0; k < others.size(); k++) {
+            ModelCard first = others.get(k);
+            List<String> rest = new ArrayList<>();
+            for (int step = 1; step < others.size() && rest.size() < soupSize - 1; step++) {
+                ModelCard c = others.get((k + step) % others.size());
+                if (c.architecture().depth() == first.architecture().depth() && java.util.Objects.equals(task(c), task(first))) rest.add(c.id());
+            }
+            if (rest.size() < soupSize - 1) continue;
+            List<String> set = new ArrayList<>(rest);
+            set.add(first.id());
+            set.sort(null);
+            if (!seen.add(set)) continue;
+            int d = Math.min(ctx.base().architecture().depth(), first.architecture().depth());
+            out.add(move.of(ctx.base().id(), set.get(0), range(0, d, 0)).withSoup(set.subList(1, set.size())));
+        }
+        return out;
+    }
+
+    private static String task(ModelCard c) { return c.dataset() == null ? null : c.dataset().task(); }
 
     /** The layer maps for a base of depth {@code dA} and a target of depth {@code dB}, in proposal order. */
     public List<LayerMap> maps(int dA, int dB) {

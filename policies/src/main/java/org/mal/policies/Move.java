@@ -1,6 +1,7 @@
 package org.mal.policies;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,11 +30,15 @@ import org.mal.core.config.Canonical;
  * @param layerMap the layer map as {@link LayerMap#toString()}, e.g. {@code "0:0,1:2"}
  * @param lambdaPolicy how λ is chosen: {@code fixed} (settings {@code value}) or {@code threshold}
  *     (the merging-threshold law; settings say how λ* is searched)
+ * @param soup further zoo models merged with {@code target} at once (a soup): each aligned to the base
+ *     with the same layer map and aligner, λ split evenly among all the targets; sorted, empty for a
+ *     move of one target, and then absent from the canonical JSON (so such moves encode as before)
  */
 public record Move(String base, String target, String layerMap,
                    String aligner, SortedMap<String, Object> alignerSettings,
                    String merger, SortedMap<String, Object> mergerSettings,
-                   String lambdaPolicy, SortedMap<String, Object> lambdaSettings) {
+                   String lambdaPolicy, SortedMap<String, Object> lambdaSettings,
+                   @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> soup) {
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
@@ -50,6 +55,35 @@ public record Move(String base, String target, String layerMap,
         alignerSettings = canonicalMap(alignerSettings);
         mergerSettings = canonicalMap(mergerSettings);
         lambdaSettings = canonicalMap(lambdaSettings);
+        soup = soup == null ? List.of() : soup.stream().sorted().toList();
+        for (int k = 0; k < soup.size(); k++) {
+            if (soup.get(k).equals(target) || (k > 0 && soup.get(k).equals(soup.get(k - 1)))) {
+                throw new IllegalArgumentException("a soup names each target once: " + target + " + " + soup);
+            }
+        }
+    }
+
+    /** A move of one target. */
+    public Move(String base, String target, String layerMap, String aligner, SortedMap<String, Object> alignerSettings, String merger,
+                SortedMap<String, Object> mergerSettings, String lambdaPolicy, SortedMap<String, Object> lambdaSettings) {
+        this(base, target, layerMap, aligner, alignerSettings, merger, mergerSettings, lambdaPolicy, lambdaSettings, List.of());
+    }
+
+    /** Every target: {@code target}, then the soup's. */
+    @JsonIgnore
+    public List<String> targets() {
+        List<String> all = new ArrayList<>(List.of(target));
+        all.addAll(soup);
+        return List.copyOf(all);
+    }
+
+    /** The targets as one name, e.g. {@code a+b+c}. */
+    @JsonIgnore
+    public String targetNames() { return String.join("+", targets()); }
+
+    /** This move with these further targets (a soup; none: a move of one target). */
+    public Move withSoup(List<String> others) {
+        return new Move(base, target, layerMap, aligner, alignerSettings, merger, mergerSettings, lambdaPolicy, lambdaSettings, others);
     }
 
     /** The parsed layer map. */
@@ -57,19 +91,19 @@ public record Move(String base, String target, String layerMap,
     public LayerMap layers() { return LayerMap.parse(layerMap); }
 
     public Move withLayerMap(LayerMap map) {
-        return new Move(base, target, map.toString(), aligner, alignerSettings, merger, mergerSettings, lambdaPolicy, lambdaSettings);
+        return new Move(base, target, map.toString(), aligner, alignerSettings, merger, mergerSettings, lambdaPolicy, lambdaSettings, soup);
     }
 
     public Move withLambda(String policy, Map<String, ?> settings) {
-        return new Move(base, target, layerMap, aligner, alignerSettings, merger, mergerSettings, policy, canonicalMap(settings));
+        return new Move(base, target, layerMap, aligner, alignerSettings, merger, mergerSettings, policy, canonicalMap(settings), soup);
     }
 
     public Move withAligner(String name, Map<String, ?> settings) {
-        return new Move(base, target, layerMap, name, canonicalMap(settings), merger, mergerSettings, lambdaPolicy, lambdaSettings);
+        return new Move(base, target, layerMap, name, canonicalMap(settings), merger, mergerSettings, lambdaPolicy, lambdaSettings, soup);
     }
 
     public Move withMerger(String name, Map<String, ?> settings) {
-        return new Move(base, target, layerMap, aligner, alignerSettings, name, canonicalMap(settings), lambdaPolicy, lambdaSettings);
+        return new Move(base, target, layerMap, aligner, alignerSettings, name, canonicalMap(settings), lambdaPolicy, lambdaSettings, soup);
     }
 
     /** Canonical JSON: sorted keys, no whitespace; equal moves give equal strings. */

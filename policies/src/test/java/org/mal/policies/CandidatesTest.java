@@ -43,4 +43,24 @@ class CandidatesTest {
         assertEquals(0, Candidates.defaults().generate(new PolicyContext(Fixtures.BASE, zoo)).stream()
                 .filter(m -> m.alignerSettings().containsKey(Candidates.DEPTH)).count(), "off by default");
     }
+
+    /** Issue 17: soups of K zoo models of one depth and task, each set once, off by default. */
+    @Test
+    void soupSizeAddsOneSoupPerSetOfSameDepthSameTaskModels() {
+        String off = "identity = false, depth-matched = false, prefixes = false, suffixes = false, single-layer = false, ";
+        Candidates two = Candidates.from(Settings.of(ConfigFactory.parseString(off + "soup-size = 2"), "policy.candidates"));
+        // besides the base, the mnist models of depth 3 are m-strong, m-weak and weak-base; the fashion ones differ in depth
+        assertEquals(List.of(List.of("m-strong", "m-weak"), List.of("m-weak", "weak-base"), List.of("m-strong", "weak-base")),
+                two.generate(ctx()).stream().map(Move::targets).toList());
+        assertEquals("0:0,1:1,2:2", two.generate(ctx()).get(0).layerMap());
+        Candidates three = Candidates.from(Settings.of(ConfigFactory.parseString(off + "soup-size = 3"), "policy.candidates"));
+        assertEquals(List.of(List.of("m-strong", "m-weak", "weak-base")), three.generate(ctx()).stream().map(Move::targets).toList(),
+                "each set once");
+        Candidates four = Candidates.from(Settings.of(ConfigFactory.parseString(off + "soup-size = 4"), "policy.candidates"));
+        assertEquals(0, four.generate(ctx()).size());
+        assertTrue(Candidates.defaults().generate(ctx()).stream().allMatch(m -> m.soup().isEmpty()), "off by default");
+        var e = assertThrows(RuntimeException.class,
+                () -> Candidates.from(Settings.of(ConfigFactory.parseString("soup-size = 1"), "policy.candidates")));
+        assertTrue(e.getMessage().contains("policy.candidates.soup-size"), e.getMessage());
+    }
 }

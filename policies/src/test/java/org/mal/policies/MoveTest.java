@@ -54,4 +54,23 @@ class MoveTest {
     void rejectsAnInvalidLayerMap() {
         assertThrows(IllegalArgumentException.class, () -> move(Map.of(), "0:0,0:1"));
     }
+
+    /** Issue 17: a soup of several targets is a move too; its targets are a sorted set, and a move of one target encodes as before. */
+    @Test
+    void aSoupNamesItsTargetsOnceInOrderAndRoundTrips() {
+        Move one = move(Map.of("seed", 7), "0:0");
+        assertFalse(one.canonical().contains("soup"), one.canonical());
+        Move soup = one.withSoup(java.util.List.of("v", "u"));
+        assertEquals(java.util.List.of("u", "v"), soup.soup());
+        assertEquals(java.util.List.of("t", "u", "v"), soup.targets());
+        assertEquals("t+u+v", soup.targetNames());
+        assertTrue(soup.canonical().contains("\"soup\":[\"u\",\"v\"]"), soup.canonical());
+        assertEquals(soup, Move.fromCanonical(soup.canonical()));
+        assertEquals(one, Move.fromCanonical(one.canonical()));
+        assertNotEquals(one.hash(), soup.hash());
+        assertEquals(soup, one.withSoup(java.util.List.of("u", "v")));
+        assertEquals(soup.soup(), soup.withLambda("fixed", Map.of("value", 0.2)).soup(), "the with- methods keep the soup");
+        assertThrows(IllegalArgumentException.class, () -> one.withSoup(java.util.List.of("t")));
+        assertThrows(IllegalArgumentException.class, () -> one.withSoup(java.util.List.of("u", "u")));
+    }
 }

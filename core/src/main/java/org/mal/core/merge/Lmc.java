@@ -62,15 +62,21 @@ public final class Lmc {
      */
     public static Report evaluate(Model base, DoubleFunction<Model> alignedAt, int firstAligned, Map<String, INDArray> naive,
                                   List<Dataset> tasks, double[] lambdas, double tolerance, int batchSize) {
+        return evaluate(base, alignedAt, firstAligned, l -> Merge.convex(base, naive, l), firstLayer(naive), tasks, lambdas, tolerance, batchSize);
+    }
+
+    /** The same with the naive merge given as a function of λ too (a soup of naive merges, say), leaving the base's layers before {@code firstNaive} unchanged. */
+    public static Report evaluate(Model base, DoubleFunction<Model> alignedAt, int firstAligned, DoubleFunction<Model> naiveAt, int firstNaive,
+                                  List<Dataset> tasks, double[] lambdas, double tolerance, int batchSize) {
         if (tasks.isEmpty()) throw new IllegalArgumentException("LMC needs at least one dataset");
         if (lambdas[0] != 0 || lambdas[lambdas.length - 1] != 1) throw new IllegalArgumentException("the λ grid must run from 0 to 1");
-        int first = Math.min(firstAligned, firstLayer(naive));
+        int first = Math.min(firstAligned, firstNaive);
         List<TaskCurves> curves = new ArrayList<>();
         for (Dataset d : tasks) {
             INDArray prefix = Evaluator.activationsBefore(base, first, d, batchSize);
             curves.add(new TaskCurves(d.name(), d.contentHash(),
                     curve(alignedAt, lambdas, first, prefix, d, batchSize),
-                    curve(l -> Merge.convex(base, naive, l), lambdas, first, prefix, d, batchSize)));
+                    curve(naiveAt, lambdas, first, prefix, d, batchSize)));
         }
         Curve a = curves.get(0).aligned();
         Curve n = curves.get(0).naive();

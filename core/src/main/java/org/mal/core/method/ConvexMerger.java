@@ -1,11 +1,15 @@
 package org.mal.core.method;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleFunction;
 import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Merge;
+import org.mal.core.align.Alignment;
 import org.mal.core.merge.Repair;
+import org.mal.core.merge.Soup;
 import org.mal.core.model.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -50,6 +54,39 @@ public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) i
             return lambda -> cf.at(tensors, lambda);
         }
         return Repair.measured(pair.base(), target, tensors, x);
+    }
+
+    /** The uniform soup {@link Soup#convex} at shares λ/K; REPAIRed (measured) with the K-model targets of {@link Repair#targets}. */
+    @Override
+    public DoubleFunction<Model> soupCurve(List<Pair> pairs, List<Aligned> aligned, MethodData data) {
+        if (pairs.isEmpty() || pairs.size() != aligned.size()) throw new IllegalArgumentException("a soup needs one alignment per target");
+        Model base = pairs.get(0).base();
+        List<Map<String, INDArray>> tensors = aligned.stream().map(Aligned::tensors).toList();
+        int k = pairs.size();
+        if (!repair) return lambda -> lambda == 0 ? base : Soup.convex(base, tensors, shares(lambda, k));
+        if (closedForm) throw new IllegalArgumentException("repair-method closed-form merges one target; a soup is REPAIRed by measured");
+        Dataset rows = data.training(pairs.get(0).requireBaseTask("REPAIR"), repairRows);
+        INDArray x = rows.features(0, rows.size());
+        List<Repair.UnitStats> sb = Repair.stats(base, x);
+        List<List<Repair.UnitStats>> st = new ArrayList<>();
+        List<Alignment> alignments = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            Repair.View v = aligned.get(t).repairView(pairs.get(t).target(), x);
+            st.add(v.stats());
+            alignments.add(v.alignment());
+        }
+        int depth = base.architecture().depth();
+        return lambda -> {
+            if (lambda == 0) return base;
+            double[] shares = shares(lambda, k);
+            return Repair.renormalise(Soup.convex(base, tensors, shares), Repair.targets(sb, st, alignments, depth, shares), x);
+        };
+    }
+
+    private static double[] shares(double lambda, int k) {
+        double[] w = new double[k];
+        java.util.Arrays.fill(w, lambda / k);
+        return w;
     }
 
     public static final class Factory implements MergerFactory {

@@ -1,5 +1,6 @@
 package org.mal.core.method;
 
+import java.util.List;
 import java.util.function.DoubleFunction;
 import org.mal.core.model.Model;
 
@@ -22,4 +23,13 @@ public interface Merger {
      * samples) is computed once. Each call of the function gives the same model as {@link #merge}.
      */
     DoubleFunction<Model> curve(Pair pair, Aligned aligned, MethodData data);
+
+    /**
+     * The base merged with several targets at once (a soup), as a function of the targets' total
+     * share λ split evenly (each of the K targets weighs λ/K); λ = 0 is the base, exactly. Every pair
+     * has the same base. A merger that merges one target at a time refuses.
+     */
+    default DoubleFunction<Model> soupCurve(List<Pair> pairs, List<Aligned> aligned, MethodData data) {
+        throw new IllegalArgumentException("merger " + name() + " merges one target per move, not a soup of " + pairs.size());
+    }
 }
