@@ -29,4 +29,18 @@ class SearchDefaultsTest {
         Config fig = ConfigFactory.parseFile(Path.of("../conf/figure1.conf").toFile()).resolve().getConfig("figure1");
         agree(fig, ref.getConfig("mal.figure1"), "figure1");
     }
+
+    /** Every shipped search configuration is valid: its search settings and its policy load (every method and setting checked). */
+    @Test
+    void everyShippedSearchConfigurationLoads() throws Exception {
+        try (var files = java.nio.file.Files.list(Path.of("../conf"))) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("search-")).sorted().toList()) {
+                Config root = ConfigFactory.parseFile(f.toFile()).resolve();
+                org.mal.engine.SearchSettings.from(root);
+                org.mal.policies.Policy.load(root);
+            }
+        }
+        Config soups = ConfigFactory.parseFile(Path.of("../conf/search-soups.conf").toFile()).resolve();
+        assertEquals(3, org.mal.policies.Policy.load(soups).candidates().soupSize());
+    }
 }

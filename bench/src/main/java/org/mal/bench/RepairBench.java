@@ -15,7 +15,9 @@ import org.mal.core.data.Dataset;
 import org.mal.core.merge.Lmc;
 import org.mal.core.merge.Merge;
 import org.mal.core.method.Aligned;
+import org.mal.core.method.Aligner;
 import org.mal.core.method.ConvexMerger;
+import org.mal.core.method.Methods;
 import org.mal.core.method.Pair;
 import org.mal.core.method.TrainingSamples;
 import org.mal.core.method.WeightAligner;
@@ -34,8 +36,9 @@ import org.mal.core.zoo.Zoo;
  * against the naive merge, the loss barrier, λ* (5%); and the time of one merge at λ = 0.5 with and
  * without REPAIR, measured side by side (medians over pairs; statistics included).
  *
- * <p>Usage: {@code RepairBench [ZOO] [GRID] [REPAIR_ROWS] [FIGURES]} (defaults {@code zoos/default 11 2000}); data from
- * {@code data/}. With {@code FIGURES}, a folder: per task, the accuracy curves (aligned, aligned + REPAIR, naive) of the
+ * <p>Usage: {@code RepairBench [ZOO] [GRID] [REPAIR_ROWS] [FIGURES] [ALIGNER]} (defaults {@code zoos/default 11 2000 - weight});
+ * data from {@code data/}; {@code FIGURES} {@code -} for none; {@code ALIGNER} any aligner of the registry with its default
+ * settings (e.g. {@code zip}). With {@code FIGURES}, a folder: per task, the accuracy curves (aligned, aligned + REPAIR, naive) of the
  * pair whose plain midpoint drop is the task's median, as {@code repair-<task>.png}.
  */
 public final class RepairBench {
@@ -44,7 +47,8 @@ public final class RepairBench {
         Path zooDir = Path.of(args.length > 0 ? args[0] : "zoos/default");
         int grid = args.length > 1 ? Integer.parseInt(args[1]) : 11;
         int rows = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
-        Path figures = args.length > 3 ? Path.of(args[3]) : null;
+        Path figures = args.length > 3 && !args[3].equals("-") ? Path.of(args[3]) : null;
+        String alignerName = args.length > 4 ? args[4] : "weight";
         Map<String, List<Object[]>> curvesByTask = new java.util.TreeMap<>();
         DataDir data = new DataDir(Path.of("data"));
         Zoo zoo = new Zoo(zooDir);
@@ -54,7 +58,8 @@ public final class RepairBench {
             if (l.card().isPresent() && l.card().get().dataset() != null) cards.add(l.card().get());
         }
         TrainingSamples samples = new TrainingSamples(data::load, 0);
-        WeightAligner aligner = new WeightAligner(100, null);
+        Aligner aligner = alignerName.equals("weight") ? new WeightAligner(100, null)
+                : Methods.aligner(alignerName, Map.of(), "ALIGNER", "ALIGNER settings");
         ConvexMerger repair = new ConvexMerger(true, rows);
         ConvexMerger closed = new ConvexMerger(true, rows, true);
         double[] lambdas = Lmc.grid(grid);
@@ -62,6 +67,7 @@ public final class RepairBench {
         if (lambdas[mid] != 0.5) throw new IllegalArgumentException("an odd grid is needed so that 0.5 is on it, got " + grid);
         System.out.printf(Locale.ROOT, "REPAIR on same-task pairs of %s: grid %d, statistics on %d training rows; curves on the full test sets%n%n",
                 zooDir, grid, rows);
+        System.out.println("aligner: " + aligner);
         System.out.println("| task | base ← target | midpoint drop: aligned | +REPAIR | AUC ratio: aligned | +REPAIR | barrier: aligned | +REPAIR | λ*: aligned | +REPAIR | closed form: drop | AUC ratio |");
         System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         Map<String, List<List<Double>>> byTask = new java.util.TreeMap<>();
