@@ -106,7 +106,7 @@ public final class MalStore implements AutoCloseable {
     }
 
     static {
-        RocksDB.loadLibrary();
+        NativeLibrary.load();
     }
 
     private final Path dir;
