@@ -15,7 +15,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Model Assembly Learning: assemble a base network from layers of a heterogeneous model zoo.",
-        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, Figure1Command.class, WorkerCommand.class},
+        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, StoreCommand.class, Figure1Command.class, WorkerCommand.class},
         scope = CommandLine.ScopeType.INHERIT)
 public final class Main implements Runnable {
 
@@ -39,7 +39,9 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean verbose = parseResult.originalArgs().contains("--verbose");
-            commandLine.getErr().println("mal: " + oneLine(e));
+            String hint = e instanceof org.mal.store.DamagedStoreException d
+                    ? "; ./mal store repair " + d.store() + " tries to recover it (after copying the folder to a backup next to it)" : "";
+            commandLine.getErr().println("mal: " + oneLine(e) + hint);
             if (verbose) e.printStackTrace(commandLine.getErr());
             commandLine.getErr().flush();
             return 1;
