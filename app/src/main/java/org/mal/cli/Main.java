@@ -9,7 +9,8 @@ import picocli.CommandLine;
 
 /**
  * The {@code mal} command line. Errors print as one line ({@code mal: <message>}) with exit code 1;
- * {@code --verbose} adds the stack trace. Usage errors exit with 2.
+ * {@code --verbose} adds the stack trace. Usage errors (picocli's, and {@link UsageError}s that
+ * commands throw for bad option values) print one line pointing to {@code --help} and exit with 2.
  */
 @Command(name = "mal",
         mixinStandardHelpOptions = true,
@@ -37,7 +38,9 @@ public final class Main implements Runnable {
     /** The configured command line; tests call {@code execute} on it. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, args) -> usage(e.getCommandLine(), e.getMessage()));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof UsageError) return usage(commandLine, e.getMessage());
             boolean verbose = parseResult.originalArgs().contains("--verbose");
             String hint = e instanceof org.mal.store.DamagedStoreException d
                     ? "; ./mal store repair " + d.store() + " tries to recover it (after copying the folder to a backup next to it)" : "";
@@ -47,6 +50,14 @@ public final class Main implements Runnable {
             return 1;
         });
         return cli;
+    }
+
+    /** A usage error: one line that points to the command's help (not the whole usage text), exit code 2. */
+    private static int usage(CommandLine commandLine, String message) {
+        commandLine.getErr().println("mal: " + message.strip().replace('\n', ' ') + " (see '" + commandLine.getCommandSpec().qualifiedName()
+                + " --help')");
+        commandLine.getErr().flush();
+        return commandLine.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** The exception's message, or its class when it has none, with causes that add information. */
