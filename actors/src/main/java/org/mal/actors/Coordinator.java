@@ -301,11 +301,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         boolean giveUp = f.item().attempt() > deps.settings().retries();
         journal(new SearchEvent.MoveFailed(state.step(), f.item().move(), f.item().attempt(), f.reason(), giveUp,
                 MoveRunner.targetWeightsOf(f.item().targets())));
-        getContext().getLog().warn("move failed on {} (attempt {}{}): {}", f.worker(), f.item().attempt(), giveUp ? ", giving up" : "",
+        // Printed once, by the reporter, in one short line; the whole reason is in the journal (and here at debug level).
+        getContext().getLog().debug("move failed on {} (attempt {}{}): {}", f.worker(), f.item().attempt(), giveUp ? ", giving up" : "",
                 f.reason());
-        report("a move failed: " + f.reason());
+        report(failureNote(f.item().move(), f.item().attempt(), giveUp, f.reason()));
         getContext().getSelf().tell(new Next());
         return this;
+    }
+
+    /** Longest reason a failure note shows; the journal keeps the whole of it. */
+    static final int NOTE_REASON_CHARS = 100;
+
+    /** One short line for a failed attempt: the target, the attempt, and the reason's first line, cut. */
+    static String failureNote(Move move, int attempt, boolean giveUp, String reason) {
+        String r = reason == null ? "" : reason.strip().lines().findFirst().orElse("");
+        if (r.length() > NOTE_REASON_CHARS) r = r.substring(0, NOTE_REASON_CHARS - 1) + "…";
+        return "move into " + move.targetNames() + " failed (attempt " + attempt + (giveUp ? ", giving up" : "") + "): " + r;
     }
 
     /**

@@ -45,7 +45,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter o = command.commandLine().getOut();
-        if (!out.getFileName().toString().endsWith(".safetensors")) throw new IllegalArgumentException("--out must end with .safetensors");
+        if (!out.getFileName().toString().endsWith(".safetensors")) throw new UsageError("--out must end with .safetensors");
         Path recipeFile = recipeFile(out);
         for (Path p : List.of(out, recipeFile)) {
             if (Files.exists(p) && !force) throw new IllegalArgumentException(p + " exists; pass --force to overwrite it");

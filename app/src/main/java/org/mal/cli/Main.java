@@ -9,13 +9,14 @@ import picocli.CommandLine;
 
 /**
  * The {@code mal} command line. Errors print as one line ({@code mal: <message>}) with exit code 1;
- * {@code --verbose} adds the stack trace. Usage errors exit with 2.
+ * {@code --verbose} adds the stack trace. Usage errors (picocli's, and {@link UsageError}s that
+ * commands throw for bad option values) print one line pointing to {@code --help} and exit with 2.
  */
 @Command(name = "mal",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Model Assembly Learning: assemble a base network from layers of a heterogeneous model zoo.",
-        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, Figure1Command.class, WorkerCommand.class},
+        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, StoreCommand.class, Figure1Command.class, WorkerCommand.class},
         scope = CommandLine.ScopeType.INHERIT)
 public final class Main implements Runnable {
 
@@ -37,14 +38,26 @@ public final class Main implements Runnable {
     /** The configured command line; tests call {@code execute} on it. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, args) -> usage(e.getCommandLine(), e.getMessage()));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof UsageError) return usage(commandLine, e.getMessage());
             boolean verbose = parseResult.originalArgs().contains("--verbose");
-            commandLine.getErr().println("mal: " + oneLine(e));
+            String hint = e instanceof org.mal.store.DamagedStoreException d
+                    ? "; ./mal store repair " + d.store() + " tries to recover it (after copying the folder to a backup next to it)" : "";
+            commandLine.getErr().println("mal: " + oneLine(e) + hint);
             if (verbose) e.printStackTrace(commandLine.getErr());
             commandLine.getErr().flush();
             return 1;
         });
         return cli;
+    }
+
+    /** A usage error: one line that points to the command's help (not the whole usage text), exit code 2. */
+    private static int usage(CommandLine commandLine, String message) {
+        commandLine.getErr().println("mal: " + message.strip().replace('\n', ' ') + " (see '" + commandLine.getCommandSpec().qualifiedName()
+                + " --help')");
+        commandLine.getErr().flush();
+        return commandLine.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** The exception's message, or its class when it has none, with causes that add information. */

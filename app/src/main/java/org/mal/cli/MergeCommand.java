@@ -165,18 +165,30 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter o = command.commandLine().getOut();
         if (recipe != null) return replay(o);
-        if (baseRef == null || targetRef == null) throw new IllegalArgumentException("give --base and --target (or --recipe)");
+        if (baseRef == null || targetRef == null) throw new UsageError("give --base and --target (or --recipe)");
         requireOptionsOfTheChosenMethods();
         Merger mergerMethod = cli(() -> Methods.merger(merger, mergerSettings(), "--merger", SETTINGS));
         if (!mergerMethod.takesLambda()) {
-            if (lambda != null) throw new IllegalArgumentException("--merger " + merger + " learns its coefficients; leave out --lambda");
-            if (eval == null || eval.isEmpty()) throw new IllegalArgumentException("--merger " + merger + " needs data: give --eval BASE_TASK[,...]");
+            if (lambda != null) throw new UsageError("--merger " + merger + " learns its coefficients; leave out --lambda");
+            if (eval == null || eval.isEmpty()) throw new UsageError("--merger " + merger + " needs data: give --eval BASE_TASK[,...]");
         } else if (!targetRef.contains(",") && (lambda == null) != (out == null)) {
-            throw new IllegalArgumentException("--lambda and --out go together");
+            throw new UsageError("--lambda and --out go together");
         }
-        if (lambda != null && !(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("--lambda must be in [0, 1], got " + lambda);
-        if (grid < 2) throw new IllegalArgumentException("--grid needs at least 2 points, got " + grid);
-        if (!(tolerance >= 0)) throw new IllegalArgumentException("--tolerance must be >= 0, got " + tolerance);
+        if (lambda != null && !(lambda >= 0 && lambda <= 1)) throw new UsageError("--lambda must be in [0, 1], got " + lambda);
+        if (grid < 2) throw new UsageError("--grid needs at least 2 points, got " + grid);
+        if (!(tolerance >= 0)) throw new UsageError("--tolerance must be >= 0, got " + tolerance);
+        if (map != null && depth != null) throw new UsageError("give --map or --depth, not both");
+        if (map != null) {
+            try {
+                LayerMap.parse(map);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError("--map " + map + ": " + e.getMessage());
+            }
+        }
+        // Checked before any work is done, so that a bad name does not fail after the alignment was printed.
+        for (String t : eval != null ? eval : List.<String>of()) {
+            if (!DataDir.KNOWN.contains(t)) throw new UsageError("--eval: unknown dataset '" + t + "'; known: " + String.join(", ", DataDir.KNOWN));
+        }
         for (Path p : new Path[] {out, json}) {
             Path parent = p == null ? null : p.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) throw new IllegalArgumentException("the folder of " + p + " does not exist");
@@ -194,7 +206,6 @@ final class MergeCommand implements Callable<Integer> {
         Model b = target.model();
         List<String> tasks = eval != null ? eval : List.of();
         DataDir dataDir = data.dir();
-        if (map != null && depth != null) throw new IllegalArgumentException("give --map or --depth, not both");
         Aligner alignerMethod = cli(() -> Methods.aligner(aligner, alignerSettings(), "--aligner", SETTINGS));
         MethodData methodData = new TrainingSamples(dataDir::load, seed);
         Pair pair = new Pair(a, b, baseTask(base, tasks), tasks.size() > 1 ? tasks.get(1) : task(target));
@@ -326,9 +337,9 @@ final class MergeCommand implements Callable<Integer> {
 
     /** {@code --recipe}: the assembly computed again, step by step, each step's weights checked. */
     private int replay(PrintWriter o) throws Exception {
-        if (out == null) throw new IllegalArgumentException("--recipe needs --out");
+        if (out == null) throw new UsageError("--recipe needs --out");
         if (baseRef != null || targetRef != null || lambda != null || map != null || depth != null) {
-            throw new IllegalArgumentException("--recipe says how to merge; leave out --base, --target, --map, --depth and --lambda");
+            throw new UsageError("--recipe says how to merge; leave out --base, --target, --map, --depth and --lambda");
         }
         if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists; pass --force to overwrite it");
         org.mal.engine.Recipe r = org.mal.engine.Recipe.read(recipe);
@@ -414,7 +425,7 @@ final class MergeCommand implements Callable<Integer> {
             String m = e.getMessage().replace("command line: ", "");
             for (var x : OPTION_OF.entrySet()) m = m.replace(SETTINGS + "." + x.getKey() + ":", x.getValue() + ":");
             m = m.replace(SETTINGS + ".rows:", "--align-rows / --np-rows:");
-            throw new IllegalArgumentException(m, e);
+            throw new UsageError(m, e);
         }
     }
 
@@ -427,19 +438,19 @@ final class MergeCommand implements Callable<Integer> {
         if (npTasks != null) np.add("--np-tasks");
         if (npGranularity != null) np.add("--np-granularity");
         if (!np.isEmpty() && !merger.equals(NpMerger.NAME)) {
-            throw new IllegalArgumentException(String.join(", ", np) + " set NP Merge; they apply to --merger np, not " + merger);
+            throw new UsageError(String.join(", ", np) + " set NP Merge; they apply to --merger np, not " + merger);
         }
         if ((repair || repairRows != null || repairMethod != null) && !merger.equals(ConvexMerger.NAME)) {
-            throw new IllegalArgumentException("--repair and --repair-rows apply to --merger convex, not " + merger);
+            throw new UsageError("--repair and --repair-rows apply to --merger convex, not " + merger);
         }
         if ((repairRows != null || repairMethod != null) && !repair) {
-            throw new IllegalArgumentException("--repair-rows and --repair-method go with --repair");
+            throw new UsageError("--repair-rows and --repair-method go with --repair");
         }
         if (maxSweeps != null && Methods.alignerNames().contains(aligner) && !aligner.equals(WeightAligner.NAME)) {
-            throw new IllegalArgumentException("--max-sweeps applies to --aligner weight, not " + aligner);
+            throw new UsageError("--max-sweeps applies to --aligner weight, not " + aligner);
         }
         if ((zipDecay != null || zipBudget != null) && Methods.alignerNames().contains(aligner) && !aligner.equals(ZipAligner.NAME)) {
-            throw new IllegalArgumentException("--zip-decay and --zip-budget apply to --aligner zip, not " + aligner);
+            throw new UsageError("--zip-decay and --zip-budget apply to --aligner zip, not " + aligner);
         }
     }
 

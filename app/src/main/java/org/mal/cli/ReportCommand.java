@@ -36,7 +36,7 @@ final class ReportCommand implements Callable<Integer> {
         List<List<SearchEvent>> runs = SearchFolder.inspect(dir).runs();
         if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
         int r = run != null ? run : runs.size();
-        if (r < 1 || r > runs.size()) throw new IllegalArgumentException("--run must be 1.." + runs.size() + ", got " + r);
+        if (r < 1 || r > runs.size()) throw new UsageError("--run must be 1.." + runs.size() + ", got " + r);
         SearchReport.Written w = SearchReport.write(runs.get(r - 1), dir, out != null ? out : dir.resolve("report"));
         o.println("wrote " + w.images().size() + " charts and " + w.index());
         return 0;

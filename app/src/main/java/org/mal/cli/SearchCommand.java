@@ -4,6 +4,8 @@ import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.mal.actors.Reporter;
@@ -82,10 +84,10 @@ final class SearchCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = command.commandLine().getOut();
             SearchFolder.Runs runs = SearchFolder.inspect(dir);
-            if (!runs.isEmpty() && runs.last().stopped() != null) {
-                out.println("the search in " + dir + " has finished (" + runs.last().stopped() + "); nothing to resume. "
-                        + "./mal search start --store " + dir + " starts a new run that reuses its cache.");
-                summary(runs.last(), dir, data, out);
+            if (runs.isEmpty()) throw noRun(dir);
+            if (runs.last().stopped() != null) {
+                out.println(finished(runs.last(), dir));
+                summary(runs.last(), runs.lastEnded(), dir, data, out);
                 return 0;
             }
             SearchState s = Search.resume(dir, data.dir()::load, new Search.Options(out, true));
@@ -106,15 +108,23 @@ final class SearchCommand implements Runnable {
         @Option(names = "--json", description = "Print the status as JSON (snake_case keys).")
         boolean json;
 
+        @Option(names = "--last", defaultValue = "10", description = "Show the last N accepted steps of the lineage (default: ${DEFAULT-VALUE}).")
+        int last;
+
+        @Option(names = "--all", description = "Show every accepted step of the lineage.")
+        boolean all;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = command.commandLine().getOut();
             Status status;
             boolean live = false;
             try {
+                if (last < 0) throw new UsageError("--last must be >= 0, got " + last);
                 SearchFolder.Runs runs = SearchFolder.inspect(dir);
-                if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
-                status = Status.of(runs.last(), 0, null, java.time.Instant.now());
+                if (runs.isEmpty()) throw noRun(dir);
+                Instant ended = runs.lastEnded();
+                status = Status.of(runs.last(), 0, null, ended != null ? ended : Instant.now());
             } catch (StoreInUseException e) {
                 Path file = dir.resolve(Reporter.STATUS_FILE);
                 if (!Files.isRegularFile(file)) throw new IllegalStateException("the search in " + dir + " is running and has no " + file + " yet");
@@ -124,10 +134,31 @@ final class SearchCommand implements Runnable {
             if (json) {
                 out.println(SearchJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(status));
             } else {
-                print(status, live, out);
+                print(status, live, all ? Integer.MAX_VALUE : last, out);
             }
             return 0;
         }
+    }
+
+    /** Where {@code search resume} writes the settings of a finished run, for the {@code search start} it suggests. */
+    static final String LAST_RUN_CONF = "last-run.conf";
+
+    /**
+     * What {@code resume} says of a finished search. {@code search start} needs {@code --conf}, so the
+     * run's own settings are written to {@value #LAST_RUN_CONF} in the folder and the suggested
+     * command names that file: it works as printed.
+     */
+    static String finished(SearchState last, Path dir) throws java.io.IOException {
+        Path conf = dir.resolve(LAST_RUN_CONF);
+        Files.writeString(conf, last.settings());
+        return "the search in " + dir + " has finished (" + last.stopped() + "); nothing to resume. ./mal search start --conf "
+                + conf + " --store " + dir + " starts a new run with the same settings that reuses its cache.";
+    }
+
+    /** A store with no run: the search was stopped before its first event was journaled. */
+    static IllegalStateException noRun(Path dir) {
+        return new IllegalStateException("no search run in " + dir + ": it was stopped before its start was journaled; "
+                + "start it again with ./mal search start --conf FILE --store " + dir);
     }
 
     /** The summary; a run paused by an error exits with 1 and says how to go on. */
@@ -140,11 +171,12 @@ final class SearchCommand implements Runnable {
             out.println("paused (" + s.paused() + "); ./mal search resume " + dir + " goes on");
             return 0;
         }
-        summary(s, dir, data, out);
+        summary(s, null, dir, data, out);
         return 0;
     }
 
-    static void print(Status s, boolean live, PrintWriter out) {
+    /** The status as a table; of the lineage only the last {@code last} accepted steps, with the totals. */
+    static void print(Status s, boolean live, int last, PrintWriter out) {
         out.printf(Locale.ROOT, "run %d: %s%s%n", s.run(), s.phase(), live ? " (running; from status.json, " + s.updatedAt() + ")" : "");
         if (s.stopped() != null) out.println("stopped: " + s.stopped());
         if (s.paused() != null) out.println("paused: " + s.paused());
@@ -157,8 +189,14 @@ final class SearchCommand implements Runnable {
             out.println("no move accepted yet");
             return;
         }
+        List<Status.Accepted> lineage = s.lineage();
+        int shown = Math.min(last, lineage.size());
+        if (shown < lineage.size()) {
+            out.printf(Locale.ROOT, "lineage: %d accepted steps over %d steps; the last %d (--all shows every one):%n", lineage.size(), s.step(), shown);
+        }
+        if (shown == 0) return;
         Table l = new Table("step", "target", "layer map", "λ", "score", "assembly");
-        for (Status.Accepted a : s.lineage()) {
+        for (Status.Accepted a : lineage.subList(lineage.size() - shown, lineage.size())) {
             l.row(String.valueOf(a.step()), a.target(), a.layerMap(), String.format(Locale.ROOT, "%.3f", a.lambda()),
                     String.format(Locale.ROOT, "%.4f", a.score()), a.assembly());
         }
@@ -166,9 +204,9 @@ final class SearchCommand implements Runnable {
     }
 
     /** The status, and the final assembly against the origin on held-out test rows never used to choose a move. */
-    static void summary(SearchState s, Path dir, DataOption data, PrintWriter out) {
+    static void summary(SearchState s, Instant ended, Path dir, DataOption data, PrintWriter out) {
         out.println();
-        print(Status.of(s, 0, null, java.time.Instant.now()), false, out);
+        print(Status.of(s, 0, null, ended != null ? ended : Instant.now()), false, 10, out);
         if (s.lineage().isEmpty()) return;
         SearchSettings settings = SearchSettings.ofRun(s.settings());
         Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), null, data.dir()::load,

@@ -57,15 +57,15 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = out.getFileName().toString();
-        if (!name.endsWith(Zoo.EXTENSION)) throw new IllegalArgumentException("--out must end with " + Zoo.EXTENSION + ": " + out);
+        if (!name.endsWith(Zoo.EXTENSION)) throw new UsageError("--out must end with " + Zoo.EXTENSION + ": " + out);
         if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists; pass --force to overwrite it");
-        if (widths.stream().anyMatch(w -> w == null || w <= 0)) throw new IllegalArgumentException("--widths must be positive: " + widths);
+        if (widths.stream().anyMatch(w -> w == null || w <= 0)) throw new UsageError("--widths must be positive: " + widths);
         for (double rate : learningRates) {
-            if (!(rate > 0) || Double.isInfinite(rate)) throw new IllegalArgumentException("--lr must be positive numbers, got " + rate);
+            if (!(rate > 0) || Double.isInfinite(rate)) throw new UsageError("--lr must be positive numbers, got " + rate);
         }
-        if (!(validation > 0 && validation < 1)) throw new IllegalArgumentException("--validation must be in (0, 1), got " + validation);
-        if (epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
-        if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        if (!(validation > 0 && validation < 1)) throw new UsageError("--validation must be in (0, 1), got " + validation);
+        if (epochs < 1) throw new UsageError("--epochs must be >= 1, got " + epochs);
+        if (batch < 1) throw new UsageError("--batch must be >= 1, got " + batch);
         String id = name.substring(0, name.length() - Zoo.EXTENSION.length());
         ZooSpec.Training training = new ZooSpec.Training(Optimizer.parse(optimizer), learningRates, epochs, batch, seed, validation);
         ZooSpec.Entry entry = new ZooSpec.Entry(id, dataset, "custom", widths);

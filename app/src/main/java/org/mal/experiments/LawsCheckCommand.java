@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.mal.cli.DataOption;
 import org.mal.cli.Table;
+import org.mal.cli.UsageError;
 import org.mal.core.align.LayerMap;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Lmc;
@@ -66,8 +67,8 @@ public final class LawsCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        if (grid < 2) throw new IllegalArgumentException("--grid needs at least 2 points, got " + grid);
-        if (rows < 1) throw new IllegalArgumentException("--rows must be >= 1, got " + rows);
+        if (grid < 2) throw new UsageError("--grid needs at least 2 points, got " + grid);
+        if (rows < 1) throw new UsageError("--rows must be >= 1, got " + rows);
         if (json != null) {
             if (Files.exists(json) && !force) throw new IllegalArgumentException(json + " exists; pass --force to overwrite it");
             Path parent = json.toAbsolutePath().getParent();

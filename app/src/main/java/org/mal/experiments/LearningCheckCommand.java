@@ -24,6 +24,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.mal.cli.DataOption;
 import org.mal.cli.Table;
+import org.mal.cli.UsageError;
 import org.mal.core.Median;
 import org.mal.core.Platform;
 import org.mal.core.data.Dataset;
@@ -94,7 +95,7 @@ public final class LearningCheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        if (grid < 2 || rows < 1 || seeds < 1) throw new IllegalArgumentException("--grid >= 2, --rows >= 1 and --seeds >= 1 are needed");
+        if (grid < 2 || rows < 1 || seeds < 1) throw new UsageError("--grid >= 2, --rows >= 1 and --seeds >= 1 are needed");
         Zoo zoo = new Zoo(zooDir);
         ZooIndex index = ZooIndex.from(zoo);
         if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards");
@@ -289,7 +290,7 @@ public final class LearningCheckCommand implements Callable<Integer> {
     Map<String, Map<String, Evaluated>> evaluations(Zoo zoo, ZooIndex index, double[] lambdas,
                                                    Function<String, Dataset> testSample, PrintWriter out) {
         if (evaluationsFile != null && Files.isRegularFile(evaluationsFile)) {
-            throw new IllegalArgumentException("--evaluations " + evaluationsFile + " is a file; learning-check keeps its evaluations in a "
+            throw new UsageError("--evaluations " + evaluationsFile + " is a file; learning-check keeps its evaluations in a "
                     + "store folder (RocksDB, as a search does): give a folder, e.g. " + evaluationsFile.resolveSibling("store"));
         }
         Policy plain = Policy.parse("policy { laws = [] }");

@@ -40,6 +40,19 @@ class MainTest {
         assertEquals(2, run("zoo", "train").exitCode(), "--conf is required");
     }
 
+    /** Issue 16, item 8: a bad option value was answered with 91 lines of usage. */
+    @Test
+    void aBadOptionValuePrintsOneLinePointingToHelp() {
+        CliRun r = run("merge", "--base", "a", "--target", "b", "--grid", "many");
+        assertEquals(2, r.exitCode());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("mal: ") && r.err().strip().endsWith("(see 'mal merge --help')"), r.err());
+        assertTrue(r.err().contains("--grid") && r.err().contains("many"), r.err());
+        CliRun unknown = run("zoo", "list", "--bogus");
+        assertEquals(2, unknown.exitCode());
+        assertEquals("mal: Unknown option: '--bogus' (see 'mal zoo list --help')", unknown.err().strip());
+    }
+
     @Test
     void failuresPrintOneLineAndExitWithOne() {
         CliRun r = run("zoo", "train", "--conf", dir.resolve("missing.conf").toString());
@@ -84,7 +97,7 @@ class MainTest {
     @Test
     void trainOptionsAreCheckedByTheirNames() {
         CliRun r = run("train", "--dataset", "mnist", "--widths", "8", "--lr", "1e-3,0", "--out", dir.resolve("m.safetensors").toString());
-        assertEquals(1, r.exitCode());
+        assertEquals(2, r.exitCode(), "a bad option value is a usage error");
         assertTrue(r.err().contains("--lr must be positive"), r.err());
         r = run("train", "--dataset", "mnist", "--widths", "8", "--validation", "0", "--out", dir.resolve("m.safetensors").toString());
         assertTrue(r.err().contains("--validation must be in (0, 1)"), r.err());

@@ -67,11 +67,19 @@ class MergeCommandTest {
         Path a = dir.resolve("a.safetensors");
         ModelIO.save(a, Trainer.initialWeights(Architecture.mlp(784, List.of(8), 10), 1), null);
         String[] r = run("merge", "--base", a.toString(), "--target", a.toString(), "--lambda", "1.5", "--out", dir.resolve("m.safetensors").toString());
-        assertEquals("1", r[0]);
+        assertEquals("2", r[0], "a bad option value is a usage error");
         assertTrue(r[2].contains("--lambda must be in [0, 1]"), r[2]);
         assertEquals("", r[1], "nothing was aligned or printed");
         r = run("merge", "--base", a.toString(), "--target", a.toString(), "--json", dir.resolve("no/such/r.json").toString());
         assertTrue(r[2].contains("does not exist"), r[2]);
+        // issue 16, item 8: a trailing comma is refused; an unknown dataset is refused before the alignment is printed
+        r = run("merge", "--base", a.toString(), "--target", a.toString(), "--map", "0:0,");
+        assertEquals("2", r[0]);
+        assertEquals("mal: --map 0:0,: layer map entry '' is not base:target, e.g. 0:0,1:2 (see 'mal merge --help')", r[2].strip());
+        r = run("merge", "--base", a.toString(), "--target", a.toString(), "--eval", "cifar");
+        assertEquals("2", r[0]);
+        assertEquals("", r[1], "nothing was aligned or printed");
+        assertEquals("mal: --eval: unknown dataset 'cifar'; known: mnist, fashion-mnist (see 'mal merge --help')", r[2].strip());
     }
 
     @Test
@@ -144,12 +152,12 @@ class MergeCommandTest {
         Path a = dir.resolve("a.safetensors");
         ModelIO.save(a, Trainer.initialWeights(Architecture.mlp(784, List.of(8), 10), 1), null);
         String[] r = run("merge", "--base", a.toString(), "--target", a.toString(), "--np-granularity", "unit");
-        assertEquals("1", r[0]);
+        assertEquals("2", r[0]);
         assertTrue(r[2].contains("--np-granularity") && r[2].contains("--merger np"), r[2]);
         r = run("merge", "--base", a.toString(), "--target", a.toString(), "--aligner", "naive", "--max-sweeps", "5");
         assertTrue(r[2].contains("--max-sweeps applies to --aligner weight"), r[2]);
         r = run("merge", "--base", a.toString(), "--target", a.toString(), "--merger", "np", "--eval", "mnist", "--np-granularity", "layer");
-        assertEquals("1", r[0]);
+        assertEquals("2", r[0]);
         assertTrue(r[2].contains("--np-granularity") && r[2].contains("unit or parameter"), r[2]);
         r = run("merge", "--base", a.toString(), "--target", a.toString(), "--merger", "np", "--repair", "--eval", "mnist");
         assertTrue(r[2].contains("--repair and --repair-rows apply to --merger convex"), r[2]);

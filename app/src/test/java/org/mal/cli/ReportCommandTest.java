@@ -42,7 +42,7 @@ class ReportCommandTest {
         assertTrue(html.contains("from " + s.history().size() + " evaluations"), html);
         assertNotNull(ImageIO.read(report.resolve("auc-ratio-by-target.png").toFile()));
         CliRun bad = CliRun.of("report", dir.resolve("s").toString(), "--run", "7");
-        assertEquals(1, bad.exitCode());
+        assertEquals(2, bad.exitCode(), "a bad option value is a usage error");
         assertTrue(bad.err().contains("--run must be 1..1"), bad.err());
     }
 }

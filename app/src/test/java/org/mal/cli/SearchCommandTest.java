@@ -45,4 +45,49 @@ class SearchCommandTest {
         assertEquals(1, start.exitCode());
         assertTrue(start.err().contains("no configuration file"), start.err());
     }
+
+    /** Issue 16, items 8 and 9: a finished run's elapsed time is its own (not now − start); the lineage is cut to the last N. */
+    @Test
+    void aFinishedRunShowsItsOwnElapsedTimeAndTheLastStepsOfItsLineage() throws Exception {
+        var zoo = SearchFixture.zoo(dir.resolve("zoo"));
+        SearchState s = Search.start(SearchFixture.settings(zoo.dir(), "search.budget.steps = 3"), dir.resolve("s"), SearchFixture.TASK_FN,
+                Search.Options.quiet());
+        assertTrue(s.lineage().size() >= 2, "the fixture accepts a move at most steps: " + s.lineage().size());
+        var runs = org.mal.engine.SearchFolder.inspect(dir.resolve("s"));
+        java.time.Instant stoppedAt = runs.lastEnded();
+        Thread.sleep(20);
+        Status st = SearchJson.read(CliRun.of("search", "status", dir.resolve("s").toString(), "--json").out(), Status.class);
+        assertEquals(s.elapsedSeconds(stoppedAt), st.elapsedSeconds(), 0.0);
+        assertEquals(stoppedAt.toString(), st.updatedAt());
+        assertEquals(s.lineage().size(), st.lineage().size(), "JSON keeps the whole lineage");
+
+        CliRun table = CliRun.of("search", "status", dir.resolve("s").toString(), "--last", "1");
+        assertTrue(table.out().contains("lineage: " + s.lineage().size() + " accepted steps over "), table.out());
+        var lineage = s.lineage();
+        assertTrue(table.out().contains(lineage.get(lineage.size() - 1).assembly().id()), table.out());
+        assertTrue(!table.out().contains(lineage.get(0).assembly().id()), table.out());
+        CliRun all = CliRun.of("search", "status", dir.resolve("s").toString(), "--all");
+        for (var c : lineage) assertTrue(all.out().contains(c.assembly().id()), all.out());
+
+        String note = SearchCommand.finished(runs.last(), dir.resolve("s"));
+        Path conf = dir.resolve("s").resolve(SearchCommand.LAST_RUN_CONF);
+        assertTrue(note.contains("./mal search start --conf " + conf + " --store " + dir.resolve("s")), note);
+        assertEquals(org.mal.engine.SearchSettings.ofRun(runs.last().settings()).render(),
+                org.mal.engine.SearchSettings.from(com.typesafe.config.ConfigFactory.parseFile(conf.toFile())).render(),
+                "the suggested command starts a search with the run's settings");
+    }
+
+    /** Issue 16, item 9: a search killed before its start was journaled leaves a store with no run. */
+    @Test
+    void aStoreWithoutARunSaysToStartTheSearch() {
+        try (org.mal.store.MalStore store = org.mal.store.MalStore.open(dir.resolve("s").resolve("store"))) {
+            assertEquals(0, store.lastSequence());
+        }
+        for (String command : java.util.List.of("status", "resume")) {
+            CliRun r = CliRun.of("search", command, dir.resolve("s").toString());
+            assertEquals(1, r.exitCode(), command);
+            assertEquals("mal: no search run in " + dir.resolve("s") + ": it was stopped before its start was journaled; start it again with "
+                    + "./mal search start --conf FILE --store " + dir.resolve("s"), r.err().strip(), command);
+        }
+    }
 }

@@ -27,6 +27,21 @@ public final class SearchFolder {
         public boolean isEmpty() { return runs.isEmpty(); }
 
         public SearchState last() { return SearchState.fold(runs.get(runs.size() - 1)); }
+
+        /**
+         * When the last run ended: the time of its final {@code stopped} or {@code paused} event,
+         * null when it is going on (or was killed), so that a finished run's elapsed time is its own.
+         */
+        public java.time.Instant lastEnded() {
+            List<SearchEvent> last = runs.get(runs.size() - 1);
+            for (int i = last.size() - 1; i >= 0; i--) {
+                SearchEvent e = last.get(i);
+                if (e instanceof SearchEvent.ZooChanged) continue; // the zoo watcher may write after a stop
+                String at = e instanceof SearchEvent.Stopped s ? s.at() : e instanceof SearchEvent.Paused p ? p.at() : null;
+                return at == null ? null : java.time.Instant.parse(at);
+            }
+            return null;
+        }
     }
 
     /** Reads every run in the store's journal. */

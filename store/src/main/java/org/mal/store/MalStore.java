@@ -106,7 +106,7 @@ public final class MalStore implements AutoCloseable {
     }
 
     static {
-        RocksDB.loadLibrary();
+        NativeLibrary.load();
     }
 
     private final Path dir;
@@ -147,6 +147,7 @@ public final class MalStore implements AutoCloseable {
      * {@link #open(Path, String)}.
      *
      * @throws NotAStoreException the folder holds something else
+     * @throws DamagedStoreException its CURRENT file or MANIFEST is damaged ({@link StoreRepair})
      * @throws StoreFormatException the store has another format version
      * @throws StoreInUseException another process or {@code MalStore} has it open
      */
@@ -160,6 +161,7 @@ public final class MalStore implements AutoCloseable {
      *
      * @param createdBy who creates the store, typically {@code "MAL "} and the code version
      * @throws NotAStoreException the folder holds something else
+     * @throws DamagedStoreException its CURRENT file or MANIFEST is damaged ({@link StoreRepair})
      * @throws StoreFormatException the store has another format version
      * @throws StoreInUseException another process or {@code MalStore} has it open
      */
@@ -172,6 +174,7 @@ public final class MalStore implements AutoCloseable {
      * Opens an existing store and never creates one.
      *
      * @throws NotAStoreException the folder is missing, empty or holds something else
+     * @throws DamagedStoreException its CURRENT file or MANIFEST is damaged ({@link StoreRepair})
      * @throws StoreFormatException the store has another format version
      * @throws StoreInUseException another process or {@code MalStore} has it open
      */
@@ -201,6 +204,8 @@ public final class MalStore implements AutoCloseable {
                 if (!mayCreate) throw new NotAStoreException(dir, "the folder is empty");
                 fresh = true;
             } else if (!Files.isRegularFile(dir.resolve("CURRENT"))) {
+                Optional<String> damage = StoreRepair.damage(dir);
+                if (damage.isPresent()) throw new DamagedStoreException(dir, damage.get());
                 throw new NotAStoreException(dir, "the folder holds " + entries.size() + " entries (e.g. "
                         + String.join(", ", entries.subList(0, Math.min(3, entries.size())))
                         + ") but no RocksDB database (no CURRENT file)");
@@ -233,6 +238,9 @@ public final class MalStore implements AutoCloseable {
 
     /** The column families of an existing database; read from its MANIFEST without opening (or changing) it. */
     private static List<String> existingColumnFamilies(Path dir) {
+        // A damaged CURRENT or MANIFEST makes RocksDB list no column families (or fail): say so rather than "not a store".
+        Optional<String> damage = StoreRepair.damage(dir);
+        if (damage.isPresent()) throw new DamagedStoreException(dir, damage.get());
         List<byte[]> names;
         try (Options options = new Options()) {
             names = RocksDB.listColumnFamilies(options, dir.toString());

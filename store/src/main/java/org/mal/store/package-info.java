@@ -1,8 +1,10 @@
 /**
  * The MAL store: model blobs, the evaluation cache and the search journal in one RocksDB database.
  *
- * <p>{@link org.mal.store.MalStore} is the only class that touches RocksDB (nothing else imports
- * {@code org.rocksdb}); it owns every native handle. The package-private {@code Blobs} (chunked
+ * <p>{@link org.mal.store.MalStore} owns every native handle of an open store; besides it only
+ * {@link org.mal.store.StoreRepair} (diagnosing and repairing a store RocksDB cannot open, with
+ * handles that live inside its methods) and {@code NativeLibrary} (loading RocksDB's library from a
+ * per-user cache folder) import {@code org.rocksdb}. The package-private {@code Blobs} (chunked
  * blobs) and {@code Verifier} (the integrity check) go through its package-private primitives.
  * {@link org.mal.store.CacheKey} is the canonical,
  * hashed key of a cached result (docs/DESIGN.md, invariant 6). Every stored value is wrapped in an

@@ -60,10 +60,15 @@ public final class StoreChild {
 
     /** Starts this class in a new JVM with this JVM's class path; stderr goes to {@code stderr}. */
     static Process start(Path stderr, String... args) throws IOException {
+        return start(stderr, java.util.List.of(), args);
+    }
+
+    /** Likewise, with extra JVM options (e.g. {@code -Djava.io.tmpdir=...}). */
+    static Process start(Path stderr, java.util.List<String> jvmOptions, String... args) throws IOException {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), StoreChild.class.getName()));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m", "-XX:+UseSerialGC"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), StoreChild.class.getName()));
         cmd.addAll(java.util.List.of(args));
         return new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
     }

@@ -50,8 +50,9 @@ public record LayerMap(List<Pair> pairs) {
     /** Parses {@code "0:0,1:2"} (base:target pairs). */
     public static LayerMap parse(String text) {
         List<Pair> pairs = new ArrayList<>();
-        for (String part : text.split(",")) {
-            String[] bt = part.trim().split(":");
+        // -1: keep trailing empty entries, so that "0:0," is refused rather than read as "0:0"
+        for (String part : text.split(",", -1)) {
+            String[] bt = part.trim().split(":", -1);
             if (bt.length != 2) throw new IllegalArgumentException("layer map entry '" + part.trim() + "' is not base:target, e.g. 0:0,1:2");
             try {
                 pairs.add(new Pair(Integer.parseInt(bt[0].trim()), Integer.parseInt(bt[1].trim())));
