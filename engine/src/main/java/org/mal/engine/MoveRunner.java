@@ -19,6 +19,8 @@ import org.mal.core.model.Evaluator;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
+import org.mal.core.stats.McNemar;
+import org.mal.policies.Evaluated;
 import org.mal.policies.Move;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -80,13 +82,14 @@ public final class MoveRunner {
         Lmc.Report report = Lmc.evaluate(b, mergeAt, first, naiveAt, firstNaive, sets, lambdas, bench.evaluation().tolerance(),
                 Evaluator.DEFAULT_BATCH);
         double[] baseLoss = report.tasks().get(0).aligned().loss();
-        double lambda = method.rule().choose(new LambdaRule.Curve(mergeAt, sets.get(0), lambdas, baseLoss, lossLimit));
+        double lambda = method.rule().choose(new LambdaRule.Curve(mergeAt, sets.get(0), lambdas, baseLoss,
+                report.tasks().get(0).aligned().accuracy(), lossLimit));
         Model merged = mergeAt.apply(lambda);
         Map<String, Double> accuracy = new LinkedHashMap<>();
         double loss = evaluate(merged, sets, accuracy);
         String described = "soup of " + pairs.size() + ": " + method.aligner().describe(aligned.get(0));
         return new Outcome(report, lambda, loss, accuracy, described, aligned.get(0).alignment().objectiveAfter(),
-                (System.nanoTime() - started) / 1e9, merged.contentHash());
+                (System.nanoTime() - started) / 1e9, merged.contentHash(), paired(b, merged, sets.get(0)));
     }
 
     private static Outcome runOne(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lossLimit) {
@@ -110,7 +113,8 @@ public final class MoveRunner {
         double loss;
         if (method.merger().takesLambda()) {
             double[] baseLoss = report.tasks().get(0).aligned().loss();
-            lambda = method.rule().choose(new LambdaRule.Curve(mergeAt, sets.get(0), lambdas, baseLoss, lossLimit));
+            lambda = method.rule().choose(new LambdaRule.Curve(mergeAt, sets.get(0), lambdas, baseLoss,
+                    report.tasks().get(0).aligned().accuracy(), lossLimit));
             merged = mergeAt.apply(lambda);
             loss = evaluate(merged, sets, accuracy);
         } else {
@@ -127,7 +131,13 @@ public final class MoveRunner {
         }
         String described = method.aligner().describe(aligned) + (method.merger().takesLambda() ? "" : "+" + method.merger().name());
         return new Outcome(report, lambda, loss, accuracy, described, aligned.alignment().objectiveAfter(),
-                (System.nanoTime() - started) / 1e9, merged.contentHash());
+                (System.nanoTime() - started) / 1e9, merged.contentHash(), paired(pair.base(), merged, sets.get(0)));
+    }
+
+    /** The merge against the base, row by row on {@code rows}. */
+    private static Evaluated.Paired paired(Model base, Model merged, Dataset rows) {
+        McNemar.Result r = McNemar.compare(Evaluator.correct(base, rows), Evaluator.correct(merged, rows));
+        return new Evaluated.Paired(r.onlyFirst(), r.onlySecond(), rows.size());
     }
 
     /** Accuracy on every set into {@code accuracy}; returns the loss on the first (the base's task). */

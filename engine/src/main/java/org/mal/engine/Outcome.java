@@ -1,5 +1,6 @@
 package org.mal.engine;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
 import java.util.Objects;
 import org.mal.core.merge.Lmc;
@@ -20,13 +21,21 @@ import org.mal.policies.Move;
  * @param mergedWeights SHA-256 of the merged model's weights at {@code lambda} (the model the
  *     accuracies are of); the coordinator checks that the assembly it builds has exactly these weights.
  *     Null in journals written before it was recorded.
+ * @param paired the merge at {@code lambda} against the base, row by row on the base task's rows (for
+ *     paired tests of a gain); null in journals written before it was recorded
  */
 public record Outcome(Lmc.Report report, double lambda, double loss, Map<String, Double> accuracy, String aligner,
-                      double alignObjective, double seconds, String mergedWeights) {
+                      double alignObjective, double seconds, String mergedWeights,
+                      @JsonInclude(JsonInclude.Include.NON_NULL) Evaluated.Paired paired) {
 
     public Outcome {
         Objects.requireNonNull(report, "an outcome needs its report");
         accuracy = Map.copyOf(accuracy);
+    }
+
+    public Outcome(Lmc.Report report, double lambda, double loss, Map<String, Double> accuracy, String aligner, double alignObjective,
+                   double seconds, String mergedWeights) {
+        this(report, lambda, loss, accuracy, aligner, alignObjective, seconds, mergedWeights, null);
     }
 
     /**
@@ -36,7 +45,7 @@ public record Outcome(Lmc.Report report, double lambda, double loss, Map<String,
     public Evaluated evaluated(Move move) {
         Lmc.Report r = report;
         return Evaluated.ok(move, new Lmc.Report(r.lambdas(), r.tasks(), r.tolerance(), r.barrier(), r.naiveBarrier(), r.auc(),
-                r.naiveAuc(), r.aucRatio(), lambda, new java.util.LinkedHashMap<>(orderedAccuracy())));
+                r.naiveAuc(), r.aucRatio(), lambda, new java.util.LinkedHashMap<>(orderedAccuracy()))).withPaired(paired);
     }
 
     /** Accuracies in the order of the report's tasks (base task first). */

@@ -9,7 +9,23 @@ import org.mal.core.merge.Lmc;
  * @param targetWeights the weights hash of the target the evaluation used, when known (null: not
  *     recorded); a zoo model replaced under the same id makes its earlier evaluations out of date
  */
-public record Evaluated(Move move, Lmc.Report report, String failure, String targetWeights) {
+public record Evaluated(Move move, Lmc.Report report, String failure, String targetWeights, Paired paired) {
+
+    /**
+     * The merge at its chosen λ against the base, row by row on the base task's selection rows:
+     * {@code onlyBase} rows the base gets right and the merge does not, {@code onlyMerge} the reverse,
+     * of {@code rows}. What a paired test of a gain needs (McNemar's exact test).
+     */
+    public record Paired(int onlyBase, int onlyMerge, int rows) {
+        public Paired {
+            if (onlyBase < 0 || onlyMerge < 0 || onlyBase + onlyMerge > rows) {
+                throw new IllegalArgumentException("paired counts " + onlyBase + " and " + onlyMerge + " of " + rows + " rows");
+            }
+        }
+
+        /** McNemar's exact two-sided p-value. */
+        public double p() { return org.mal.core.stats.McNemar.exactP(onlyBase, onlyMerge); }
+    }
 
     public Evaluated {
         Objects.requireNonNull(move, "an evaluation needs its move");
@@ -18,7 +34,9 @@ public record Evaluated(Move move, Lmc.Report report, String failure, String tar
         }
     }
 
-    public Evaluated(Move move, Lmc.Report report, String failure) { this(move, report, failure, null); }
+    public Evaluated(Move move, Lmc.Report report, String failure, String targetWeights) { this(move, report, failure, targetWeights, null); }
+
+    public Evaluated(Move move, Lmc.Report report, String failure) { this(move, report, failure, null, null); }
 
     /** The {@link #targetWeights} of a move that failed because its target was not in the zoo: any weights it comes back with are new. */
     public static final String ABSENT = "absent";
@@ -29,7 +47,9 @@ public record Evaluated(Move move, Lmc.Report report, String failure, String tar
 
     public boolean succeeded() { return report != null; }
 
-    public Evaluated withTargetWeights(String weights) { return new Evaluated(move, report, failure, weights); }
+    public Evaluated withTargetWeights(String weights) { return new Evaluated(move, report, failure, weights, paired); }
+
+    public Evaluated withPaired(Paired p) { return new Evaluated(move, report, failure, targetWeights, p); }
 
     /**
      * Whether this evaluation stands for the target as it is now: its weights were not recorded, the

@@ -18,13 +18,22 @@ public interface LambdaRule {
      * the coarse grid with the loss at each of its points (already computed), and the largest
      * admissible loss.
      */
-    record Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double lossLimit) {
+    record Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double[] accuracy, double lossLimit) {
         public Curve {
             Objects.requireNonNull(mergeAt);
             if (lambdas.length != loss.length) throw new IllegalArgumentException("a loss per grid point is needed");
+            if (accuracy != null && accuracy.length != lambdas.length) throw new IllegalArgumentException("an accuracy per grid point is needed");
+        }
+
+        /** A curve whose accuracies over the grid are not known (computed on demand by {@link #metricsAt}). */
+        public Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double lossLimit) {
+            this(mergeAt, task, lambdas, loss, null, lossLimit);
         }
 
         /** The base-task loss of the merge at {@code lambda}. */
         public double lossAt(double lambda) { return Evaluator.evaluate(mergeAt.apply(lambda), task).loss(); }
+
+        /** Loss and accuracy on the base task's rows of the merge at {@code lambda}. */
+        public org.mal.core.model.Metrics metricsAt(double lambda) { return Evaluator.evaluate(mergeAt.apply(lambda), task); }
     }
 }

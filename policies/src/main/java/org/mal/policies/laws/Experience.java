@@ -21,7 +21,8 @@ import org.mal.policies.ZooIndex;
 /**
  * The learning law: turns the evaluations already made ({@link PolicyContext#history()}) into a value
  * for each candidate move, so the planner proposes better moves as the search goes on. The reward
- * of an evaluation is its λ* ({@code reward = lambda-star}) or its mean accuracy at λ*
+ * of an evaluation is its λ* ({@code reward = lambda-star}), the base task's accuracy at the chosen λ
+ * ({@code base-accuracy}, for the gain objective) or its mean accuracy at λ*
  * ({@code mean-accuracy}), 0 for a failure. Three models ({@code model}):
  *
  * <ul>
@@ -59,19 +60,23 @@ public final class Experience implements Law {
         /** λ*: what the retention objective scores. */
         LAMBDA_STAR,
         /** The mean accuracy at λ* over the evaluated tasks: with the multitask objective. */
-        MEAN_ACCURACY;
+        MEAN_ACCURACY,
+        /** The base task's accuracy at the chosen λ: with the gain objective (from one base, the same order as the gain). */
+        BASE_ACCURACY;
 
         static Reward of(String name) {
             return switch (name) {
                 case "lambda-star" -> LAMBDA_STAR;
                 case "mean-accuracy" -> MEAN_ACCURACY;
-                default -> throw new IllegalArgumentException("unknown reward '" + name + "'; lambda-star or mean-accuracy");
+                case "base-accuracy" -> BASE_ACCURACY;
+                default -> throw new IllegalArgumentException("unknown reward '" + name + "'; lambda-star, mean-accuracy or base-accuracy");
             };
         }
 
         double of(Evaluated e) {
             if (!e.succeeded()) return 0.0;
             if (this == LAMBDA_STAR) return e.report().lambdaStar();
+            if (this == BASE_ACCURACY) return e.report().accuracyAtLambdaStar().values().stream().findFirst().orElse(0.0);
             return e.report().accuracyAtLambdaStar().values().stream().mapToDouble(Double::doubleValue).average().orElse(0.0);
         }
     }
@@ -126,7 +131,9 @@ public final class Experience implements Law {
         s = s.withReference(DEFAULTS).only("reward", "exploration", "optimism", "skip-evaluated", "model", "prior-weight", "features",
                 "seed");
         String r = s.getString("reward");
-        if (!r.equals("lambda-star") && !r.equals("mean-accuracy")) throw s.invalid("reward", "must be lambda-star or mean-accuracy, got " + r);
+        if (!r.equals("lambda-star") && !r.equals("mean-accuracy") && !r.equals("base-accuracy")) {
+            throw s.invalid("reward", "must be lambda-star, mean-accuracy or base-accuracy, got " + r);
+        }
         double e = s.getDouble("exploration");
         if (!(e >= 0)) throw s.invalid("exploration", "must be >= 0, got " + e);
         String m = s.getString("model");
