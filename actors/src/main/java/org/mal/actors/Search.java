@@ -78,6 +78,7 @@ public final class Search {
         String baseId = settings.base();
         ModelCard origin = index.get(baseId).orElseThrow(() -> new IllegalArgumentException(
                 "search.base: no model '" + baseId + "' in the zoo " + zooDir + "; the zoo has " + index.cards().stream().map(ModelCard::id).toList()));
+        settings = settings.withOrigin(origin);
         Files.createDirectories(dir);
         MalStore store = MalStore.open(dir.resolve(SearchFolder.STORE), "MAL " + Platform.codeVersion());
         try {
@@ -114,7 +115,7 @@ public final class Search {
                 store.close();
                 return state;
             }
-            SearchSettings settings = SearchSettings.ofRun(state.settings());
+            SearchSettings settings = SearchSettings.ofRun(state.settings()).withOrigin(state.origin());
             if (!Files.isDirectory(settings.zoo())) {
                 throw new IllegalArgumentException("the zoo folder " + settings.zoo() + " of this search is not there; mount or restore it, then resume");
             }

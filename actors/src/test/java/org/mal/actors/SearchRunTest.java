@@ -121,6 +121,31 @@ class SearchRunTest {
         }
     }
 
+    /**
+     * Issue 18: a search chooses on held-out training rows and never reads a test row: with every test
+     * set swapped for other data of the same shape, it plans, evaluates and accepts exactly the same.
+     */
+    @Test
+    void aSearchNeverReadsTheTestSetToChoose(@TempDir Path dir) throws Exception {
+        SearchSettings settings = SearchFixture.settings(zoo.dir(), "search.budget.steps = 2");
+        java.util.function.Function<String, org.mal.core.data.TaskData> swapped = name -> {
+            var real = SearchFixture.TASK_FN.apply(name);
+            var other = org.mal.core.data.Synthetic.gaussianBlobs(name, 600, 400, 12, 3, 77);
+            return new org.mal.core.data.TaskData(name, real.train(), other.test());
+        };
+        SearchState real = Search.start(settings, dir.resolve("real"), SearchFixture.TASK_FN, Search.Options.quiet());
+        SearchState other = Search.start(settings, dir.resolve("swapped"), swapped, Search.Options.quiet());
+        assertEquals(lineage(real), lineage(other), "the same assemblies");
+        assertEquals(real.evaluations(), other.evaluations());
+        for (var e : real.history()) {
+            if (!e.succeeded()) continue;
+            var o = other.history().stream().filter(x -> x.move().equals(e.move())).findFirst().orElseThrow();
+            assertEquals(e.report().lambdaStar(), o.report().lambdaStar(), "the same λ for " + e.move());
+            assertEquals(e.report().accuracyAtLambdaStar(), o.report().accuracyAtLambdaStar());
+        }
+        assertFalse(real.history().isEmpty());
+    }
+
     /** Issue 17: moves of several targets (soups, REPAIRed) planned, evaluated, accepted, journaled and replayed. */
     @Test
     void aSearchWithSoupMovesAcceptsASoupAndItsRecipeReplays(@TempDir Path dir) throws Exception {

@@ -73,7 +73,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         if (found == null) throw new IllegalArgumentException("no assembly '" + assembly + "' in the search " + dir + " (see ./mal search status " + dir + ")");
         SearchEvent.StepClosed last = found.lineage().get(size - 1);
-        SearchSettings settings = SearchSettings.ofRun(found.settings());
+        SearchSettings settings = SearchSettings.ofRun(found.settings()).withOrigin(found.origin());
         Model model;
         try (MalStore store = MalStore.openExisting(dir.resolve(SearchFolder.STORE))) {
             Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), store,

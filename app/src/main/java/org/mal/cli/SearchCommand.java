@@ -208,7 +208,7 @@ final class SearchCommand implements Runnable {
         out.println();
         print(Status.of(s, 0, null, ended != null ? ended : Instant.now()), false, 10, out);
         if (s.lineage().isEmpty()) return;
-        SearchSettings settings = SearchSettings.ofRun(s.settings());
+        SearchSettings settings = SearchSettings.ofRun(s.settings()).withOrigin(s.origin());
         Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), null, data.dir()::load,
                 settings.evaluation(), settings.seed());
         Model origin = bench.zooModel(s.origin().id());
@@ -224,7 +224,12 @@ final class SearchCommand implements Runnable {
                 // a target gone from the zoo: its task is not reported
             }
         }
-        Table t = new Table("held-out test rows", "rows", "origin loss", "origin acc", "assembly loss", "assembly acc");
+        boolean whole = settings.evaluation().selection().equals(SearchSettings.Evaluation.VALIDATION);
+        out.println(whole ? "moves were chosen on " + settings.evaluation().rows() + " validation rows (held out from training); "
+                + "the test sets below were never read to choose" : "moves were chosen on " + settings.evaluation().rows()
+                + " test rows (a run from before issue 18); below, the other test rows");
+        Table t = new Table(whole ? "test set" : "held-out test rows", "rows", "origin loss", "origin acc", "assembly loss", "assembly acc");
+        List<String> pairedLines = new java.util.ArrayList<>();
         for (String task : tasks) {
             var held = bench.heldOut(task);
             Metrics a = Evaluator.evaluate(origin, held);
@@ -232,8 +237,13 @@ final class SearchCommand implements Runnable {
             t.row(task, String.valueOf(held.size()), String.format(Locale.ROOT, "%.4f", a.loss()),
                     String.format(Locale.ROOT, "%.2f%%", 100 * a.accuracy()), String.format(Locale.ROOT, "%.4f", b.loss()),
                     String.format(Locale.ROOT, "%.2f%%", 100 * b.accuracy()));
+            var r = org.mal.core.stats.McNemar.compare(Evaluator.correct(origin, held), Evaluator.correct(last, held));
+            pairedLines.add(String.format(Locale.ROOT, "%s: %d rows right only with the assembly, %d only with the origin; McNemar exact p = %.4g",
+                    task, r.onlySecond(), r.onlyFirst(), r.p()));
         }
         t.print(out);
+        out.println("paired, on the same rows:");
+        for (String line : pairedLines) out.println("  " + line);
         out.println("best assembly: " + s.base().id() + " -> " + bench.assemblyFile(s.base().weightsHash()));
         out.println("status: ./mal search status " + dir + " (status.json in that folder)");
     }

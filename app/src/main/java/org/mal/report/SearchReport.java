@@ -37,7 +37,7 @@ public final class SearchReport {
     public static Written write(List<SearchEvent> run, Path searchDir, Path out) throws IOException {
         Files.createDirectories(out);
         SearchState s = SearchState.fold(run);
-        SearchSettings settings = SearchSettings.ofRun(s.settings());
+        SearchSettings settings = SearchSettings.ofRun(s.settings()).withOrigin(s.origin());
         Objective objective = settings.policy().objective();
         // every result of the run, by step
         Map<Integer, Map<Move, Outcome>> byStep = new TreeMap<>();

@@ -42,7 +42,7 @@ public record Recipe(String format, String assembly, String assemblyHash, String
 
     /** The recipe of the assembly a run had after the first {@code lineageSize} accepted steps of its lineage. */
     public static Recipe of(SearchState s, int lineageSize, Path searchDir) {
-        SearchSettings settings = SearchSettings.ofRun(s.settings());
+        SearchSettings settings = SearchSettings.ofRun(s.settings()).withOrigin(s.origin());
         List<Step> steps = new ArrayList<>();
         for (SearchEvent.StepClosed c : s.lineage().subList(0, lineageSize)) {
             steps.add(new Step(c.step(), c.accepted(), c.accepted().target(), c.assembly().merge().targetHash(), c.assembly().merge().lambda(),

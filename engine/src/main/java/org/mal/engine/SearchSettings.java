@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
 import java.util.List;
 import org.mal.core.config.Settings;
+import org.mal.core.model.ModelCard;
 import org.mal.policies.Policy;
 import org.mal.policies.laws.MergingThreshold;
 
@@ -37,18 +38,44 @@ public record SearchSettings(
      * How each move is evaluated.
      *
      * @param grid points of the λ grid in [0, 1]
-     * @param rows rows of each task's test set used to select moves (stratified); the rest of the test
-     *     set is held out and only used to report the final assembly
+     * @param rows rows of each task used to select moves (stratified, seeded), from where {@code selection} says
      * @param tolerance the assembly's loss on the base task may never exceed (1 + tolerance) × the
      *     original base's loss: λ* of every move is measured against the original base, so merges do
      *     not compound their losses step after step
      * @param targetTasks also evaluate on the target's task when it differs from the base's (needed by
      *     the {@code multitask} objective)
+     * @param selection {@code validation} (the default since issue 18): moves are chosen on rows of the
+     *     task's <em>training</em> set, for the origin's task only rows the origin was not fitted on (its
+     *     validation split, {@code holdout}); the test set is only read to report, whole. {@code test}
+     *     (runs before issue 18): on {@code rows} rows of the test set, the rest of it held out to report
+     * @param holdout the origin's validation split, filled in from its card when the search starts
+     *     ({@link SearchSettings#withOrigin}); null where unknown (then the whole training set is the pool)
      */
-    public record Evaluation(int grid, int rows, double tolerance, boolean targetTasks) {
+    public record Evaluation(int grid, int rows, double tolerance, boolean targetTasks, String selection, Holdout holdout) {
+        public static final String VALIDATION = "validation";
+        public static final String TEST = "test";
+
+        public Evaluation {
+            if (!VALIDATION.equals(selection) && !TEST.equals(selection)) {
+                throw new IllegalArgumentException("search.evaluation.selection must be validation or test, got " + selection);
+            }
+        }
+
+        /** Selection on test rows, as before issue 18 (tests of the evaluation machinery). */
+        public Evaluation(int grid, int rows, double tolerance, boolean targetTasks) { this(grid, rows, tolerance, targetTasks, TEST, null); }
+
         /** The largest base-task loss an assembly may have: {@code (1 + tolerance)} × the origin's loss (its magnitude, for a negative loss). */
         public double lossLimit(double originLoss) { return originLoss + tolerance * Math.abs(originLoss); }
+
+        public Evaluation withHoldout(Holdout h) { return new Evaluation(grid, rows, tolerance, targetTasks, selection, h); }
     }
+
+    /**
+     * The rows of {@code task}'s training set a model was not fitted on: {@code Splits.split(train,
+     * fraction, seed)}'s second part, as the zoo trainer drew it; {@code fitHash}, the content hash of
+     * the first part (its card's {@code dataset.trainHash}), checks that it is recomputed exactly.
+     */
+    public record Holdout(String task, long seed, double fraction, String fitHash) {}
 
     /**
      * When the search stops; 0 means no limit. {@code patience}: stop after this many steps in a row
@@ -69,8 +96,8 @@ public record SearchSettings(
 
     static final String DEFAULTS = "mal.search";
 
-    /** Reads {@code root}'s {@code search} block (and checks its {@code policy} block). */
-    public static SearchSettings from(Config root) {
+    /** @param missingSelection the selection of a configuration that does not say (a new search: validation; a journaled run: test) */
+    static SearchSettings from(Config root, String missingSelection) {
         root = root.resolve();
         Settings s = Settings.of(root.hasPath("search") ? root.getConfig("search") : ConfigFactory.empty(), "search")
                 .withReference(DEFAULTS)
@@ -90,7 +117,15 @@ public record SearchSettings(
         int perStep = s.getInt("moves-per-step");
         if (perStep < 1) throw s.invalid("moves-per-step", "must be >= 1, got " + perStep);
 
-        Settings e = s.sub("evaluation").only("grid", "rows", "tolerance", "target-tasks");
+        // a run journaled before issue 18 has no selection key: it chose on test rows, and goes on doing so
+        if (!root.hasPath("search.evaluation.selection")) {
+            root = root.withValue("search.evaluation.selection", ConfigValueFactory.fromAnyRef(missingSelection));
+        }
+        Settings e = s.sub("evaluation").only("grid", "rows", "tolerance", "target-tasks", "selection");
+        String selection = e.getString("selection");
+        if (!selection.equals(Evaluation.VALIDATION) && !selection.equals(Evaluation.TEST)) {
+            throw e.invalid("selection", "must be validation (rows held out from training) or test, got " + selection);
+        }
         int grid = e.getInt("grid");
         if (grid < 2) throw e.invalid("grid", "needs at least 2 points, got " + grid);
         int rows = e.getInt("rows");
@@ -118,10 +153,29 @@ public record SearchSettings(
         Cluster cluster = new Cluster(c.getBoolean("enabled"), c.getString("host"), port, c.getBoolean("local-workers"), stable);
         Policy.load(root.hasPath("policy") ? root : root.withFallback(ConfigFactory.parseString("policy {}")));
         return new SearchSettings(Path.of(s.getString("zoo")), s.getString("base"), s.config().getLong("seed"), workers, perStep,
-                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks")), budget, retries, poll, drain, cluster, root);
+                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks"), root.getString("search.evaluation.selection"), null), budget,
+                retries, poll, drain, cluster, root);
     }
 
+    /** Reads {@code root}'s {@code search} block (and checks its {@code policy} block); selection on validation rows unless it says otherwise. */
+    public static SearchSettings from(Config root) { return from(root, Evaluation.VALIDATION); }
+
     public static SearchSettings parse(String hocon) { return from(ConfigFactory.parseString(hocon)); }
+
+    /**
+     * These settings with the origin's validation split as the selection pool of its task, from its
+     * card (the zoo trainer's seed and validation fraction, and the fit rows' hash); a card that does
+     * not record them (an imported model) leaves the pool the whole training set.
+     */
+    public SearchSettings withOrigin(ModelCard origin) {
+        Holdout h = null;
+        if (origin.recipe() != null && origin.recipe().validationFraction() != null && origin.dataset() != null
+                && origin.dataset().task() != null && origin.dataset().trainHash() != null) {
+            h = new Holdout(origin.dataset().task(), origin.recipe().seed(), origin.recipe().validationFraction(), origin.dataset().trainHash());
+        }
+        return new SearchSettings(zoo, base, seed, workers, movesPerStep, evaluation.withHoldout(h), budget, retries, zooPollSeconds,
+                drainSeconds, cluster, root);
+    }
 
     /**
      * The settings a run journaled ({@link SearchEvent.Started#settings()}), read back. Runs started
@@ -144,7 +198,7 @@ public record SearchSettings(
             }
             if (changed) root = root.withValue("policy.laws", ConfigValueFactory.fromIterable(laws));
         }
-        return from(root);
+        return from(root, Evaluation.TEST);
     }
 
     /** The policy this search runs with. */

@@ -140,19 +140,43 @@ public final class Workbench implements MethodData {
         }
     }
 
-    /** The rows of {@code task}'s test set that moves are evaluated on (stratified, seeded). */
+    /**
+     * The rows of {@code task} that moves are evaluated on (stratified, seeded): with selection
+     * {@code validation}, from the task's training set, and for the origin's task only from the rows
+     * the origin was not fitted on ({@link SearchSettings.Holdout}); with {@code test} (runs before
+     * issue 18), from its test set.
+     */
     public Dataset selection(String task) { return split(task)[0]; }
 
-    /** The rest of {@code task}'s test set: never used to choose a move, only to report. */
+    /**
+     * What the final assembly is reported on, never used to choose a move: with selection
+     * {@code validation}, the task's whole test set; with {@code test}, the test rows not selected.
+     */
     public Dataset heldOut(String task) { return split(task)[1]; }
 
     private Dataset[] split(String task) {
         return data.computeIfAbsent(task, t -> {
-            Dataset test = tasks.apply(t).test();
-            int n = Math.min(evaluation.rows(), test.size() - 1);
-            if (n < 1) throw new IllegalArgumentException("the test set of " + t + " has too few rows (" + test.size() + ") to hold some out");
-            Splits.Partition p = Splits.stratified(test.labels(), test.classCount(), n, seed);
-            return new Dataset[] {test.subset(t + "-select" + n, p.selected()), test.subset(t + "-heldout" + p.rest().length, p.rest())};
+            TaskData td = tasks.apply(t);
+            Dataset test = td.test();
+            if (evaluation.selection().equals(SearchSettings.Evaluation.TEST)) {
+                int n = Math.min(evaluation.rows(), test.size() - 1);
+                if (n < 1) throw new IllegalArgumentException("the test set of " + t + " has too few rows (" + test.size() + ") to hold some out");
+                Splits.Partition p = Splits.stratified(test.labels(), test.classCount(), n, seed);
+                return new Dataset[] {test.subset(t + "-select" + n, p.selected()), test.subset(t + "-heldout" + p.rest().length, p.rest())};
+            }
+            Dataset pool = td.train();
+            SearchSettings.Holdout h = evaluation.holdout();
+            if (h != null && h.task().equals(t)) {   // exactly as the zoo trainer split it (ZooBuilder.trainEntry)
+                Dataset[] parts = Splits.split(td.train(), h.fraction(), h.seed(), td.train().name() + "-fit", td.train().name() + "-validation");
+                if (!parts[0].contentHash().equals(h.fitHash())) {
+                    throw new IllegalStateException("the origin's validation rows of " + t + " cannot be recomputed: its fit rows hash to "
+                            + parts[0].contentHash() + ", its card says " + h.fitHash() + " (other training data?)");
+                }
+                pool = parts[1];
+            }
+            int n = Math.min(evaluation.rows(), pool.size());
+            Splits.Partition p = Splits.stratified(pool.labels(), pool.classCount(), n, seed);
+            return new Dataset[] {pool.subset(t + "-validation-select" + n, p.selected()), test};
         });
     }
 

@@ -53,4 +53,45 @@ class WorkbenchTest {
             assertTrue(e.getMessage().contains("neither in"), e.getMessage());
         }
     }
+
+    /** Issue 18: with selection = validation, moves are chosen on training rows the origin was not fitted on, never on test rows. */
+    @Test
+    void validationSelectionRowsAreTheOriginsHeldOutTrainingRowsAndNoTestRow() throws Exception {
+        Zoo zoo = SearchFixture.zoo(dir.resolve("zoo"));
+        var origin = SearchFixture.index(zoo).require(SearchFixture.BASE);
+        SearchSettings settings = SearchFixture.settings(zoo.dir(), "search.evaluation.rows = 50").withOrigin(origin);
+        assertEquals("validation", settings.evaluation().selection(), "the default of a new search");
+        Workbench bench = new Workbench(zoo, dir.resolve("assemblies"), null, SearchFixture.TASK_FN, settings.evaluation(), settings.seed());
+        var task = SearchFixture.TASK_FN.apply("blobs");
+        var parts = org.mal.core.data.Splits.split(task.train(), origin.recipe().validationFraction(), origin.recipe().seed(), "a", "b");
+        assertEquals(origin.dataset().trainHash(), parts[0].contentHash(), "the origin's fit rows, recomputed");
+        java.util.Set<String> fit = rows(parts[0]);
+        java.util.Set<String> validation = rows(parts[1]);
+        java.util.Set<String> test = rows(task.test());
+        var selection = bench.selection("blobs");
+        assertEquals(50, selection.size());
+        for (String r : rows(selection)) {
+            assertTrue(validation.contains(r), "a selection row is one of the origin's validation rows");
+            assertTrue(!fit.contains(r) && !test.contains(r), "never a row the origin was fitted on, never a test row");
+        }
+        assertEquals(task.test().contentHash(), bench.heldOut("blobs").contentHash(), "the report reads the whole test set");
+        var other = bench.selection("other");   // a task the origin was not trained on: its training rows
+        assertTrue(rows(SearchFixture.TASK_FN.apply("other").train()).containsAll(rows(other)));
+
+        SearchSettings old = SearchSettings.ofRun(new SearchSettings(settings.zoo(), settings.base(), settings.seed(), settings.workers(),
+                settings.movesPerStep(), settings.evaluation(), settings.budget(), settings.retries(), settings.zooPollSeconds(),
+                settings.drainSeconds(), settings.cluster(), settings.root().withoutPath("search.evaluation.selection")).render());
+        assertEquals("test", old.evaluation().selection(), "a run journaled before issue 18 goes on choosing on test rows");
+        assertEquals("validation", SearchSettings.ofRun(settings.render()).evaluation().selection(), "a new run's choice is journaled");
+    }
+
+    private static java.util.Set<String> rows(org.mal.core.data.Dataset d) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (int r = 0; r < d.size(); r++) {
+            StringBuilder b = new StringBuilder();
+            for (int c = 0; c < d.featureCount(); c++) b.append(Float.floatToIntBits(d.feature(r, c))).append(',');
+            out.add(b.toString());
+        }
+        return out;
+    }
 }

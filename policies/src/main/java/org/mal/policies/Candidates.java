@@ -52,9 +52,14 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
 
         /** Reads the block and checks its methods and their settings now, naming the key of any that is wrong. */
         public static MoveDefaults from(Settings s) {
+            Settings user = s;
             s = s.withReference(DEFAULTS).only("aligner", "aligner-settings", "merger", "merger-settings", "lambda-policy", "lambda-settings");
+            // another λ policy named here takes only the settings written here, not the default policy's (fixed's value = 0.5)
+            String defaultPolicy = Settings.empty("move").withReference(DEFAULTS).getString("lambda-policy");
+            SortedMap<String, Object> lambdaSettings = user.hasPath("lambda-policy") && !user.getString("lambda-policy").equals(defaultPolicy)
+                    ? (user.hasPath("lambda-settings") ? user.getMap("lambda-settings") : new java.util.TreeMap<>()) : s.getMap("lambda-settings");
             MoveDefaults d = new MoveDefaults(s.getString("aligner"), s.getMap("aligner-settings"), s.getString("merger"),
-                    s.getMap("merger-settings"), s.getString("lambda-policy"), s.getMap("lambda-settings"));
+                    s.getMap("merger-settings"), s.getString("lambda-policy"), lambdaSettings);
             Methods.aligner(d.aligner(), d.alignerSettings(), s.path("aligner"), s.path("aligner-settings"));
             if (Methods.merger(d.merger(), d.mergerSettings(), s.path("merger"), s.path("merger-settings")).takesLambda()) {
                 Methods.lambdaRule(d.lambdaPolicy(), d.lambdaSettings(), s.path("lambda-policy"), s.path("lambda-settings"));

@@ -63,4 +63,14 @@ class CandidatesTest {
                 () -> Candidates.from(Settings.of(ConfigFactory.parseString("soup-size = 1"), "policy.candidates")));
         assertTrue(e.getMessage().contains("policy.candidates.soup-size"), e.getMessage());
     }
+
+    /** Another λ policy takes only its own settings, not the default policy's (fixed's value), and fixed keeps its default value. */
+    @Test
+    void aLambdaPolicyNamedInTheMoveBlockTakesOnlyItsOwnSettings() {
+        Candidates best = Candidates.from(Settings.of(ConfigFactory.parseString("move { lambda-policy = best, lambda-settings { refine = 2 } }"),
+                "policy.candidates"));
+        assertEquals(java.util.Map.of("refine", 2L), best.move().lambdaSettings());
+        Candidates fixed = Candidates.from(Settings.of(ConfigFactory.parseString("move { lambda-policy = fixed }"), "policy.candidates"));
+        assertEquals(java.util.Map.of("value", 0.5), fixed.move().lambdaSettings());
+    }
 }
