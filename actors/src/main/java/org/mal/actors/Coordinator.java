@@ -30,6 +30,7 @@ import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
+import org.mal.engine.Status;
 import org.mal.engine.StepCloser;
 import org.mal.engine.Workbench;
 import org.mal.policies.Evaluated;
@@ -203,10 +204,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     double left = Math.max(0, budget - state.elapsedSeconds(Instant.now()));
                     timers.startSingleTimer(new Next(), java.time.Duration.ofMillis((long) (left * 1000) + 1));
                 }
-                report("every candidate evaluated; waiting for new zoo models");
+                report("every candidate evaluated; waiting for new zoo models" + notTargets());
                 return this;
             }
-            return stop("exhausted: every candidate move for the base has been evaluated");
+            return stop("exhausted: every candidate move for the base has been evaluated" + notTargets());
         }
         journal(new SearchEvent.StepPlanned(state.step(), state.baseHash(), p.moves()));
         report("step " + state.step() + " planned: " + p.moves().size() + " moves");
@@ -367,12 +368,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return this;
     }
 
+    /** Which zoo files are not targets, for a stop or wait note; empty when every file is a target. */
+    private String notTargets() {
+        Map<String, String> skipped = Status.skipped(state);
+        return skipped.isEmpty() ? "" : "; " + skipped.size() + " zoo files are not targets (" + String.join(", ", skipped.keySet())
+                + "; search status says why)";
+    }
+
     private Behavior<Command> onZooChanged(ZooWatcher.Changed u) {
+        StringBuilder news = new StringBuilder();
+        u.index().skipped().forEach((id, why) -> {
+            if (!why.equals(zoo.skipped().get(id))) news.append("; not a target: ").append(id).append(": ").append(why);
+        });
         zoo = u.index();
         if (state.phase() != SearchState.Phase.STOPPED) {
-            journal(new SearchEvent.ZooChanged(u.added(), u.removed(), Instant.now().toString()));
+            journal(new SearchEvent.ZooChanged(u.added(), u.removed(), u.index().skipped(), Instant.now().toString()));
         }
-        report("zoo: +" + u.added().size() + " -" + u.removed().size() + " models");
+        report("zoo: +" + u.added().size() + " -" + u.removed().size() + " models" + news);
         if (waitingForZoo && !u.added().isEmpty()) {
             waitingForZoo = false;
             getContext().getSelf().tell(new Next());

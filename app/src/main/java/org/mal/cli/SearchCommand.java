@@ -185,6 +185,10 @@ final class SearchCommand implements Runnable {
                 String.valueOf(s.inFlight()), String.format(Locale.ROOT, "%.0f s", s.elapsedSeconds()));
         t.print(out);
         out.println("origin " + s.origin() + "; base now " + s.base());
+        if (s.skipped() != null && !s.skipped().isEmpty()) {
+            out.println("not targets (" + s.skipped().size() + " zoo files):");
+            s.skipped().forEach((id, why) -> out.println("  " + id + ": " + why));
+        }
         if (s.lineage().isEmpty()) {
             out.println("no move accepted yet");
             return;
