@@ -52,6 +52,24 @@ class ZooWatcherTest {
     }
 
     @Test
+    void weightsChangedUnderAnUnchangedCardAreAChangeAndATouchIsNot() throws Exception {
+        Zoo full = SearchFixture.zoo(dir.resolve("full"));
+        Zoo zoo = new Zoo(dir.resolve("zoo"));
+        Files.createDirectories(zoo.dir());
+        String id = "other-equal-8x8";
+        Files.copy(full.fileOf(SearchFixture.BASE), zoo.fileOf(SearchFixture.BASE));
+        Files.copy(full.fileOf(id), zoo.fileOf(id));
+        TestProbe<ZooWatcher.Changed> probe = kit.createTestProbe(ZooWatcher.Changed.class);
+        kit.spawn(ZooWatcher.create(zoo, ZooIndex.from(zoo), Duration.ofMillis(100), probe.ref()));
+        probe.expectNoMessage(Duration.ofMillis(300));
+
+        SearchFixture.scaleWeightsKeepingTheCard(zoo.fileOf(id), 0.5f);   // same size, same card, other bytes
+        assertEquals(List.of(id), probe.expectMessageClass(ZooWatcher.Changed.class, Duration.ofSeconds(5)).added());
+        Files.setLastModifiedTime(zoo.fileOf(id), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000));
+        probe.expectNoMessage(Duration.ofMillis(500));
+    }
+
+    @Test
     void aRenamedCopyIsNamedAsNotATargetAndTheWatcherGoesOn() throws Exception {
         Zoo full = SearchFixture.zoo(dir.resolve("full"));
         Zoo zoo = new Zoo(dir.resolve("zoo"));
