@@ -412,8 +412,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Which zoo files are not targets, for a stop or wait note; empty when every file is a target. */
     private String notTargets() {
         Map<String, String> skipped = Status.skipped(state);
-        return skipped.isEmpty() ? "" : "; " + skipped.size() + " zoo files are not targets (" + String.join(", ", skipped.keySet())
-                + "; search status says why)";
+        if (skipped.isEmpty()) return "";
+        return "; " + Search.files(skipped.size()) + (skipped.size() == 1 ? " is not a target (" : " are not targets (")
+                + String.join(", ", skipped.keySet()) + "; search status says why)";
     }
 
     private Behavior<Command> onZooChanged(ZooWatcher.Changed u) {

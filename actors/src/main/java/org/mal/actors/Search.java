@@ -139,7 +139,7 @@ public final class Search {
      */
     private static SearchState noteSkipped(MalStore store, SearchState state, ZooIndex index, Options options) {
         if (options.out() != null && !index.skipped().isEmpty()) {
-            options.out().println("not targets (" + index.skipped().size() + " zoo files):");
+            options.out().println("not targets (" + files(index.skipped().size()) + "):");
             index.skipped().forEach((id, why) -> options.out().println("  " + id + ": " + why));
             options.out().flush();
         }
@@ -148,6 +148,8 @@ public final class Search {
         store.append(SearchJson.write(e));
         return state.apply(e);
     }
+
+    static String files(int n) { return n + (n == 1 ? " zoo file" : " zoo files"); }
 
     private sealed interface GuardianCommand {}
 

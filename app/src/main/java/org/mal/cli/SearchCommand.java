@@ -186,7 +186,7 @@ final class SearchCommand implements Runnable {
         t.print(out);
         out.println("origin " + s.origin() + "; base now " + s.base());
         if (s.skipped() != null && !s.skipped().isEmpty()) {
-            out.println("not targets (" + s.skipped().size() + " zoo files):");
+            out.println("not targets (" + s.skipped().size() + (s.skipped().size() == 1 ? " zoo file):" : " zoo files):"));
             s.skipped().forEach((id, why) -> out.println("  " + id + ": " + why));
         }
         if (s.lineage().isEmpty()) {

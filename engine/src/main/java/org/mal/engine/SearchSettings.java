@@ -144,7 +144,7 @@ public record SearchSettings(
         } catch (ConfigException.IO e) {
             String what = e.origin() != null ? e.origin().description() : e.getMessage();
             throw new IllegalArgumentException(file + ": the included file '" + what + "' is not there (looked next to "
-                    + abs.getFileName() + " and on the class path); copy it there or remove the include", e);
+                    + abs.getFileName() + " and on the class path); copy it there or remove the include");
         }
     }
 
