@@ -67,7 +67,7 @@ public final class ClusterBench {
         for (SearchEvent e : events) if (e instanceof SearchEvent.MoveEvaluated m) results.add(cbor.writeValueAsBytes(m.outcome()).length);
         SearchState s = last;
         var item = new org.mal.actors.WorkItem(1, 0, events.stream().filter(e -> e instanceof SearchEvent.StepPlanned)
-                .map(e -> ((SearchEvent.StepPlanned) e).moves().get(0)).findFirst().orElseThrow(), "0".repeat(64), s.origin(), null, s.origin(), 0.3, 1,
+                .map(e -> ((SearchEvent.StepPlanned) e).moves().get(0)).findFirst().orElseThrow(), "0".repeat(64), s.origin(), null, List.of(s.origin()), 0.3, 1,
                 null,
                 "/zoo", "/search/assemblies", SearchSettings.ofRun(s.settings()).evaluation(), 1);
         System.out.printf(Locale.ROOT, "work item (without the reply-to address): %d bytes CBOR; result (outcome with curves on %s): median %d bytes%n",
