@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.mal.core.model.ModelCard;
+import org.mal.core.zoo.Zoo;
 import org.mal.engine.EvaluationKey;
 import org.mal.engine.MoveRunner;
 import org.mal.engine.Outcome;
@@ -30,6 +31,7 @@ import org.mal.engine.SearchEvent;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
+import org.mal.engine.Status;
 import org.mal.engine.StepCloser;
 import org.mal.engine.Workbench;
 import org.mal.policies.Evaluated;
@@ -181,9 +183,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (!e.move().base().equals(state.base().id())) continue;
             if (e.current(MoveRunner.targetCards(zoo, e.move()).map(MoveRunner::targetWeightsOf).orElse(null))) exclude.add(e.move());
         }
+        Map<String, String> unusable = new java.util.TreeMap<>();
+        for (String id : state.unusable().keySet()) {
+            String why = unusable(id);
+            if (why != null) unusable.put(id, "unusable until its file changes: " + why);
+        }
         planning = true;
         planZoo = zoo;
-        deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo, state.history(), exclude, count, getContext().getSelf().narrow()));
+        deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo.without(unusable), state.history(), exclude, count,
+                getContext().getSelf().narrow()));
         return this;
     }
 
@@ -203,10 +211,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     double left = Math.max(0, budget - state.elapsedSeconds(Instant.now()));
                     timers.startSingleTimer(new Next(), java.time.Duration.ofMillis((long) (left * 1000) + 1));
                 }
-                report("every candidate evaluated; waiting for new zoo models");
+                report("every candidate evaluated; waiting for new zoo models" + notTargets());
                 return this;
             }
-            return stop("exhausted: every candidate move for the base has been evaluated");
+            return stop("exhausted: every candidate move for the base has been evaluated" + notTargets());
         }
         journal(new SearchEvent.StepPlanned(state.step(), state.baseHash(), p.moves()));
         report("step " + state.step() + " planned: " + p.moves().size() + " moves");
@@ -226,6 +234,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 continue;
             }
             String targetWeights = MoveRunner.targetWeightsOf(targets.get());
+            String bad = m.targets().stream().filter(id -> unusable(id) != null).findFirst().orElse(null);
+            if (bad != null) {
+                journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1,
+                        "zoo model '" + bad + "' is unusable until its file changes: " + unusable(bad), true, Evaluated.ABSENT));
+                continue;
+            }
             CacheKey key;
             try {
                 key = EvaluationKey.of(deps.bench(), m, state.base(), targets.get(), state.lossLimit());
@@ -298,9 +312,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (!current(f.item())) return this;
         inFlight.remove(f.item().move());
         keys.remove(f.item().move());
-        boolean giveUp = f.item().attempt() > deps.settings().retries();
+        String target = f.unusableTarget();
+        // a target file that fails the same way on every read is not tried again (nor are its other moves) until it changes
+        boolean unusable = target != null;
+        boolean giveUp = unusable || f.item().attempt() > deps.settings().retries();
+        // (an unusable target's weights are not known: whatever file it comes back with, its moves are tried again)
         journal(new SearchEvent.MoveFailed(state.step(), f.item().move(), f.item().attempt(), f.reason(), giveUp,
-                MoveRunner.targetWeightsOf(f.item().targets())));
+                unusable ? Evaluated.ABSENT : MoveRunner.targetWeightsOf(f.item().targets())));
+        if (unusable) {
+            SearchEvent.ModelUnusable known = state.unusable().get(target);
+            if (known == null || !known.file().equals(f.unusableFile())) {
+                journal(new SearchEvent.ModelUnusable(target, f.unusableFile(), f.reason(), Instant.now().toString()));
+                report("zoo model " + target + " is unusable until its file changes: " + f.reason());
+            }
+            // its moves waiting for a worker go back to pending, where dispatchPending fails them at once
+            queue.removeIf(w -> w.move().targets().contains(target));
+            keys.keySet().removeIf(m -> m.targets().contains(target) && !inFlight.containsKey(m));
+        }
         // Printed once, by the reporter, in one short line; the whole reason is in the journal (and here at debug level).
         getContext().getLog().debug("move failed on {} (attempt {}{}): {}", f.worker(), f.item().attempt(), giveUp ? ", giving up" : "",
                 f.reason());
@@ -367,12 +395,38 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return this;
     }
 
+    /**
+     * Why the zoo model {@code id} is unusable, when the journal says its file failed to load and the
+     * file still holds the same content; null otherwise (never failed, changed since, or gone).
+     */
+    private String unusable(String id) {
+        SearchEvent.ModelUnusable u = state.unusable().get(id);
+        if (u == null) return null;
+        try {
+            return u.file().equals(Zoo.fingerprint(deps.bench().zoo().fileOf(id))) ? u.reason() : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** Which zoo files are not targets, for a stop or wait note; empty when every file is a target. */
+    private String notTargets() {
+        Map<String, String> skipped = Status.skipped(state);
+        if (skipped.isEmpty()) return "";
+        return "; " + Search.files(skipped.size()) + (skipped.size() == 1 ? " is not a target (" : " are not targets (")
+                + String.join(", ", skipped.keySet()) + "; search status says why)";
+    }
+
     private Behavior<Command> onZooChanged(ZooWatcher.Changed u) {
+        StringBuilder news = new StringBuilder();
+        u.index().skipped().forEach((id, why) -> {
+            if (!why.equals(zoo.skipped().get(id))) news.append("; not a target: ").append(id).append(": ").append(why);
+        });
         zoo = u.index();
         if (state.phase() != SearchState.Phase.STOPPED) {
-            journal(new SearchEvent.ZooChanged(u.added(), u.removed(), Instant.now().toString()));
+            journal(new SearchEvent.ZooChanged(u.added(), u.removed(), u.index().skipped(), Instant.now().toString()));
         }
-        report("zoo: +" + u.added().size() + " -" + u.removed().size() + " models");
+        report("zoo: +" + u.added().size() + " -" + u.removed().size() + " models" + news);
         if (waitingForZoo && !u.added().isEmpty()) {
             waitingForZoo = false;
             getContext().getSelf().tell(new Next());

@@ -76,6 +76,9 @@ public final class Search {
         Zoo zoo = new Zoo(zooDir);
         ZooIndex index = ZooIndex.from(zoo);
         String baseId = settings.base();
+        if (index.skipped().containsKey(baseId)) {
+            throw new IllegalArgumentException("search.base: the zoo model '" + baseId + "' cannot be used: " + index.skipped().get(baseId));
+        }
         ModelCard origin = index.get(baseId).orElseThrow(() -> new IllegalArgumentException(
                 "search.base: no model '" + baseId + "' in the zoo " + zooDir + "; the zoo has " + index.cards().stream().map(ModelCard::id).toList()));
         settings = settings.withOrigin(origin);
@@ -96,7 +99,7 @@ public final class Search {
             SearchEvent.Started started = new SearchEvent.Started(run, settings.render(), origin, limit,
                     bench.evaluationData(List.of(task)), Instant.now().toString());
             store.append(SearchJson.write(started));
-            return run(store, SearchState.begin(started), settings, bench, index, dir, options);
+            return run(store, noteSkipped(store, SearchState.begin(started), index, options), settings, bench, index, dir, options);
         } catch (RuntimeException | Error e) {
             store.close();
             throw e;
@@ -123,12 +126,31 @@ public final class Search {
             SearchEvent.Resumed resumed = new SearchEvent.Resumed(Instant.now().toString());
             store.append(SearchJson.write(resumed));
             state = state.apply(resumed);
-            return run(store, state, settings, bench, ZooIndex.from(bench.zoo()), dir, options);
+            ZooIndex index = ZooIndex.from(bench.zoo());
+            return run(store, noteSkipped(store, state, index, options), settings, bench, index, dir, options);
         } catch (RuntimeException | IOException | Error e) {
             store.close();
             throw e;
         }
     }
+
+    /**
+     * Says which zoo entries are not targets and why (printed, and journaled when it is news to the
+     * run), so that a search that runs out of moves early is not a mystery.
+     */
+    private static SearchState noteSkipped(MalStore store, SearchState state, ZooIndex index, Options options) {
+        if (options.out() != null && !index.skipped().isEmpty()) {
+            options.out().println("not targets (" + files(index.skipped().size()) + "):");
+            index.skipped().forEach((id, why) -> options.out().println("  " + id + ": " + why));
+            options.out().flush();
+        }
+        if (index.skipped().equals(state.skipped())) return state;
+        SearchEvent.ZooChanged e = new SearchEvent.ZooChanged(List.of(), List.of(), index.skipped(), Instant.now().toString());
+        store.append(SearchJson.write(e));
+        return state.apply(e);
+    }
+
+    static String files(int n) { return n + (n == 1 ? " zoo file" : " zoo files"); }
 
     private sealed interface GuardianCommand {}
 

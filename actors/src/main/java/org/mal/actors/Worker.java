@@ -45,8 +45,14 @@ public final class Worker {
     /** The move was evaluated. */
     public record Done(WorkItem item, Outcome outcome, String worker) implements Reply {}
 
-    /** The move threw; {@code reason} says what. */
-    public record Failed(WorkItem item, String reason, String worker) implements Reply {}
+    /**
+     * The move threw; {@code reason} says what. {@code unusableTarget}: the target whose file holds no
+     * valid model and will not until it changes, and {@code unusableFile} that file's content
+     * ({@code Zoo.fingerprint}); both null for other failures.
+     */
+    public record Failed(WorkItem item, String reason, String worker, String unusableTarget, String unusableFile) implements Reply {
+        public Failed(WorkItem item, String reason, String worker) { this(item, reason, worker, null, null); }
+    }
 
     private record Delivered(ConsumerController.Delivery<WorkItem> delivery) implements Command {}
 
@@ -115,6 +121,9 @@ public final class Worker {
                     Throwable error = null;
                     try {
                         item.replyTo().tell(new Done(item, runner.run(item), name));
+                    } catch (Workbench.UnusableModel e) {
+                        boolean target = item.move().targets().contains(e.id());   // not the base: a zoo base is not a target
+                        item.replyTo().tell(new Failed(item, Planner.describe(e), name, target ? e.id() : null, target ? e.file() : null));
                     } catch (Exception e) {
                         item.replyTo().tell(new Failed(item, Planner.describe(e), name));
                     } catch (Error e) {

@@ -59,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
         ZooCommand.ListCommand.print(zoo.list(), out);
 
         Path sconf = searchConf != null ? searchConf : installationDir().resolve("conf").resolve("search-default.conf");
-        com.typesafe.config.Config root = com.typesafe.config.ConfigFactory.parseFile(sconf.toFile());
+        com.typesafe.config.Config root = org.mal.engine.SearchSettings.readFile(sconf);
         if (zooDir != null) {
             root = com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of("search.zoo", zoo.dir().toAbsolutePath().toString()))
                     .withFallback(root);
@@ -67,6 +67,7 @@ final class DemoCommand implements Callable<Integer> {
         org.mal.engine.SearchSettings settings = org.mal.engine.SearchSettings.from(root);
         out.printf(Locale.ROOT, "%n== search: %s from %s, %d moves per step, at most %d steps (%s), in %s%n", settings.base(), settings.zoo(),
                 settings.movesPerStep(), settings.budget().steps(), sconf, store);
+        out.println("policy: " + settings.policy().describe());
         boolean unfinished = java.nio.file.Files.isDirectory(store.resolve(org.mal.engine.SearchFolder.STORE))
                 && org.mal.engine.SearchFolder.inspect(store).runs().stream().reduce((a, b) -> b)
                         .map(r -> org.mal.engine.SearchState.fold(r).stopped() == null).orElse(false);

@@ -1,6 +1,5 @@
 package org.mal.cli;
 
-import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,11 +56,11 @@ final class SearchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.isRegularFile(conf)) throw new IllegalArgumentException("no configuration file " + conf);
-            SearchSettings settings = SearchSettings.from(ConfigFactory.parseFile(conf.toFile()));
+            SearchSettings settings = SearchSettings.from(SearchSettings.readFile(conf));
             Path dir = store != null ? store : Path.of("runs", "search-" + settings.base());
             PrintWriter out = command.commandLine().getOut();
             out.printf(Locale.ROOT, "search of %s in %s (%d workers)%n", settings.base(), dir, settings.workerCount());
+            out.println("policy: " + settings.policy().describe());
             SearchState s = Search.start(settings, dir, data.dir()::load, new Search.Options(out, true));
             return finished(s, dir, data, out);
         }
@@ -90,6 +89,7 @@ final class SearchCommand implements Runnable {
                 summary(runs.last(), runs.lastEnded(), dir, data, out);
                 return 0;
             }
+            if (!runs.isEmpty()) out.println("policy: " + SearchSettings.ofRun(runs.last().settings()).policy().describe());
             SearchState s = Search.resume(dir, data.dir()::load, new Search.Options(out, true));
             return finished(s, dir, data, out);
         }
@@ -185,6 +185,10 @@ final class SearchCommand implements Runnable {
                 String.valueOf(s.inFlight()), String.format(Locale.ROOT, "%.0f s", s.elapsedSeconds()));
         t.print(out);
         out.println("origin " + s.origin() + "; base now " + s.base());
+        if (s.skipped() != null && !s.skipped().isEmpty()) {
+            out.println("not targets (" + s.skipped().size() + (s.skipped().size() == 1 ? " zoo file):" : " zoo files):"));
+            s.skipped().forEach((id, why) -> out.println("  " + id + ": " + why));
+        }
         if (s.lineage().isEmpty()) {
             out.println("no move accepted yet");
             return;

@@ -35,12 +35,11 @@ class SearchDefaultsTest {
     void everyShippedSearchConfigurationLoads() throws Exception {
         try (var files = java.nio.file.Files.list(Path.of("../conf"))) {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith("search-")).sorted().toList()) {
-                Config root = ConfigFactory.parseFile(f.toFile()).resolve();
-                org.mal.engine.SearchSettings.from(root);
-                org.mal.policies.Policy.load(root);
+                // as search start reads it (every include required); a file without a policy block runs the default one
+                org.mal.engine.SearchSettings.from(org.mal.engine.SearchSettings.readFile(f)).policy();
             }
         }
-        Config soups = ConfigFactory.parseFile(Path.of("../conf/search-soups.conf").toFile()).resolve();
-        assertEquals(3, org.mal.policies.Policy.load(soups).candidates().soupSize());
+        var soups = org.mal.engine.SearchSettings.from(org.mal.engine.SearchSettings.readFile(Path.of("../conf/search-soups.conf")));
+        assertEquals(3, soups.policy().candidates().soupSize());
     }
 }

@@ -1,5 +1,6 @@
 package org.mal.engine;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.mal.policies.Move;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = SearchEvent.Started.class, name = "started"),
         @JsonSubTypes.Type(value = SearchEvent.ZooChanged.class, name = "zoo-changed"),
+        @JsonSubTypes.Type(value = SearchEvent.ModelUnusable.class, name = "model-unusable"),
         @JsonSubTypes.Type(value = SearchEvent.StepPlanned.class, name = "step-planned"),
         @JsonSubTypes.Type(value = SearchEvent.MoveEvaluated.class, name = "move-evaluated"),
         @JsonSubTypes.Type(value = SearchEvent.MoveFailed.class, name = "move-failed"),
@@ -47,8 +49,22 @@ public sealed interface SearchEvent {
         }
     }
 
-    /** The zoo folder changed while the search ran: these ids became targets or went away. */
-    record ZooChanged(List<String> added, List<String> removed, String at) implements SearchEvent {}
+    /**
+     * The zoo folder changed while the search ran: these ids became targets (new models, or files
+     * whose content changed) or went away. {@code skipped}: every zoo entry that is not a target now,
+     * by file name, with the reason (null in journals written before it was recorded: no news).
+     */
+    record ZooChanged(List<String> added, List<String> removed, @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> skipped,
+                      String at) implements SearchEvent {
+        public ZooChanged(List<String> added, List<String> removed, String at) { this(added, removed, null, at); }
+    }
+
+    /**
+     * A target's file failed to load in a way that repeats on the same bytes (a damaged file, weights
+     * that are not the ones its card names): it is not proposed, and moves into it fail at once, until
+     * the file's content changes. {@code file}: the content's {@code Zoo.fingerprint} when it failed.
+     */
+    record ModelUnusable(String id, String file, String reason, String at) implements SearchEvent {}
 
     /** The moves of a step, in the policy's ranking order; the base is the assembly of the step before. */
     record StepPlanned(int step, String baseHash, List<Move> moves) implements SearchEvent {

@@ -1,7 +1,12 @@
 package org.mal.engine;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigIncludeContext;
+import com.typesafe.config.ConfigIncluder;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
@@ -151,7 +156,9 @@ public record SearchSettings(
         double stable = c.getDouble("stable-after-seconds");
         if (!(stable > 0)) throw c.invalid("stable-after-seconds", "must be > 0, got " + stable);
         Cluster cluster = new Cluster(c.getBoolean("enabled"), c.getString("host"), port, c.getBoolean("local-workers"), stable);
-        Policy.load(root.hasPath("policy") ? root : root.withFallback(ConfigFactory.parseString("policy {}")));
+        // the policy a run journals (render) is the one it runs: laws left out are the documented default, written out
+        if (!root.hasPath("policy.laws")) root = root.withValue("policy.laws", Policy.defaultLaws());
+        Policy.load(root);
         return new SearchSettings(Path.of(s.getString("zoo")), s.getString("base"), s.config().getLong("seed"), workers, perStep,
                 new Evaluation(grid, rows, tol, e.getBoolean("target-tasks"), root.getString("search.evaluation.selection"), null), budget,
                 retries, poll, drain, cluster, root);
@@ -178,6 +185,35 @@ public record SearchSettings(
     }
 
     /**
+     * A configuration file, every {@code include} in it required: HOCON skips a missing include
+     * silently, and a search that silently lost its policy would run another search.
+     *
+     * @throws IllegalArgumentException naming the file and the include that is not there
+     */
+    public static Config readFile(Path file) {
+        Path abs = file.toAbsolutePath();   // includes are looked up next to the file only when its path is absolute
+        if (!java.nio.file.Files.isRegularFile(abs)) throw new IllegalArgumentException("no configuration file " + file);
+        try {
+            return ConfigFactory.parseFile(abs.toFile(), ConfigParseOptions.defaults().setIncluder(new RequiredIncludes(null)));
+        } catch (ConfigException.IO e) {
+            String what = e.origin() != null ? e.origin().description() : e.getMessage();
+            throw new IllegalArgumentException(file + ": the included file '" + what + "' is not there (looked next to "
+                    + abs.getFileName() + " and on the class path); copy it there or remove the include");
+        }
+    }
+
+    /** Makes every include fail when what it names is missing, as {@code include required(...)} does. */
+    private record RequiredIncludes(ConfigIncluder fallback) implements ConfigIncluder {
+        @Override
+        public ConfigIncluder withFallback(ConfigIncluder f) { return fallback == null ? new RequiredIncludes(f) : this; }
+
+        @Override
+        public ConfigObject include(ConfigIncludeContext context, String what) {
+            return fallback.include(context.setParseOptions(context.parseOptions().setAllowMissing(false)), what);
+        }
+    }
+
+    /**
      * The settings a run journaled ({@link SearchEvent.Started#settings()}), read back. Runs started
      * before the merging-threshold law lost its {@code tolerance} and {@code grid} (they never had an
      * effect: {@code search.evaluation}'s did, and do) journaled them; they are dropped here, and only
@@ -185,6 +221,8 @@ public record SearchSettings(
      */
     public static SearchSettings ofRun(String rendered) {
         Config root = ConfigFactory.parseString(rendered);
+        // runs started before the documented policy became the default ran with no laws when their configuration named none
+        if (!root.hasPath("policy.laws")) root = root.withValue("policy.laws", ConfigValueFactory.fromIterable(List.of()));
         if (root.hasPath("policy.laws")) {
             List<Object> laws = new java.util.ArrayList<>();
             boolean changed = false;
@@ -202,9 +240,7 @@ public record SearchSettings(
     }
 
     /** The policy this search runs with. */
-    public Policy policy() {
-        return Policy.load(root.hasPath("policy") ? root : root.withFallback(ConfigFactory.parseString("policy {}")));
-    }
+    public Policy policy() { return Policy.load(root); }
 
     /** Workers to start: {@link #workers()}, or one per core when it is 0. */
     public int workerCount() { return workers > 0 ? workers : Runtime.getRuntime().availableProcessors(); }

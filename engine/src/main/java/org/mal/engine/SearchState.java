@@ -30,6 +30,8 @@ import org.mal.policies.Move;
  * @param lineage the accepted steps, oldest first
  * @param targetWeights the current step's results: the weights hash of the target each used, by
  *     move (when the event recorded it); carried into {@link Evaluated#targetWeights()}
+ * @param skipped the zoo entries that are not targets, with the reason, as last journaled
+ * @param unusable zoo models whose file failed to load deterministically, by id, until it changes
  */
 public record SearchState(
         int run,
@@ -53,7 +55,9 @@ public record SearchState(
         int idleSteps,
         String paused,
         String stopped,
-        Map<Move, String> targetWeights) {
+        Map<Move, String> targetWeights,
+        Map<String, String> skipped,
+        Map<String, SearchEvent.ModelUnusable> unusable) {
 
     public SearchState {
         planned = List.copyOf(planned);
@@ -63,6 +67,8 @@ public record SearchState(
         history = List.copyOf(history);
         lineage = List.copyOf(lineage);
         targetWeights = Map.copyOf(targetWeights);
+        skipped = Map.copyOf(skipped);
+        unusable = Map.copyOf(unusable);
     }
 
     /** What a run is in, derived from the fields. */
@@ -71,7 +77,8 @@ public record SearchState(
     /** The state right after {@code started}. */
     public static SearchState begin(SearchEvent.Started s) {
         return new SearchState(s.run(), s.settings(), s.origin(), s.lossLimit(), s.evaluationData(), Instant.parse(s.at()),
-                s.origin(), null, 0, List.of(), Map.of(), Map.of(), Map.of(), List.of(), List.of(), 0, 0, 0, 0, null, null, Map.of());
+                s.origin(), null, 0, List.of(), Map.of(), Map.of(), Map.of(), List.of(), List.of(), 0, 0, 0, 0, null, null, Map.of(), Map.of(),
+                Map.of());
     }
 
     /**
@@ -115,7 +122,16 @@ public record SearchState(
         if (event instanceof SearchEvent.Started) {
             throw new IllegalStateException("run " + run + " is going on; a new run starts a new fold");
         }
-        if (event instanceof SearchEvent.ZooChanged) return this;
+        if (event instanceof SearchEvent.ZooChanged z) {
+            Map<String, SearchEvent.ModelUnusable> u = new LinkedHashMap<>(unusable);
+            u.keySet().removeAll(z.added());   // its file changed: usable again
+            return withZoo(z.skipped() != null ? z.skipped() : skipped, u);
+        }
+        if (event instanceof SearchEvent.ModelUnusable m) {
+            Map<String, SearchEvent.ModelUnusable> u = new LinkedHashMap<>(unusable);
+            u.put(m.id(), m);
+            return withZoo(skipped, u);
+        }
         if (event instanceof SearchEvent.StepPlanned p) {
             require(p.step() == step, "planned step " + p.step() + " while at step " + step);
             require(planned.isEmpty(), "step " + step + " was planned already");
@@ -144,15 +160,16 @@ public record SearchState(
         if (event instanceof SearchEvent.StepClosed c) return close(c);
         if (event instanceof SearchEvent.Paused p) {
             return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, p.reason(), null, targetWeights);
+                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, p.reason(), null, targetWeights, skipped, unusable);
         }
         if (event instanceof SearchEvent.Resumed) {
             return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, null, null, targetWeights);
+                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, null, null, targetWeights, skipped, unusable);
         }
         SearchEvent.Stopped s = (SearchEvent.Stopped) event;
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, s.reason(), targetWeights);
+                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, s.reason(), targetWeights, skipped,
+                unusable);
     }
 
     private SearchState close(SearchEvent.StepClosed c) {
@@ -176,7 +193,7 @@ public record SearchState(
         }
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, nextBase, nextBlob, step + 1, List.of(),
                 Map.of(), Map.of(), Map.of(), h, l, evaluations, cacheHits, failures,
-                c.accepted() == null ? idleSteps + 1 : 0, paused, null, Map.of());
+                c.accepted() == null ? idleSteps + 1 : 0, paused, null, Map.of(), skipped, unusable);
     }
 
     private SearchState with(List<Move> planned, Map<Move, Outcome> results, Map<Move, String> failed,
@@ -187,7 +204,12 @@ public record SearchState(
     private SearchState with(List<Move> planned, Map<Move, Outcome> results, Map<Move, String> failed,
                              Map<Move, Integer> attempts, int evaluations, int cacheHits, int failures, Map<Move, String> weights) {
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, weights);
+                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, weights, skipped, unusable);
+    }
+
+    private SearchState withZoo(Map<String, String> skipped, Map<String, SearchEvent.ModelUnusable> unusable) {
+        return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
+                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, targetWeights, skipped, unusable);
     }
 
     private Map<Move, String> recording(Move move, String weights) {

@@ -87,7 +87,7 @@ public final class StepCloser {
         Model merged;
         try {
             merged = MoveRunner.materialise(bench, move, s.base(), s.baseBlob(), targets, o.lambda());
-        } catch (MoveRunner.TargetChanged replacedBeforeIndexed) {
+        } catch (MoveRunner.TargetChanged | Workbench.UnusableModel replacedOrDamagedSinceItsEvaluation) {
             return null;
         }
         String hash = merged.contentHash();

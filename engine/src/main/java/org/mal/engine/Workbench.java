@@ -14,6 +14,7 @@ import java.util.function.Function;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Splits;
 import org.mal.core.data.TaskData;
+import org.mal.core.io.SafetensorsFormatException;
 import org.mal.core.merge.Lmc;
 import org.mal.core.method.MethodData;
 import org.mal.core.method.TrainingSamples;
@@ -79,7 +80,12 @@ public final class Workbench implements MethodData {
         });
     }
 
-    /** A zoo model by id, read again if its file changed. */
+    /**
+     * A zoo model by id, read again if its file changed.
+     *
+     * @throws UnusableModel when the file holds no valid model and reading the same bytes again would
+     *     fail the same way (it did not change while it was read)
+     */
     public Model zooModel(String id) {
         Path file = zoo.fileOf(id);
         try {
@@ -87,7 +93,14 @@ public final class Workbench implements MethodData {
             long size = Files.size(file);
             Loaded l = zooModels.get(id);
             if (l != null && l.modified() == modified && l.size() == size) return l.model();
-            Model m = ModelIO.load(file).model();
+            String content = Zoo.fingerprint(file);
+            Model m;
+            try {
+                m = ModelIO.load(file).model();
+            } catch (SafetensorsFormatException | ModelIO.InvalidModelFileException e) {
+                if (content.equals(Zoo.fingerprint(file))) throw new UnusableModel(id, content, e.getMessage());
+                throw e;   // it changed while it was read (still being copied?): an ordinary failure, tried again
+            }
             zooModels.put(id, new Loaded(modified, size, m));
             return m;
         } catch (java.nio.file.NoSuchFileException e) {
@@ -95,6 +108,27 @@ public final class Workbench implements MethodData {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read zoo model '" + id + "' from " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A zoo model's file holds no valid model (damaged, or weights that are not the ones its card
+     * names), and will not until its content changes: trying again is pointless.
+     *
+     * @param file the content that failed ({@link Zoo#fingerprint})
+     */
+    public static final class UnusableModel extends RuntimeException {
+        private final String id;
+        private final String file;
+
+        public UnusableModel(String id, String file, String reason) {
+            super(reason);
+            this.id = id;
+            this.file = file;
+        }
+
+        public String id() { return id; }
+
+        public String file() { return file; }
     }
 
     /** The file an assembly's weights are kept in. */

@@ -27,6 +27,8 @@ class JournalFormatTest {
                 "ab".repeat(32));
         return List.of(SearchStateTest.started(),
                 new SearchEvent.ZooChanged(List.of("n"), List.of("g"), "2026-11-22T10:00:01Z"),
+                new SearchEvent.ZooChanged(List.of(), List.of(), java.util.Map.of("i", "no model card"), "2026-11-22T10:00:01Z"),
+                new SearchEvent.ModelUnusable("t3", "100:1a2b3c4d", "the weights hash to x but the model card says y", "2026-11-22T10:00:01Z"),
                 new SearchEvent.StepPlanned(0, "h0", List.of(a, b)),
                 new SearchEvent.MoveFailed(0, a, 1, "NaN weights", false, "w1"),
                 new SearchEvent.MoveEvaluated(0, a, "k", hashed, false, "worker-0", "w1"),

@@ -46,6 +46,14 @@ public final class SearchFixture {
         return zoo;
     }
 
+    /** Other weights (same shapes, so the same size) in {@code file}, under its old header: the card no longer names them. */
+    public static void scaleWeightsKeepingTheCard(Path file, float factor) throws IOException {
+        var header = org.mal.core.io.Safetensors.readHeader(file);
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> scaled = new java.util.LinkedHashMap<>();
+        org.mal.core.model.ModelIO.load(file).model().params().forEach((k, v) -> scaled.put(k, v.mul(factor)));
+        org.mal.core.io.Safetensors.write(file, scaled, header.metadata());
+    }
+
     public static ZooIndex index(Zoo zoo) throws IOException { return ZooIndex.from(zoo); }
 
     /** Settings for a search of {@link #BASE} over {@code zoo}; {@code extra} is HOCON appended last (it wins). */

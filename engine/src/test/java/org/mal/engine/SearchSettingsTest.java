@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SearchSettingsTest {
 
@@ -28,6 +31,34 @@ class SearchSettingsTest {
         SearchSettings s = SearchSettings.from(ConfigFactory.parseFile(Path.of("../conf/search-default.conf").toFile()));
         assertEquals("mnist-equal-64x64x64", s.base());
         assertEquals(5, s.policy().laws().size(), "the laws of conf/laws.conf");
+    }
+
+    @Test
+    void aCopiedSearchConfigurationRunsAndJournalsTheDocumentedPolicy(@TempDir Path dir) throws Exception {
+        Path copy = Files.copy(Path.of("../conf/search-default.conf"), dir.resolve("search-default.conf"));   // without laws.conf
+        SearchSettings s = SearchSettings.from(SearchSettings.readFile(copy));
+        List<String> laws = List.of("strong-base", "width-tolerance", "depth-order", "merging-threshold", "experience");
+        assertEquals(laws, s.policy().laws().stream().map(w -> w.law().name()).toList());
+        assertEquals(laws, SearchSettings.ofRun(s.render()).policy().laws().stream().map(w -> w.law().name()).toList(),
+                "the journaled settings name the laws the run ran with");
+        assertEquals("laws strong-base, width-tolerance, depth-order, merging-threshold, experience; objective retention",
+                s.policy().describe());
+    }
+
+    @Test
+    void aMissingIncludeIsAnErrorNamingTheFile(@TempDir Path dir) throws Exception {
+        Path conf = Files.writeString(dir.resolve("mine.conf"), "include \"laws.conf\"\nsearch { base = m }\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> SearchSettings.readFile(conf));
+        assertTrue(e.getMessage().contains("mine.conf") && e.getMessage().contains("laws.conf"), e.getMessage());
+        Files.copy(Path.of("../conf/laws.conf"), dir.resolve("laws.conf"));
+        assertEquals(5, SearchSettings.from(SearchSettings.readFile(conf)).policy().laws().size(), "found next to the file");
+    }
+
+    @Test
+    void aRunJournaledWithoutLawsResumesWithoutLaws() {
+        // journals written before the documented policy was the default: no laws named meant none
+        assertEquals(0, SearchSettings.ofRun("search { base = m }").policy().laws().size());
+        assertEquals(0, SearchSettings.ofRun("search { base = m }, policy { objective { name = retention } }").policy().laws().size());
     }
 
     @Test

@@ -31,6 +31,22 @@ class WorkbenchTest {
     }
 
     @Test
+    void aZooFileWhoseWeightsChangedUnderItsCardIsUnusableUntilItChanges() throws Exception {
+        Zoo full = SearchFixture.zoo(dir.resolve("full"));
+        Path file = full.fileOf(SearchFixture.BASE);
+        byte[] original = Files.readAllBytes(file);
+        Workbench bench = new Workbench(full, dir.resolve("assemblies"), null, SearchFixture.TASK_FN,
+                new SearchSettings.Evaluation(5, 100, 0.05, true), 1);
+        SearchFixture.scaleWeightsKeepingTheCard(file, 0.5f);
+        var e = assertThrows(Workbench.UnusableModel.class, () -> bench.zooModel(SearchFixture.BASE));
+        assertEquals(SearchFixture.BASE, e.id());
+        assertEquals(Zoo.fingerprint(file), e.file(), "names the content that failed");
+        assertTrue(e.getMessage().contains("the model card says"), e.getMessage());
+        Files.write(file, original);
+        assertEquals(ModelIO.readCard(file).orElseThrow().weightsHash(), bench.zooModel(SearchFixture.BASE).contentHash());
+    }
+
+    @Test
     void aDamagedAssemblyFileIsRestoredFromItsBlob() throws Exception {
         Model model = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 8), 3), 7);
         Path assemblies = dir.resolve("assemblies");

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -81,6 +82,19 @@ public final class Policy {
         int max = s.getInt("max-proposals");
         if (max < 0) throw s.invalid("max-proposals", "must be >= 0 (0: all), got " + max);
         return new Policy(Candidates.from(s.sub("candidates")), laws, objective, max);
+    }
+
+    /** The laws of a policy block that names none: those of {@code conf/laws.conf}, from the reference configuration. */
+    public static ConfigValue defaultLaws() {
+        return ConfigFactory.defaultReference(Policy.class.getClassLoader()).getValue("mal.policies.policy.laws");
+    }
+
+    /** One line: the laws in order (with their weight when it is not 1) and the objective. */
+    public String describe() {
+        List<String> names = new ArrayList<>();
+        for (WeightedLaw wl : laws) names.add(wl.law().name() + (wl.weight() == 1.0 ? "" : " x" + wl.weight()));
+        return "laws " + (names.isEmpty() ? "none (candidates in canonical order)" : String.join(", ", names))
+                + "; objective " + objective.name() + (maxProposals == 0 ? "" : "; at most " + maxProposals + " proposals");
     }
 
     static ClassLoader loader() {

@@ -1,6 +1,8 @@
 package org.mal.policies;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -8,12 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
 
 /**
  * The zoo as the policies see it: the model cards, sorted by id (so that proposals do not depend on
- * directory listing order), plus the entries that could not be read and why.
+ * directory listing order), plus the entries that are not targets and why.
+ *
+ * <p>A model is loaded from {@code <id>.safetensors} ({@link Zoo#fileOf}), so a card counts only in
+ * the file named after its id: a renamed copy ({@code backup.safetensors} holding model {@code a})
+ * is skipped with the reason, naming both files, and model {@code a} stays a target.
  */
 public final class ZooIndex {
     private final Map<String, ModelCard> byId = new LinkedHashMap<>();
@@ -25,20 +32,45 @@ public final class ZooIndex {
         for (ModelCard c : sorted) {
             if (byId.putIfAbsent(c.id(), c) != null) throw new IllegalArgumentException("two zoo entries have the id " + c.id());
         }
-        this.skipped = Map.copyOf(skipped);
+        this.skipped = java.util.Collections.unmodifiableMap(new TreeMap<>(skipped));
     }
 
     public static ZooIndex of(List<ModelCard> cards) { return new ZooIndex(cards, Map.of()); }
 
-    /** Every entry of {@code zoo} that has a card; the others are listed in {@link #skipped()}. */
+    /** Every entry of {@code zoo} that has a card in the file named after its id; the others are listed in {@link #skipped()}. */
     public static ZooIndex from(Zoo zoo) throws IOException {
         List<ModelCard> cards = new ArrayList<>();
         Map<String, String> skipped = new LinkedHashMap<>();
         for (Zoo.Entry e : zoo.list()) {
-            if (e.card().isPresent()) cards.add(e.card().get());
-            else skipped.put(e.id(), e.problem().orElse("no model card"));
+            if (e.card().isEmpty()) {
+                skipped.put(e.id(), e.problem().orElse(NO_CARD));
+            } else if (!e.card().get().id().equals(e.id())) {
+                String id = e.card().get().id();
+                Path own = zoo.fileOf(id).getFileName();
+                skipped.put(e.id(), Files.exists(zoo.fileOf(id))
+                        ? e.file().getFileName() + " holds model '" + id + "' as " + own + " does; a search reads '" + id + "' from " + own
+                                + " only, so this copy is not used (remove it, or give it a card of its own)"
+                        : e.file().getFileName() + " holds model '" + id + "', which a search reads from " + own
+                                + ", not there: rename the file to " + own);
+            } else {
+                cards.add(e.card().get());
+            }
         }
         return new ZooIndex(cards, skipped);
+    }
+
+    /** Why a model without a card (imported from PyTorch) is not a target. */
+    public static final String NO_CARD = "no model card (imported): its training task is unknown, so a search cannot evaluate a merge "
+            + "with it; ./mal merge can still use it";
+
+    /** This index without the models in {@code reasons} (id → why), which join {@link #skipped()}. */
+    public ZooIndex without(Map<String, String> reasons) {
+        if (reasons.isEmpty()) return this;
+        List<ModelCard> kept = new ArrayList<>();
+        for (ModelCard c : byId.values()) if (!reasons.containsKey(c.id())) kept.add(c);
+        Map<String, String> s = new LinkedHashMap<>(skipped);
+        s.putAll(reasons);
+        return new ZooIndex(kept, s);
     }
 
     public List<ModelCard> cards() { return List.copyOf(byId.values()); }
@@ -51,7 +83,7 @@ public final class ZooIndex {
         return c;
     }
 
-    /** Entry ids without a usable card, with the reason. */
+    /** Entries that are not targets (by file name), with the reason, sorted. */
     public Map<String, String> skipped() { return skipped; }
 
     public int size() { return byId.size(); }

@@ -38,6 +38,9 @@ class PolicyDefaultsTest {
             checked++;
         }
         assertEquals(5, checked, "the four paper laws and the learning law are listed");
+        assertEquals(laws.getObjectList("laws").stream().map(o -> o.toConfig().getString("name")).toList(),
+                REF.getObjectList("policy.laws").stream().map(o -> o.toConfig().getString("name")).toList(),
+                "a policy block without laws runs the file's laws, in order");
         Config obj = laws.getConfig("objective");
         agree(obj.withoutPath("name"), REF.getConfig("objectives." + obj.getString("name")), "policy.objective");
         assertEquals(REF.getInt("policy.max-proposals"), laws.getInt("max-proposals"));

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
 
 class ZooIndexTest {
@@ -21,6 +22,40 @@ class ZooIndexTest {
         assertTrue(z.get("nope").isEmpty());
         assertTrue(assertThrows(RuntimeException.class, () -> z.require("nope")).getMessage().contains("f-deep"));
         assertThrows(IllegalArgumentException.class, () -> ZooIndex.of(List.of(BASE, BASE)));
+    }
+
+    /** A zoo file of model {@code id} (small random weights, a card naming them) under the name {@code fileId}. */
+    static void save(Path dir, String fileId, String id) throws Exception {
+        org.mal.core.model.Architecture arch = org.mal.core.model.Architecture.mlp(4, List.of(3), 2);
+        org.mal.core.model.Model m = org.mal.core.train.Trainer.initialWeights(arch, 7);
+        ModelCard c = card(id, "mnist", 0.9);
+        org.mal.core.model.ModelIO.save(dir.resolve(fileId + Zoo.EXTENSION), m, new ModelCard(id, arch, c.family(), c.dataset(), null,
+                c.validation(), null, null, null, m.contentHash()));
+    }
+
+    @Test
+    void aRenamedCopyIsSkippedNamingBothFilesAndTheModelStaysATarget(@TempDir Path dir) throws Exception {
+        save(dir, "a", "a");
+        save(dir, "backup", "a");   // cp a.safetensors backup.safetensors
+        ZooIndex z = ZooIndex.from(new Zoo(dir));
+        assertEquals(List.of("a"), z.cards().stream().map(ModelCard::id).toList());
+        String why = z.skipped().get("backup");
+        assertTrue(why.contains("backup.safetensors") && why.contains("a.safetensors") && why.contains("'a'"), why);
+
+        java.nio.file.Files.delete(dir.resolve("a" + Zoo.EXTENSION));   // only the copy left: it cannot be read as 'a'
+        z = ZooIndex.from(new Zoo(dir));
+        assertEquals(0, z.size());
+        assertTrue(z.skipped().get("backup").contains("rename the file to a.safetensors"), z.skipped().toString());
+    }
+
+    @Test
+    void aModelWithoutACardIsSkippedSayingWhy(@TempDir Path dir) throws Exception {
+        org.mal.core.model.Architecture arch = org.mal.core.model.Architecture.mlp(4, List.of(3), 2);
+        org.mal.core.io.Safetensors.write(dir.resolve("imported" + Zoo.EXTENSION),
+                org.mal.core.train.Trainer.initialWeights(arch, 1).params(), java.util.Map.of());
+        ZooIndex z = ZooIndex.from(new Zoo(dir));
+        assertEquals(0, z.size());
+        assertTrue(z.skipped().get("imported").startsWith("no model card (imported)"), z.skipped().toString());
     }
 
     @Test

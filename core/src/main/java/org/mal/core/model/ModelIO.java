@@ -64,6 +64,19 @@ public final class ModelIO {
         Safetensors.write(file, model.params(), metadata);
     }
 
+    /**
+     * A model file that was read but does not hold a valid model (weights that are not the ones its
+     * card names, non-finite values, metadata or tensors that do not fit): reading the same bytes
+     * again fails the same way. The message starts with the file's path.
+     */
+    public static final class InvalidModelFileException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        InvalidModelFileException(String message) { super(message); }
+
+        InvalidModelFileException(String message, Throwable cause) { super(message, cause); }
+    }
+
     /** Reads a model; checks the weights against the card's hash when there is a card. */
     public static Loaded load(Path file) throws IOException {
         SafetensorsFile st = Safetensors.read(file);
@@ -79,7 +92,7 @@ public final class ModelIO {
             try {
                 model = new Model(arch, st.tensors());
             } catch (IllegalArgumentException e) {
-                throw new IOException(file + ": " + e.getMessage(), e);
+                throw new InvalidModelFileException(file + ": " + e.getMessage(), e);
             }
         }
         for (var e : model.params().entrySet()) {
@@ -88,11 +101,12 @@ public final class ModelIO {
                 double[] v = t.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
                 int k = 0;
                 while (k < v.length && Double.isFinite(v[k])) k++;
-                throw new IOException(file + ": tensor " + e.getKey() + " holds a non-finite value (" + v[k] + " at flat index " + k + ")");
+                throw new InvalidModelFileException(file + ": tensor " + e.getKey() + " holds a non-finite value (" + v[k] + " at flat index "
+                        + k + ")");
             }
         }
         if (card.isPresent() && !card.get().weightsHash().equals(model.contentHash())) {
-            throw new IOException(file + ": the weights hash to " + model.contentHash() + " but the model card says "
+            throw new InvalidModelFileException(file + ": the weights hash to " + model.contentHash() + " but the model card says "
                     + card.get().weightsHash() + "; the file is corrupt or was edited");
         }
         return new Loaded(model, card, inferred);
@@ -122,10 +136,10 @@ public final class ModelIO {
         try {
             return JSON.readValue(json, type);
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": metadata " + key + " is not a valid " + type.getSimpleName() + ": "
+            throw new InvalidModelFileException(file + ": metadata " + key + " is not a valid " + type.getSimpleName() + ": "
                     + e.getOriginalMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new IOException(file + ": metadata " + key + " is not a valid " + type.getSimpleName() + ": "
+            throw new InvalidModelFileException(file + ": metadata " + key + " is not a valid " + type.getSimpleName() + ": "
                     + e.getMessage(), e);
         }
     }
@@ -155,17 +169,17 @@ public final class ModelIO {
         for (String name : shapes.keySet()) {
             Matcher m = LINEAR_NAME.matcher(name);
             if (!m.matches()) {
-                throw new IOException(file + ": has no MAL metadata and tensor '" + name + "' is not named like an "
+                throw new InvalidModelFileException(file + ": has no MAL metadata and tensor '" + name + "' is not named like an "
                         + "nn.Sequential Linear parameter (<index>.weight or <index>.bias)");
             }
             if (prefix != null && !prefix.equals(m.group(1))) {
-                throw new IOException(file + ": tensors have different name prefixes ('" + prefix + "' and '" + m.group(1) + "')");
+                throw new InvalidModelFileException(file + ": tensors have different name prefixes ('" + prefix + "' and '" + m.group(1) + "')");
             }
             prefix = m.group(1);
             String[] pair = byIndex.computeIfAbsent(Integer.parseInt(m.group(2)), k -> new String[2]);
             pair[m.group(3).equals("weight") ? 0 : 1] = name;
         }
-        if (byIndex.isEmpty()) throw new IOException(file + ": holds no tensors");
+        if (byIndex.isEmpty()) throw new InvalidModelFileException(file + ": holds no tensors");
         List<Layer> layers = new ArrayList<>();
         List<String[]> names = new ArrayList<>();
         int inputSize = -1;
@@ -174,16 +188,17 @@ public final class ModelIO {
         for (Map.Entry<Integer, String[]> e : byIndex.entrySet()) {
             String[] pair = e.getValue();
             if (pair[0] == null || pair[1] == null) {
-                throw new IOException(file + ": module " + e.getKey() + " needs both a weight and a bias tensor");
+                throw new InvalidModelFileException(file + ": module " + e.getKey() + " needs both a weight and a bias tensor");
             }
             long[] w = shapes.get(pair[0]);
             long[] b = shapes.get(pair[1]);
             if (w.length != 2 || b.length != 1 || b[0] != w[0]) {
-                throw new IOException(file + ": module " + e.getKey() + " is not a Linear layer (weight "
+                throw new InvalidModelFileException(file + ": module " + e.getKey() + " is not a Linear layer (weight "
                         + java.util.Arrays.toString(w) + ", bias " + java.util.Arrays.toString(b) + ")");
             }
             if (width >= 0 && w[1] != width) {
-                throw new IOException(file + ": module " + e.getKey() + " takes " + w[1] + " inputs but the previous layer gives " + width);
+                throw new InvalidModelFileException(file + ": module " + e.getKey() + " takes " + w[1] + " inputs but the previous layer gives "
+                        + width);
             }
             if (inputSize < 0) inputSize = Math.toIntExact(w[1]);
             boolean last = ++count == byIndex.size();

@@ -1,6 +1,7 @@
 package org.mal.core.zoo;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
@@ -28,6 +30,21 @@ public final class Zoo {
     public Path dir() { return dir; }
 
     public Path fileOf(String id) { return dir.resolve(id + EXTENSION); }
+
+    /**
+     * What a file holds, cheaply: its length and the CRC-32C of its bytes, as {@code "length:crc"}.
+     * Two reads of one content give the same value; a changed model file (other weights, same card
+     * included) almost surely gives another. Not a content hash for the cache: only to notice change.
+     */
+    public static String fingerprint(Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        byte[] buffer = new byte[1 << 16];
+        long length = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buffer)) > 0; length += n) crc.update(buffer, 0, n);
+        }
+        return length + ":" + Long.toHexString(crc.getValue());
+    }
 
     /** One file of the zoo: its card, or the architecture alone, or why it could not be read. */
     public record Entry(String id, Path file, Optional<ModelCard> card, Optional<Architecture> architecture, Optional<String> problem) {}
