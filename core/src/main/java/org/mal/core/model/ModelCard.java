@@ -14,6 +14,10 @@ import java.util.Objects;
  * @param validation metrics on the held-out part of the training set; {@code null} if none was held out
  * @param weightsHash {@link Model#contentHash()} of the weights the card describes
  * @param merge how the weights were merged from two models, for merged models; {@code null} otherwise
+ * @param shard which part of the task's training set the model was trained and validated on, when it
+ *     was trained on a shard; {@code null} otherwise (and on cards written before shards existed)
+ * @param holdout the rows of the task's training set that the model's zoo held out from every model
+ *     (no model of the zoo trained or validated on them); {@code null} if the zoo held none out
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelCard(
@@ -27,12 +31,20 @@ public record ModelCard(
         Recipe recipe,
         Provenance provenance,
         String weightsHash,
-        MergeRecipe merge) {
+        MergeRecipe merge,
+        Shard shard,
+        Holdout holdout) {
 
     /** A card of a model that was not merged. */
     public ModelCard(String id, Architecture architecture, String family, DatasetRef dataset, Metrics train, Metrics validation,
                      Metrics test, Recipe recipe, Provenance provenance, String weightsHash) {
         this(id, architecture, family, dataset, train, validation, test, recipe, provenance, weightsHash, null);
+    }
+
+    /** A card without a shard or zoo holdout. */
+    public ModelCard(String id, Architecture architecture, String family, DatasetRef dataset, Metrics train, Metrics validation,
+                     Metrics test, Recipe recipe, Provenance provenance, String weightsHash, MergeRecipe merge) {
+        this(id, architecture, family, dataset, train, validation, test, recipe, provenance, weightsHash, merge, null, null);
     }
 
     public ModelCard {
@@ -62,6 +74,29 @@ public record ModelCard(
             settings = new java.util.TreeMap<>(settings);
         }
     }
+
+    /**
+     * The shard a model was trained on: the shard's rows of the task's training set (its fit and
+     * validation parts together), identified by their count and {@code Shards.rowsHash} (indices into
+     * the training set named by {@link Holdout#trainHash} or, without a holdout, the task's training
+     * set), the class histogram of those rows, and the partition that made them: shard {@code index}
+     * (from 1) of {@code count}, IID or Dirichlet({@code alpha}), {@code seed}, {@code minRows}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Shard(int index, int count, boolean iid, Double alpha, long seed, int minRows, int rows, String rowsHash,
+                        List<Integer> classCounts) {
+        public Shard {
+            classCounts = List.copyOf(classCounts);
+        }
+    }
+
+    /**
+     * The zoo's held-out rows of the task's training set: {@code rows} rows (stratified by class, seed
+     * {@code seed}, as {@code Splits.stratified}), their indices' {@code Shards.rowsHash}, the
+     * content hash of those rows as a dataset (in ascending row order) and the content hash of the
+     * training set they were taken from.
+     */
+    public record Holdout(long seed, int rows, String rowsHash, String contentHash, String trainHash) {}
 
     /** Where the weights come from: parent models (content hashes), code version, platform, time (UTC, ISO-8601). */
     public record Provenance(List<String> parents, String codeVersion, String platform, String createdAt) {}

@@ -133,4 +133,40 @@ class ModelIOTest {
         e = assertThrows(IOException.class, () -> ModelIO.readCard(file));
         assertTrue(e.getMessage().contains("model card x needs an 'architecture'"), e.getMessage());
     }
+
+    @Test
+    void theShardAndTheZooHoldoutRoundTrip() throws IOException {
+        Model m = Trainer.initialWeights(Architecture.mlp(7, List.of(5, 4), 3), 1);
+        ModelCard plain = cardOf("m", m);
+        ModelCard card = new ModelCard(plain.id(), plain.architecture(), plain.family(), plain.dataset(), plain.train(), plain.validation(),
+                plain.test(), plain.recipe(), plain.provenance(), plain.weightsHash(), null,
+                new ModelCard.Shard(2, 4, false, 0.5, 18, 100, 110, "cafe", List.of(60, 40, 10)),
+                new ModelCard.Holdout(18, 20, "beef", "f00d", "aa"));
+        Path file = dir.resolve("sharded.safetensors");
+        ModelIO.save(file, m, card);
+        assertEquals(card, ModelIO.readCard(file).orElseThrow());
+        assertEquals(card, ModelIO.load(file).card().orElseThrow());
+
+        ModelCard iid = new ModelCard(plain.id(), plain.architecture(), plain.family(), plain.dataset(), plain.train(), plain.validation(),
+                plain.test(), plain.recipe(), plain.provenance(), plain.weightsHash(), null,
+                new ModelCard.Shard(1, 4, true, null, 18, 100, 110, "cafe", List.of(60, 40, 10)), null);
+        ModelIO.save(file, m, iid);
+        assertEquals(iid, ModelIO.readCard(file).orElseThrow());
+        assertFalse(ModelIO.JSON.writeValueAsString(iid).contains("alpha"), "an IID shard has no alpha, and writes none");
+    }
+
+    /** A card written before shards and holdouts existed (from the default zoo of 2026-12-01) still reads, with neither. */
+    @Test
+    void aCardFromBeforeShardsStillReads() throws IOException {
+        String json;
+        try (var in = ModelIOTest.class.getResourceAsStream("/golden/card-before-shards.json")) {
+            json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        }
+        ModelCard card = ModelIO.JSON.readValue(json, ModelCard.class);
+        assertEquals("mnist-pyramid-32x64x32", card.id());
+        assertEquals(7200, card.train().samples());
+        assertEquals(null, card.shard());
+        assertEquals(null, card.holdout());
+        assertEquals(json, ModelIO.JSON.writeValueAsString(card), "and writes back byte for byte");
+    }
 }
