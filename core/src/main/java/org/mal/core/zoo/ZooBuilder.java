@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.mal.core.Platform;
 import org.mal.core.data.Dataset;
+import org.mal.core.data.Shards;
 import org.mal.core.data.Splits;
 import org.mal.core.data.TaskData;
 import org.mal.core.model.Architecture;
@@ -23,9 +26,14 @@ import org.mal.core.train.TrainingListener;
 
 /**
  * Trains the entries of a {@link ZooSpec} that the zoo folder does not hold yet. For each entry,
- * every learning rate of the recipe is trained on the training set minus a stratified validation
- * part; the rate with the best validation accuracy (then lower loss) is kept. Each finished model is
- * written at once (atomically), so an interrupted build loses at most the entry in progress.
+ * every learning rate of the recipe is trained on the entry's rows minus a stratified validation
+ * part of them; the rate with the best validation accuracy (then lower loss) is kept. Each finished
+ * model is written at once (atomically), so an interrupted build loses at most the entry in progress.
+ *
+ * <p>An entry's rows are the task's training set, minus the zoo holdout
+ * ({@code zoo.training.holdout-rows}, {@link ZooHoldout}) if any, cut to the entry's shard if it has
+ * one ({@link ShardSpec}); both are recorded on the card. Without either, the rows are the whole
+ * training set, exactly as before shards existed.
  */
 public final class ZooBuilder {
 
@@ -42,6 +50,8 @@ public final class ZooBuilder {
     private final ZooSpec spec;
     private final Zoo zoo;
     private final Function<String, TaskData> tasks;
+    private final Map<String, TaskData> loaded = new HashMap<>();
+    private final Map<List<Object>, int[][]> partitions = new HashMap<>();
 
     /** @param tasks loads a task (e.g. {@code "mnist"}) by name; called once per dataset and cached by the caller */
     public ZooBuilder(ZooSpec spec, Zoo zoo, Function<String, TaskData> tasks) {
@@ -82,9 +92,50 @@ public final class ZooBuilder {
     }
 
     private ModelCard train(ZooSpec.Entry entry, int index, int total, Listener listener) throws IOException {
-        return trainEntry(entry, spec.training(), entry.seed(spec.training().seed()), tasks.apply(entry.dataset()),
-                zoo.fileOf(entry.id()), index, total, listener);
+        TaskData task = loaded.computeIfAbsent(entry.dataset(), tasks);
+        return trainEntry(entry, spec.training().forDataset(entry.dataset()), entry.seed(spec.training().seed()), task,
+                rowsOf(entry, task.train()), zoo.fileOf(entry.id()), index, total, listener);
     }
+
+    /**
+     * The rows entry {@code entry} trains and validates on, with what its card says about them;
+     * {@code null} when the zoo has neither a holdout nor shards for it (the whole training set).
+     */
+    public EntryRows rowsOf(ZooSpec.Entry entry, Dataset train) {
+        return rowsOf(spec.training(), entry, train, partitions);
+    }
+
+    /** The zoo holdout of a task's training set, or {@code null} if the zoo holds no rows out. */
+    public static ZooHoldout holdoutOf(ZooSpec.Training t, Dataset train) {
+        return t.holdoutRows() == 0 ? null : ZooHoldout.of(train, t.holdoutRows(), t.seed());
+    }
+
+    private static EntryRows rowsOf(ZooSpec.Training t, ZooSpec.Entry entry, Dataset train, Map<List<Object>, int[][]> cache) {
+        ShardSpec shards = entry.shards();
+        if (t.holdoutRows() == 0 && shards == null) return null;
+        ZooHoldout holdout = holdoutOf(t, train);
+        ModelCard.Holdout holdoutCard = holdout == null ? null : holdout.card(train);
+        int[] available = holdout == null ? Shards.complement(train.size(), new int[0]) : holdout.available(train.size());
+        if (shards == null) return new EntryRows(train.name() + "-zoo", available, null, holdoutCard);
+        int[][] partition = cache.computeIfAbsent(java.util.Arrays.asList(train.contentHash(), t.holdoutRows(), t.seed(), shards),
+                k -> shards.partition(available, train.labels(), train.classCount(), t.seed()));
+        int[] rows = partition[entry.shard()];
+        int[] histogram = Shards.classCounts(rows, train.labels(), train.classCount());
+        ModelCard.Shard card = new ModelCard.Shard(entry.shard() + 1, shards.count(), shards.iid(), shards.alpha(), shards.seedOr(t.seed()),
+                shards.minRows(), rows.length, Shards.rowsHash(rows), java.util.Arrays.stream(histogram).boxed().toList());
+        return new EntryRows(train.name() + "-" + shards.label() + "-" + (entry.shard() + 1) + "of" + shards.count(), rows, card, holdoutCard);
+    }
+
+    /**
+     * The rows of a task's training set one entry may use (its fit and validation parts together) and
+     * what its card records about them.
+     *
+     * @param name name of the dataset made of those rows
+     * @param rows indices into the training set, ascending
+     * @param shard the entry's shard, or {@code null}
+     * @param holdout the zoo holdout, or {@code null}
+     */
+    public record EntryRows(String name, int[] rows, ModelCard.Shard shard, ModelCard.Holdout holdout) {}
 
     /**
      * Trains one entry with every learning rate of {@code t}, keeps the best on validation data and
@@ -93,8 +144,18 @@ public final class ZooBuilder {
      */
     public static ModelCard trainEntry(ZooSpec.Entry entry, ZooSpec.Training t, long seed, TaskData task,
                                        java.nio.file.Path file, int index, int total, Listener listener) throws IOException {
-        Dataset[] parts = Splits.split(task.train(), t.validationFraction(), seed, task.train().name() + "-fit",
-                task.train().name() + "-validation");
+        return trainEntry(entry, t, seed, task, null, file, index, total, listener);
+    }
+
+    /**
+     * The same on the given rows of the task's training set ({@code rows}; {@code null}: all of it);
+     * the validation part is drawn from within those rows, and the card records their shard and the
+     * zoo holdout.
+     */
+    public static ModelCard trainEntry(ZooSpec.Entry entry, ZooSpec.Training t, long seed, TaskData task, EntryRows rows,
+                                       java.nio.file.Path file, int index, int total, Listener listener) throws IOException {
+        Dataset pool = rows == null ? task.train() : task.train().subset(rows.name(), rows.rows());
+        Dataset[] parts = Splits.split(pool, t.validationFraction(), seed, pool.name() + "-fit", pool.name() + "-validation");
         Dataset fit = parts[0];
         Dataset validation = parts[1];
         Architecture arch = Architecture.mlp(fit.featureCount(), entry.hiddenWidths(), fit.classCount());
@@ -123,7 +184,7 @@ public final class ZooBuilder {
                 new ModelCard.Recipe(t.optimizer().label(), bestRate, t.epochs(), t.batchSize(), seed, t.learningRates(),
                         t.validationFraction(), Math.round(seconds * 100) / 100.0),
                 new ModelCard.Provenance(List.of(), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
-                best.contentHash());
+                best.contentHash(), null, rows == null ? null : rows.shard(), rows == null ? null : rows.holdout());
         ModelIO.save(file, best, card);
         return card;
     }

@@ -20,27 +20,65 @@ import org.mal.core.train.TrainConfig;
  */
 public record ZooSpec(String name, List<String> datasets, List<Architectures> architectures, Training training) {
 
-    /** One architecture to train: its family label and hidden widths. */
-    public record Architectures(String family, List<Integer> hiddenWidths) {}
+    /**
+     * One architecture to train: its family label and hidden widths, and how the training rows are
+     * sharded ({@code null}: one model on all of them).
+     */
+    public record Architectures(String family, List<Integer> hiddenWidths, ShardSpec shards) {
+        public Architectures(String family, List<Integer> hiddenWidths) { this(family, hiddenWidths, null); }
+    }
 
     /**
      * @param learningRates every rate is trained; the one with the best validation accuracy is kept
-     * @param validationFraction share of the training set held out (stratified) for that choice
+     * @param validationFraction share of the model's training rows (its shard, if any) held out (stratified) for that choice
+     * @param holdoutRows rows of each task's training set held out for the whole zoo (stratified, seeded
+     *     by {@code seed}): no model trains or validates on them; 0 for none
+     * @param datasetEpochs epochs for some datasets instead of {@code epochs} (e.g. more for a small task)
      */
     public record Training(Optimizer optimizer, List<Double> learningRates, int epochs, int batchSize, long seed,
-                           double validationFraction) {
+                           double validationFraction, int holdoutRows, Map<String, Integer> datasetEpochs) {
         public Training {
             if (learningRates.isEmpty()) throw new IllegalArgumentException("zoo.training.learning-rates is empty");
             learningRates = List.copyOf(learningRates);
             if (!(validationFraction > 0 && validationFraction < 1)) {
                 throw new IllegalArgumentException("zoo.training.validation-fraction must be in (0, 1), got " + validationFraction);
             }
+            if (holdoutRows < 0) throw new IllegalArgumentException("zoo.training.holdout-rows must be >= 0, got " + holdoutRows);
+            datasetEpochs = Map.copyOf(datasetEpochs);
             for (double rate : learningRates) new TrainConfig(optimizer, rate, epochs, batchSize, seed); // validates every rate and the rest
+            for (int e : datasetEpochs.values()) new TrainConfig(optimizer, learningRates.get(0), e, batchSize, seed);
+        }
+
+        /** A recipe without a zoo holdout or per-dataset epochs (e.g. {@code ./mal train}). */
+        public Training(Optimizer optimizer, List<Double> learningRates, int epochs, int batchSize, long seed, double validationFraction) {
+            this(optimizer, learningRates, epochs, batchSize, seed, validationFraction, 0, Map.of());
+        }
+
+        /** The epochs of models of {@code dataset}. */
+        public int epochsFor(String dataset) { return datasetEpochs.getOrDefault(dataset, epochs); }
+
+        /** This recipe with the epochs of {@code dataset}. */
+        public Training forDataset(String dataset) {
+            return new Training(optimizer, learningRates, epochsFor(dataset), batchSize, seed, validationFraction, holdoutRows, datasetEpochs);
         }
     }
 
-    /** One model of the zoo: its id, task, family and widths. */
-    public record Entry(String id, String dataset, String family, List<Integer> hiddenWidths) {
+    /**
+     * One model of the zoo: its id, task, family and widths, and its shard: {@code shards} (null if the
+     * model trains on all the task's rows that the zoo does not hold out) and the shard's index from 0.
+     */
+    public record Entry(String id, String dataset, String family, List<Integer> hiddenWidths, ShardSpec shards, int shard) {
+        public Entry {
+            if (shards == null ? shard != 0 : shard < 0 || shard >= shards.count()) {
+                throw new IllegalArgumentException("entry " + id + ": shard " + shard + " of " + (shards == null ? "no shards" : shards.count()));
+            }
+        }
+
+        /** An entry trained on all rows. */
+        public Entry(String id, String dataset, String family, List<Integer> hiddenWidths) {
+            this(id, dataset, family, hiddenWidths, null, 0);
+        }
+
         /**
          * The training seed of this entry: the zoo seed mixed with the id, so that entries do not share
          * an initialisation (shared initialisations are more linearly connected than independent ones).
@@ -53,9 +91,10 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
         }
     }
 
-    private static final Set<String> ZOO_KEYS = Set.of("name", "datasets", "families", "depths", "widths", "architectures", "training");
-    private static final Set<String> TRAINING_KEYS = Set.of("optimizer", "learning-rates", "epochs", "batch-size", "seed", "validation-fraction");
-    private static final Set<String> ARCH_KEYS = Set.of("family", "widths");
+    private static final Set<String> ZOO_KEYS = Set.of("name", "datasets", "families", "depths", "widths", "architectures", "shards", "training");
+    private static final Set<String> TRAINING_KEYS = Set.of("optimizer", "learning-rates", "epochs", "batch-size", "seed", "validation-fraction",
+            "holdout-rows", "dataset-epochs");
+    private static final Set<String> ARCH_KEYS = Set.of("family", "widths", "shards");
 
     /** Reads the {@code zoo} block. Missing, mistyped or unknown keys fail with their path. */
     public static ZooSpec from(Config root) {
@@ -63,6 +102,7 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
         Config zoo = root.getConfig("zoo").atPath("zoo");
         ConfigKeys.requireOnly(zoo.getConfig("zoo"), "zoo", ZOO_KEYS);
         List<Architectures> archs = new ArrayList<>();
+        ShardSpec zooShards = zoo.hasPath("zoo.shards") ? ShardSpec.from(zoo.getConfig("zoo.shards"), "zoo.shards") : null;
         List<String> familyNames = zoo.getStringList("zoo.families");
         List<Integer> depths = zoo.getIntList("zoo.depths");
         List<Integer> widths = zoo.getIntList("zoo.widths");
@@ -77,7 +117,7 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
                 throw new ConfigException.BadValue(zoo.getValue("zoo.families").origin(), "zoo.families", e.getMessage());
             }
             for (int depth : depths) {
-                for (List<Integer> shape : family.shapes(depth, widths)) archs.add(new Architectures(family.label(), shape));
+                for (List<Integer> shape : family.shapes(depth, widths)) archs.add(new Architectures(family.label(), shape, zooShards));
             }
         }
         List<? extends Config> explicit = zoo.getConfigList("zoo.architectures");
@@ -94,11 +134,14 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
             if (w.isEmpty() || w.stream().anyMatch(x -> x <= 0)) {
                 throw new ConfigException.BadValue(a.origin(), path + ".widths", "needs one or more positive widths");
             }
-            archs.add(new Architectures(a.hasPath("family") ? a.getString("family") : "custom", w));
+            // an architecture's own shards replace the zoo's; "shards = null" trains one model on all rows
+            ShardSpec shards = !a.hasPathOrNull("shards") ? zooShards
+                    : a.getIsNull("shards") ? null : ShardSpec.from(a.getConfig("shards"), path + ".shards");
+            archs.add(new Architectures(a.hasPath("family") ? a.getString("family") : "custom", w, shards));
         }
-        // A width list reached from two families is trained once, under the first family that made it.
-        Map<List<Integer>, Architectures> unique = new LinkedHashMap<>();
-        for (Architectures a : archs) unique.putIfAbsent(a.hiddenWidths(), a);
+        // A width list reached from two families is trained once (per sharding), under the first family that made it.
+        Map<List<Object>, Architectures> unique = new LinkedHashMap<>();
+        for (Architectures a : archs) unique.putIfAbsent(java.util.Arrays.asList(a.hiddenWidths(), a.shards()), a);
 
         Config t = zoo.getConfig("zoo.training").atPath("zoo.training");
         ConfigKeys.requireOnly(t.getConfig("zoo.training"), "zoo.training", TRAINING_KEYS);
@@ -108,22 +151,57 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue(t.getValue("zoo.training.optimizer").origin(), "zoo.training.optimizer", e.getMessage());
         }
-        Training training = new Training(optimizer, t.getDoubleList("zoo.training.learning-rates"),
-                t.getInt("zoo.training.epochs"), t.getInt("zoo.training.batch-size"), t.getLong("zoo.training.seed"),
-                t.getDouble("zoo.training.validation-fraction"));
         List<String> datasets = zoo.getStringList("zoo.datasets");
         if (datasets.isEmpty()) throw new ConfigException.BadValue(zoo.origin(), "zoo.datasets", "needs at least one dataset");
+        int holdoutRows = t.hasPath("zoo.training.holdout-rows") ? t.getInt("zoo.training.holdout-rows") : 0;
+        if (holdoutRows < 0) throw new ConfigException.BadValue(t.origin(), "zoo.training.holdout-rows", "must be >= 0, got " + holdoutRows);
+        Map<String, Integer> datasetEpochs = new LinkedHashMap<>();
+        if (t.hasPath("zoo.training.dataset-epochs")) {
+            Config de = t.getConfig("zoo.training.dataset-epochs");
+            for (String dataset : de.root().keySet()) {
+                String path = "zoo.training.dataset-epochs." + dataset;
+                if (!datasets.contains(dataset)) {
+                    throw new ConfigException.BadPath(de.root().get(dataset).origin(), path, "not one of zoo.datasets " + datasets);
+                }
+                datasetEpochs.put(dataset, t.getInt(com.typesafe.config.ConfigUtil.joinPath("zoo", "training", "dataset-epochs", dataset)));
+            }
+        }
+        Training training;
+        try {
+            training = new Training(optimizer, t.getDoubleList("zoo.training.learning-rates"),
+                    t.getInt("zoo.training.epochs"), t.getInt("zoo.training.batch-size"), t.getLong("zoo.training.seed"),
+                    t.getDouble("zoo.training.validation-fraction"), holdoutRows, datasetEpochs);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue(t.origin(), "zoo.training", e.getMessage());
+        }
         if (unique.isEmpty()) throw new ConfigException.BadValue(zoo.origin(), "zoo", "defines no architectures (families or architectures)");
-        return new ZooSpec(zoo.getString("zoo.name"), datasets, List.copyOf(unique.values()), training);
+        ZooSpec spec = new ZooSpec(zoo.getString("zoo.name"), datasets, List.copyOf(unique.values()), training);
+        Set<String> ids = new java.util.HashSet<>();
+        for (Entry e : spec.entries()) {
+            if (!ids.add(e.id())) {
+                throw new ConfigException.BadValue(zoo.origin(), "zoo.architectures", "two entries have the id " + e.id()
+                        + " (same family, widths and shards); give one another family label or shard seed");
+            }
+        }
+        return spec;
     }
 
-    /** Every (dataset, architecture) pair, datasets outermost, with deterministic ids. */
+    /** Every (dataset, architecture, shard) triple, datasets outermost, then architectures, then shards, with deterministic ids. */
     public List<Entry> entries() {
         List<Entry> out = new ArrayList<>();
         for (String dataset : datasets) {
             for (Architectures a : architectures) {
                 String widths = String.join("x", a.hiddenWidths().stream().map(String::valueOf).toList());
-                out.add(new Entry(dataset + "-" + a.family() + "-" + widths, dataset, a.family(), a.hiddenWidths()));
+                String id = dataset + "-" + a.family() + "-" + widths;
+                if (a.shards() == null) {
+                    out.add(new Entry(id, dataset, a.family(), a.hiddenWidths()));
+                    continue;
+                }
+                // e.g. mnist-equal-256x256-dir0.5-2of4: shards count from 1 in ids and tables
+                for (int k = 0; k < a.shards().count(); k++) {
+                    out.add(new Entry(id + "-" + a.shards().label() + "-" + (k + 1) + "of" + a.shards().count(), dataset, a.family(),
+                            a.hiddenWidths(), a.shards(), k));
+                }
             }
         }
         return out;

@@ -1,5 +1,6 @@
 package org.mal.core.zoo;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mal.core.data.Shards;
 import org.mal.core.data.Synthetic;
 import org.mal.core.data.TaskData;
 import org.mal.core.model.ModelCard;
@@ -84,5 +86,78 @@ class ZooBuilderTest {
         assertEquals("not a model", Files.readString(broken));
         Zoo.Entry listed = zoo.list().get(0);
         assertTrue(listed.problem().isPresent(), "listing reports the unreadable file");
+    }
+
+    private static ZooSpec sharded(String holdout) {
+        return ZooSpec.from(ConfigFactory.parseString("""
+                zoo {
+                  name = s, datasets = [blobs, other], families = [], depths = [], widths = []
+                  architectures = [
+                    { family = equal, widths = [4], shards { count = 2, iid = true } }
+                    { family = skewed, widths = [6], shards { count = 3, iid = false, alpha = 0.5, min-rows = 40 } }
+                    { family = whole, widths = [5], shards = null }
+                  ]
+                  training { optimizer = adam, learning-rates = [3e-2], epochs = 1, batch-size = 32, seed = 5, validation-fraction = 0.25
+                    HOLDOUT }
+                }""".replace("HOLDOUT", holdout)));
+    }
+
+    @Test
+    void shardsAreDisjointCoverTheRowsNotHeldOutAndTheHoldoutIsTheSameForEveryModel() throws IOException {
+        ZooSpec spec = sharded("holdout-rows = 50");
+        Zoo zoo = new Zoo(dir.resolve("zoo"));
+        ZooBuilder builder = new ZooBuilder(spec, zoo, TASKS::get);
+        ZooBuilder.Report report = builder.build(new ZooBuilder.Listener() {});
+        assertEquals(12, report.trained().size(), "(2 + 3 shards + 1 whole) x 2 tasks");
+        for (String task : List.of("blobs", "other")) {
+            var train = TASKS.get(task).train();
+            ZooHoldout holdout = ZooHoldout.of(train, 50, 5);
+            int[] available = holdout.available(train.size());
+            Map<String, List<int[]>> groups = new java.util.TreeMap<>();
+            for (ZooSpec.Entry entry : spec.entries()) {
+                if (!entry.dataset().equals(task)) continue;
+                ModelCard card = ModelIO.readCard(zoo.fileOf(entry.id())).orElseThrow();
+                assertEquals(holdout.card(train), card.holdout(), entry.id() + ": the one holdout of the zoo");
+                assertEquals(50, card.holdout().rows());
+                assertArrayEquals(holdout.rows(), ZooHoldout.of(train, card.holdout()).rows(), "the card's holdout can be drawn again");
+                int[] rows = builder.rowsOf(entry, train).rows();
+                for (int r : rows) assertTrue(java.util.Arrays.binarySearch(holdout.rows(), r) < 0, entry.id() + " trains on held-out row " + r);
+                assertEquals(rows.length, card.train().samples() + card.validation().samples(), entry.id() + ": fit and validation come from its rows");
+                assertEquals(Math.round(0.25 * rows.length), card.validation().samples());
+                if (entry.shards() == null) {
+                    assertEquals(null, card.shard());
+                    assertArrayEquals(available, rows, "a model without shards trains on every row not held out");
+                    continue;
+                }
+                ModelCard.Shard shard = card.shard();
+                assertEquals(entry.shard() + 1, shard.index());
+                assertEquals(entry.shards().count(), shard.count());
+                assertEquals(entry.shards().iid(), shard.iid());
+                assertEquals(entry.shards().alpha(), shard.alpha());
+                assertEquals(rows.length, shard.rows());
+                assertEquals(Shards.rowsHash(rows), shard.rowsHash());
+                assertEquals(rows.length, shard.classCounts().stream().mapToInt(Integer::intValue).sum());
+                groups.computeIfAbsent(entry.family(), k -> new ArrayList<>()).add(rows);
+            }
+            for (var group : groups.entrySet()) {
+                int[] union = group.getValue().stream().flatMapToInt(java.util.Arrays::stream).sorted().toArray();
+                assertArrayEquals(available, union, task + " " + group.getKey() + ": the shards are disjoint and cover the rows not held out");
+            }
+        }
+    }
+
+    @Test
+    void withoutAHoldoutShardsCoverTheWholeTrainingSetAndUnshardedModelsTrainAsBefore() throws IOException {
+        ZooSpec spec = sharded("");
+        Zoo zoo = new Zoo(dir.resolve("zoo"));
+        ZooBuilder builder = new ZooBuilder(spec, zoo, TASKS::get);
+        var train = TASKS.get("blobs").train();
+        ZooSpec.Entry whole = spec.entries().stream().filter(e -> e.family().equals("whole")).findFirst().orElseThrow();
+        assertEquals(null, builder.rowsOf(whole, train), "no holdout and no shards: the whole training set, as before");
+        List<ZooSpec.Entry> equal = spec.entries().stream().filter(e -> e.dataset().equals("blobs") && e.family().equals("equal")).toList();
+        int[] union = equal.stream().flatMapToInt(e -> java.util.Arrays.stream(builder.rowsOf(e, train).rows())).sorted().toArray();
+        assertEquals(train.size(), union.length);
+        for (int i = 0; i < union.length; i++) assertEquals(i, union[i]);
+        assertEquals(null, builder.rowsOf(equal.get(0), train).holdout());
     }
 }

@@ -90,4 +90,67 @@ class ZooSpecTest {
         assertEquals(List.of("mnist", "fashion-mnist"), spec.datasets());
         assertTrue(spec.architectures().stream().map(ZooSpec.Architectures::family).distinct().count() >= 3);
     }
+
+    private static final String SHARDED = """
+            zoo {
+              name = sharded
+              datasets = [blobs, other]
+              families = [equal]
+              depths = [2]
+              widths = [256]
+              shards { count = 2, iid = true }
+              architectures = [
+                { family = wide, widths = [512, 128], shards { count = 3, iid = false, alpha = 0.5 } }
+                { family = whole, widths = [128], shards = null }
+              ]
+              training {
+                optimizer = adam, learning-rates = [1e-3], epochs = 2, batch-size = 32, seed = 3, validation-fraction = 0.2
+                holdout-rows = 50, dataset-epochs { other = 7 }
+              }
+            }""";
+
+    @Test
+    void shardsMakeOneEntryPerShardWithTheZoosDefaultOrTheirOwn() {
+        ZooSpec spec = ZooSpec.from(ConfigFactory.parseString(SHARDED));
+        assertEquals(List.of(
+                "blobs-equal-256x256-iid-1of2", "blobs-equal-256x256-iid-2of2",
+                "blobs-wide-512x128-dir0.5-1of3", "blobs-wide-512x128-dir0.5-2of3", "blobs-wide-512x128-dir0.5-3of3",
+                "blobs-whole-128"), spec.entries().stream().filter(e -> e.dataset().equals("blobs")).map(ZooSpec.Entry::id).toList());
+        assertEquals(12, spec.entries().size());
+        ZooSpec.Entry e = spec.entries().get(3);
+        assertEquals(ShardSpec.dirichlet(3, 0.5), e.shards());
+        assertEquals(1, e.shard());
+        assertEquals(null, spec.entries().get(5).shards(), "shards = null trains one model on all rows");
+        assertEquals(50, spec.training().holdoutRows());
+        assertEquals(2, spec.training().epochsFor("blobs"));
+        assertEquals(7, spec.training().epochsFor("other"));
+        assertEquals(7, spec.training().forDataset("other").epochs());
+    }
+
+    @Test
+    void withoutTheNewKeysNothingIsShardedOrHeldOut() {
+        ZooSpec spec = ZooSpec.from(ConfigFactory.parseString(SMALL));
+        assertTrue(spec.entries().stream().allMatch(e -> e.shards() == null && e.shard() == 0));
+        assertEquals(0, spec.training().holdoutRows());
+        assertEquals(1, spec.training().epochsFor("blobs"));
+    }
+
+    @Test
+    void badShardKeysFailWithTheirPath() {
+        var e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SHARDED.replace("alpha = 0.5", "alfa = 0.5"))));
+        assertTrue(e.getMessage().contains("zoo.architectures[0].shards.alfa"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SHARDED.replace(", alpha = 0.5", ""))));
+        assertTrue(e.getMessage().contains("zoo.architectures[0].shards") && e.getMessage().contains("alpha"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SHARDED.replace("count = 2", "count = 1"))));
+        assertTrue(e.getMessage().contains("zoo.shards"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SHARDED.replace("other = 7", "another = 7"))));
+        assertTrue(e.getMessage().contains("zoo.training.dataset-epochs.another"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SHARDED.replace("holdout-rows = 50", "holdout-rows = -1"))));
+        assertTrue(e.getMessage().contains("zoo.training.holdout-rows"), e.getMessage());
+    }
 }
