@@ -71,8 +71,13 @@ final class ZooCommand implements Runnable {
     static Zoo build(Path conf, Path zooDir, DataDir data, PrintWriter out) throws java.io.IOException {
         ZooSpec spec = ZooSpec.from(loadConfig(conf));
         Zoo zoo = new Zoo(zooDir != null ? zooDir : Path.of(ZOOS, spec.name()));
-        out.printf(Locale.ROOT, "== zoo '%s': %d models (%d architectures x %d datasets) in %s (from %s)%n",
-                spec.name(), spec.entries().size(), spec.architectures().size(), spec.datasets().size(), zoo.dir(), conf);
+        out.printf(Locale.ROOT, "== zoo '%s': %d models (%d architectures x %d datasets%s) in %s (from %s)%n",
+                spec.name(), spec.entries().size(), spec.architectures().size(), spec.datasets().size(),
+                spec.architectures().stream().anyMatch(a -> a.shards() != null) ? ", one model per shard" : "", zoo.dir(), conf);
+        if (spec.training().holdoutRows() > 0) {
+            out.printf(Locale.ROOT, "   %d rows of each task's training set are held out from every model (stratified, seed %d)%n",
+                    spec.training().holdoutRows(), spec.training().seed());
+        }
         ZooBuilder.Report report;
         try (TrainingProgress progress = new TrainingProgress(out)) {
             report = new ZooBuilder(spec, zoo, data::load).build(progress);
@@ -101,12 +106,27 @@ final class ZooCommand implements Runnable {
             return m == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * m.accuracy());
         }
 
+        /** {@code iid 1/4}, {@code dir α=0.5 2/4}, {@code all} (no shard) or {@code -} (no card). */
+        private static String shard(ModelCard card) {
+            if (card == null) return "-";
+            ModelCard.Shard s = card.shard();
+            return s == null ? "all" : org.mal.core.zoo.ShardSpec.describe(s.iid(), s.alpha(), s.index(), s.count());
+        }
+
+        /** Rows the model trained and validated on, with {@code +h} when the zoo held rows out of the task. */
+        private static String rows(ModelCard card) {
+            if (card == null || card.train() == null) return "-";
+            int rows = card.shard() != null ? card.shard().rows()
+                    : card.train().samples() + (card.validation() != null ? card.validation().samples() : 0);
+            return card.holdout() != null ? rows + " (-" + card.holdout().rows() + ")" : String.valueOf(rows);
+        }
+
         static void print(List<Zoo.Entry> entries, PrintWriter out) {
-            Table table = new Table("id", "shape", "depth", "widths", "dataset", "lr", "epochs", "val acc", "test acc",
+            Table table = new Table("id", "shape", "depth", "widths", "dataset", "shard", "rows", "lr", "epochs", "val acc", "test acc",
                     "test loss", "train s");
             for (Zoo.Entry e : entries) {
                 if (e.problem().isPresent()) {
-                    table.row(e.id(), "UNREADABLE", "", e.problem().get(), "", "", "", "", "", "", "");
+                    table.row(e.id(), "UNREADABLE", "", e.problem().get(), "", "", "", "", "", "", "", "", "");
                     continue;
                 }
                 Architecture arch = e.architecture().orElseThrow();
@@ -118,6 +138,8 @@ final class ZooCommand implements Runnable {
                         String.valueOf(arch.hiddenWidths().size()),
                         widths,
                         card != null && card.dataset() != null ? card.dataset().task() : "-",
+                        shard(card),
+                        rows(card),
                         recipe != null ? String.format(Locale.ROOT, "%.0e", recipe.learningRate()) : "-",
                         recipe != null ? String.valueOf(recipe.epochs()) : "-",
                         percent(card != null ? card.validation() : null),
@@ -126,7 +148,8 @@ final class ZooCommand implements Runnable {
                         recipe != null ? String.format(Locale.ROOT, "%.1f", recipe.trainSeconds()) : "-");
             }
             table.print(out);
-            out.printf(Locale.ROOT, "%d models; depth = hidden layers%n", entries.size());
+            out.printf(Locale.ROOT, "%d models; depth = hidden layers; rows = the task's training rows the model trained and validated on "
+                    + "(\"-N\": N rows of the task held out from every model of the zoo)%n", entries.size());
         }
     }
 }

@@ -86,6 +86,32 @@ class MainTest {
     }
 
     @Test
+    void zooListShowsEachModelsShardAndTheZooHoldout() throws IOException {
+        Path zoo = Files.createDirectories(dir.resolve("zoo"));
+        var m = Trainer.initialWeights(Architecture.mlp(784, List.of(128, 128), 10), 1);
+        var holdout = new org.mal.core.model.ModelCard.Holdout(18, 2000, "r", "c", "t");
+        java.util.function.BiFunction<String, org.mal.core.model.ModelCard.Shard, org.mal.core.model.ModelCard> card = (id, shard) ->
+                new org.mal.core.model.ModelCard(id, m.architecture(), "equal",
+                        new org.mal.core.model.ModelCard.DatasetRef("mnist", "mnist/train-fit", "a", "mnist/test", "b"),
+                        new org.mal.core.model.Metrics(0.3, 0.9, 1350), new org.mal.core.model.Metrics(0.3, 0.9, 150),
+                        new org.mal.core.model.Metrics(0.3, 0.9, 2000),
+                        new org.mal.core.model.ModelCard.Recipe("adam", 1e-3, 15, 128, 1, List.of(1e-3), 0.1, 2.0),
+                        new org.mal.core.model.ModelCard.Provenance(List.of(), "t", "here", "2026-12-02T00:00:00Z"),
+                        m.contentHash(), null, shard, shard == null ? null : holdout);
+        ModelIO.save(zoo.resolve("a.safetensors"), m, card.apply("a", new org.mal.core.model.ModelCard.Shard(1, 4, true, null, 18, 100, 1500, "h", List.of(150))));
+        ModelIO.save(zoo.resolve("b.safetensors"), m, card.apply("b", new org.mal.core.model.ModelCard.Shard(2, 4, false, 0.5, 18, 100, 1500, "h", List.of(150))));
+        ModelIO.save(zoo.resolve("c.safetensors"), m, card.apply("c", null));
+        CliRun r = run("zoo", "list", "--zoo", zoo.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).contains("shard"), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("a ") && l.contains("iid 1/4") && l.contains("1500 (-2000)")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("b ") && l.contains("dir α=0.5 2/4")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("c ") && l.contains(" all ") && l.contains(" 1500 ")),
+                "a model without a shard trained on all rows (fit + validation): " + r.out());
+    }
+
+    @Test
     void trainRefusesToOverwriteWithoutForce() throws IOException {
         Path out = Files.writeString(dir.resolve("m.safetensors"), "keep me");
         CliRun r = run("train", "--dataset", "mnist", "--widths", "8", "--out", out.toString(), "--data", dir.toString());
