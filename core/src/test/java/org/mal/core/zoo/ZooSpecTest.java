@@ -153,4 +153,18 @@ class ZooSpecTest {
                 SHARDED.replace("holdout-rows = 50", "holdout-rows = -1"))));
         assertTrue(e.getMessage().contains("zoo.training.holdout-rows"), e.getMessage());
     }
+
+    @Test
+    void theGainZooHasAtLeastTwelveWideShardedModelsPerTaskBothIidAndNot() {
+        ZooSpec spec = ZooSpec.from(ConfigFactory.parseFile(CONF.resolve("zoo-gain.conf").toFile()).resolve());
+        for (String task : List.of("mnist", "fashion-mnist")) {
+            List<ZooSpec.Entry> entries = spec.entries().stream().filter(e -> e.dataset().equals(task)).toList();
+            assertTrue(entries.size() >= 12, task + ": " + entries.size());
+            assertTrue(entries.stream().anyMatch(e -> e.shards() != null && e.shards().iid()), task + " has IID shards");
+            assertTrue(entries.stream().anyMatch(e -> e.shards() != null && !e.shards().iid()), task + " has non-IID shards");
+            assertTrue(entries.stream().flatMap(e -> e.hiddenWidths().stream()).allMatch(w -> w >= 128 && w <= 512));
+            assertTrue(entries.stream().map(ZooSpec.Entry::family).distinct().count() >= 3);
+        }
+        assertTrue(spec.training().holdoutRows() > 0);
+    }
 }
