@@ -15,8 +15,9 @@ import org.mal.core.train.TrainConfig;
 
 /**
  * What a zoo holds: architectures (from shape families and explicit width lists) times datasets,
- * and how each entry is trained. Read from the {@code zoo} block of a HOCON file; see
- * {@code conf/zoo-default.conf} for every key with a comment.
+ * times shards where an architecture has them, and how each entry is trained. Read from the
+ * {@code zoo} block of a HOCON file; see {@code conf/zoo-default.conf} for every key with a comment,
+ * and {@code conf/zoo-gain.conf} for the optional shards, zoo holdout and per-dataset epochs.
  */
 public record ZooSpec(String name, List<String> datasets, List<Architectures> architectures, Training training) {
 
