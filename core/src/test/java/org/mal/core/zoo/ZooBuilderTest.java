@@ -46,6 +46,9 @@ class ZooBuilderTest {
         assertEquals(0, first.kept().size());
 
         ModelCard card = first.trained().get(0);
+        int[] validation = CardRows.validation(TASKS.get("blobs").train(), card);
+        assertEquals(100, validation.length, "a card from before shards names its validation rows too");
+        assertEquals(400, CardRows.pool(TASKS.get("blobs").train(), card).length);
         assertEquals("blobs-equal-4x4", card.id());
         assertEquals("blobs", card.dataset().task());
         assertEquals(300, card.train().samples(), "a quarter of 400 rows is held out");
@@ -124,6 +127,11 @@ class ZooBuilderTest {
                 for (int r : rows) assertTrue(java.util.Arrays.binarySearch(holdout.rows(), r) < 0, entry.id() + " trains on held-out row " + r);
                 assertEquals(rows.length, card.train().samples() + card.validation().samples(), entry.id() + ": fit and validation come from its rows");
                 assertEquals(Math.round(0.25 * rows.length), card.validation().samples());
+                assertArrayEquals(rows, CardRows.pool(train, card), entry.id() + ": the card names its rows");
+                int[] validation = CardRows.validation(train, card);
+                assertEquals(card.validation().samples(), validation.length);
+                assertTrue(CardRows.disjoint(validation, holdout.rows()), "validation rows are never held-out rows");
+                assertTrue(CardRows.disjoint(validation, Shards.complement(train.size(), rows)), "validation rows come from the model's own rows");
                 if (entry.shards() == null) {
                     assertEquals(null, card.shard());
                     assertArrayEquals(available, rows, "a model without shards trains on every row not held out");
