@@ -76,11 +76,12 @@ public record SearchSettings(
     }
 
     /**
-     * The rows of {@code task}'s training set a model was not fitted on: {@code Splits.split(train,
-     * fraction, seed)}'s second part, as the zoo trainer drew it; {@code fitHash}, the content hash of
-     * the first part (its card's {@code dataset.trainHash}), checks that it is recomputed exactly.
+     * Where the selection rows of the origin's task come from: the origin's card. When it names a
+     * zoo holdout (rows no model of its zoo trained or validated on), those rows; otherwise its own
+     * validation rows ({@code CardRows.validation}: the rows of its pool it was not fitted on); each
+     * drawn again from the card and checked against its hashes.
      */
-    public record Holdout(String task, long seed, double fraction, String fitHash) {}
+    public record Holdout(String task, ModelCard origin) {}
 
     /**
      * When the search stops; 0 means no limit. {@code patience}: stop after this many steps in a row
@@ -170,15 +171,14 @@ public record SearchSettings(
     public static SearchSettings parse(String hocon) { return from(ConfigFactory.parseString(hocon)); }
 
     /**
-     * These settings with the origin's validation split as the selection pool of its task, from its
-     * card (the zoo trainer's seed and validation fraction, and the fit rows' hash); a card that does
-     * not record them (an imported model) leaves the pool the whole training set.
+     * These settings with the origin's held-out rows as the selection pool of its task ({@link Holdout});
+     * a card that does not say how it was trained (an imported model) leaves the pool the whole training set.
      */
     public SearchSettings withOrigin(ModelCard origin) {
         Holdout h = null;
-        if (origin.recipe() != null && origin.recipe().validationFraction() != null && origin.dataset() != null
-                && origin.dataset().task() != null && origin.dataset().trainHash() != null) {
-            h = new Holdout(origin.dataset().task(), origin.recipe().seed(), origin.recipe().validationFraction(), origin.dataset().trainHash());
+        boolean says = origin.holdout() != null || (origin.recipe() != null && origin.recipe().validationFraction() != null);
+        if (says && origin.dataset() != null && origin.dataset().task() != null && origin.dataset().trainHash() != null) {
+            h = new Holdout(origin.dataset().task(), origin);
         }
         return new SearchSettings(zoo, base, seed, workers, movesPerStep, evaluation.withHoldout(h), budget, retries, zooPollSeconds,
                 drainSeconds, cluster, root);

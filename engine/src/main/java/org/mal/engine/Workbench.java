@@ -14,6 +14,8 @@ import java.util.function.Function;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Splits;
 import org.mal.core.data.TaskData;
+import org.mal.core.zoo.CardRows;
+import org.mal.core.zoo.ZooHoldout;
 import org.mal.core.io.SafetensorsFormatException;
 import org.mal.core.merge.Lmc;
 import org.mal.core.method.MethodData;
@@ -177,8 +179,8 @@ public final class Workbench implements MethodData {
     /**
      * The rows of {@code task} that moves are evaluated on (stratified, seeded): with selection
      * {@code validation}, from the task's training set, and for the origin's task only from the rows
-     * the origin was not fitted on ({@link SearchSettings.Holdout}); with {@code test} (runs before
-     * issue 18), from its test set.
+     * its card says were held out (its zoo's holdout, else its own validation rows; {@link
+     * SearchSettings.Holdout}); with {@code test} (runs before issue 18), from its test set.
      */
     public Dataset selection(String task) { return split(task)[0]; }
 
@@ -200,13 +202,14 @@ public final class Workbench implements MethodData {
             }
             Dataset pool = td.train();
             SearchSettings.Holdout h = evaluation.holdout();
-            if (h != null && h.task().equals(t)) {   // exactly as the zoo trainer split it (ZooBuilder.trainEntry)
-                Dataset[] parts = Splits.split(td.train(), h.fraction(), h.seed(), td.train().name() + "-fit", td.train().name() + "-validation");
-                if (!parts[0].contentHash().equals(h.fitHash())) {
-                    throw new IllegalStateException("the origin's validation rows of " + t + " cannot be recomputed: its fit rows hash to "
-                            + parts[0].contentHash() + ", its card says " + h.fitHash() + " (other training data?)");
+            if (h != null && h.task().equals(t)) {   // drawn again from the origin's card, checked against its hashes
+                try {
+                    pool = h.origin().holdout() != null ? ZooHoldout.of(td.train(), h.origin().holdout()).dataset(td.train())
+                            : td.train().subset(td.train().name() + "-validation", CardRows.validation(td.train(), h.origin()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("the rows the origin " + h.origin().id() + " held out of " + t + " cannot be drawn again: "
+                            + e.getMessage(), e);
                 }
-                pool = parts[1];
             }
             int n = Math.min(evaluation.rows(), pool.size());
             Splits.Partition p = Splits.stratified(pool.labels(), pool.classCount(), n, seed);

@@ -101,6 +101,37 @@ class WorkbenchTest {
         assertEquals("validation", SearchSettings.ofRun(settings.render()).evaluation().selection(), "a new run's choice is journaled");
     }
 
+    /** Issue 18: with a zoo holdout, the origin's task is selected on rows no model of the zoo trained or validated on. */
+    @Test
+    void aZooHoldoutIsWhereTheOriginsTaskIsSelected() throws Exception {
+        Zoo zoo = new Zoo(dir.resolve("held-zoo"));
+        org.mal.core.zoo.ZooSpec spec = org.mal.core.zoo.ZooSpec.from(com.typesafe.config.ConfigFactory.parseString("""
+                zoo {
+                  name = h, datasets = [blobs], families = [equal], depths = [2], widths = [8]
+                  architectures = []
+                  shards { count = 2, iid = true }
+                  training { optimizer = adam, learning-rates = [3e-2], epochs = 2, batch-size = 32, seed = 5, validation-fraction = 0.2,
+                             holdout-rows = 100 }
+                }"""));
+        new org.mal.core.zoo.ZooBuilder(spec, zoo, SearchFixture.TASK_FN).build(new org.mal.core.zoo.ZooBuilder.Listener() {});
+        var cards = SearchFixture.index(zoo).cards();
+        var origin = cards.get(0);
+        assertTrue(origin.holdout() != null && origin.shard() != null, "a sharded zoo with a holdout: " + origin.id());
+        SearchSettings settings = SearchFixture.settings(zoo.dir(), "search.base = " + origin.id() + ", search.evaluation.rows = 40")
+                .withOrigin(origin);
+        Workbench bench = new Workbench(zoo, dir.resolve("assemblies"), null, SearchFixture.TASK_FN, settings.evaluation(), settings.seed());
+        var train = SearchFixture.TASK_FN.apply("blobs").train();
+        java.util.Set<String> held = rows(org.mal.core.zoo.ZooHoldout.of(train, origin.holdout()).dataset(train));
+        for (var c : cards) {
+            java.util.Set<String> seen = rows(train.subset("pool", org.mal.core.zoo.CardRows.pool(train, c)));
+            seen.retainAll(held);
+            assertTrue(seen.isEmpty(), c.id() + " never saw a held-out row");
+        }
+        var selection = bench.selection("blobs");
+        assertEquals(40, selection.size());
+        assertTrue(held.containsAll(rows(selection)), "every selection row is one of the zoo's held-out rows");
+    }
+
     private static java.util.Set<String> rows(org.mal.core.data.Dataset d) {
         java.util.Set<String> out = new java.util.HashSet<>();
         for (int r = 0; r < d.size(); r++) {
