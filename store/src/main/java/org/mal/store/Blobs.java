@@ -45,7 +45,7 @@ final class Blobs {
     }
 
     /** See {@link MalStore#putBlob(InputStream)}. */
-    String put(InputStream in) throws IOException {
+    synchronized String put(InputStream in) throws IOException {
         MessageDigest whole = Hex.sha256();
         MessageDigest chunk = Hex.sha256();
         byte[] buf = new byte[Envelope.OVERHEAD + MalStore.CHUNK_SIZE];
@@ -78,6 +78,40 @@ final class Blobs {
                     "write the manifest of blob " + Hex.of(hash));
         }
         return Hex.of(hash);
+    }
+
+    /** See {@link MalStore#blobNames}. */
+    List<String> names() {
+        List<String> out = new ArrayList<>();
+        store.forEachWithPrefix(Column.BLOBS, MANIFEST_PREFIX, "list the blobs", (key, value) -> out.add(Hex.of(Arrays.copyOfRange(key, 1, key.length))));
+        return out;
+    }
+
+    /** See {@link MalStore#deleteBlobs}. */
+    synchronized int delete(java.util.Collection<String> names) {
+        java.util.Set<String> gone = new java.util.HashSet<>();
+        for (String n : names) gone.add(Hex.of(Hex.sha256(n, "blob hash")));
+        java.util.Set<String> usedChunks = new java.util.HashSet<>();
+        java.util.Set<String> goneChunks = new java.util.TreeSet<>();
+        List<byte[]> keys = new ArrayList<>();
+        store.forEachWithPrefix(Column.BLOBS, MANIFEST_PREFIX, "read the blob manifests", (key, value) -> {
+            BlobManifest m = BlobManifest.decode(dir, key, Envelope.unwrap(dir, Column.BLOBS.cfName, key, value, Envelope.ValueType.BLOB_MANIFEST));
+            boolean deleted = gone.contains(Hex.of(Arrays.copyOfRange(key, 1, key.length)));
+            if (deleted) keys.add(key);
+            for (byte[] h : m.chunkHashes()) (deleted ? goneChunks : usedChunks).add(Hex.of(h));
+        });
+        int blobs = keys.size();
+        if (blobs == 0) return 0;
+        for (String c : goneChunks) {
+            if (usedChunks.contains(c)) continue;
+            byte[] key = new byte[1 + BlobManifest.HASH];
+            key[0] = CHUNK_PREFIX;
+            System.arraycopy(Hex.sha256(c, "chunk hash"), 0, key, 1, BlobManifest.HASH);
+            keys.add(key);
+        }
+        // manifests first in the batch; the batch is atomic, so no blob is ever left without a chunk
+        store.deleteSync(Column.BLOBS, keys, "delete " + blobs + " blobs");
+        return blobs;
     }
 
     /** See {@link MalStore#hasBlob}. */

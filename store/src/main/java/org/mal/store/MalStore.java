@@ -604,6 +604,20 @@ public final class MalStore implements AutoCloseable {
      */
     public InputStream openBlob(String sha256Hex) { return blobs.open(sha256Hex); }
 
+    /** The names (SHA-256 hex) of every stored blob, in order; reads the manifests only. */
+    public List<String> blobNames() { return blobs.names(); }
+
+    /**
+     * Deletes the named blobs (names not stored are ignored): their manifests, and each of their
+     * chunks that no remaining blob uses, in one synced batch; a blob is absent when this returns.
+     * Space is given back by RocksDB's compactions (blob garbage collection), not at once. Not for
+     * a blob that is being read. Serialised with {@link #putBlob}, so a put that finds a chunk
+     * already stored never sees it deleted under it.
+     *
+     * @return how many blobs were deleted
+     */
+    public int deleteBlobs(java.util.Collection<String> sha256Hex) { return blobs.delete(sha256Hex); }
+
     // ---------------------------------------------------------------- integrity (in Verifier)
 
     /**
@@ -668,6 +682,30 @@ public final class MalStore implements AutoCloseable {
     @FunctionalInterface
     interface EntryVisitor {
         void visit(byte[] key, byte[] value);
+    }
+
+    /** Calls {@code visitor} with every entry of {@code c} whose key starts with {@code prefix}, in key order. */
+    void forEachWithPrefix(Column c, byte prefix, String op, EntryVisitor visitor) {
+        guardedRun(op, () -> {
+            try (RocksIterator it = db.newIterator(handle(c), read)) {
+                for (it.seek(new byte[] {prefix}); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (key.length == 0 || key[0] != prefix) break;
+                    visitor.visit(key, it.value());
+                }
+                it.status();
+            }
+        });
+    }
+
+    /** Deletes {@code keys} of {@code c} in one batch written with {@link #sync}. */
+    void deleteSync(Column c, List<byte[]> keys, String op) {
+        guardedRun(op, () -> {
+            try (WriteBatch batch = new WriteBatch()) {
+                for (byte[] k : keys) batch.delete(handle(c), k);
+                db.write(sync, batch);
+            }
+        });
     }
 
     /** Calls {@code visitor} with every entry of {@code c}, in key order. */

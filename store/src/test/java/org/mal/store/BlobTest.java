@@ -49,6 +49,33 @@ class BlobTest {
     }
 
     @Test
+    void deletedBlobsAreGoneAndChunksOtherBlobsUseStay() throws Exception {
+        byte[] shared = pattern(MalStore.CHUNK_SIZE, 3);
+        byte[] a = java.util.Arrays.copyOf(shared, MalStore.CHUNK_SIZE + 10);   // first chunk shared with b
+        byte[] b = java.util.Arrays.copyOf(shared, MalStore.CHUNK_SIZE + 20);
+        b[MalStore.CHUNK_SIZE + 5] = 7;
+        try (MalStore store = MalStore.open(dir)) {
+            String ha = store.putBlob(a);
+            String hb = store.putBlob(b);
+            String hc = store.putBlob(pattern(1000, 4));
+            assertEquals(new java.util.TreeSet<>(List.of(ha, hb, hc)), new java.util.TreeSet<>(store.blobNames()));
+            assertEquals(1, store.deleteBlobs(List.of(ha, sha256(new byte[] {1}))), "a name that is not stored is ignored");
+            assertFalse(store.hasBlob(ha));
+            try (InputStream in = store.openBlob(hb)) {
+                assertArrayEquals(b, in.readAllBytes(), "the chunk b shares with a is kept");
+            }
+            assertEquals(2, store.verify().blobs());
+            assertEquals(0, store.verify().orphanChunks(), "a's own chunk went with it");
+            assertEquals(2, store.deleteBlobs(List.of(hb, hc)));
+            assertEquals(List.of(), store.blobNames());
+            assertEquals(0, store.verify().chunks());
+        }
+        try (MalStore store = MalStore.openExisting(dir)) {
+            assertEquals(List.of(), store.blobNames(), "deleted for good");
+        }
+    }
+
+    @Test
     void emptyAndTinyBlobsRoundTrip() throws Exception {
         try (MalStore store = MalStore.open(dir)) {
             String empty = store.putBlob(new byte[0]);
