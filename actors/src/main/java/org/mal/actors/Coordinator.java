@@ -360,7 +360,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         SearchState s = state;
         ZooIndex index = zoo;
         CompletableFuture<Assembled> f = CompletableFuture.supplyAsync(() -> {
-            StepCloser.Closed c = StepCloser.close(s, index, ranked, deps.bench(), deps.store());
+            StepCloser.Closed c = StepCloser.close(s, index, ranked, deps.bench(), deps.store(), deps.settings().assemblies());
             return new Assembled(s.step(), c.move(), c.score(), c.card(), c.blob(), c.failure(), null);
         }, blocking);
         getContext().pipeToSelf(f, (ok, err) -> ok != null ? ok

@@ -32,6 +32,7 @@ import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
 import org.mal.engine.MoveRunner;
 import org.mal.engine.SearchEvent;
+import org.mal.engine.AssemblyRetention;
 import org.mal.engine.SearchFolder;
 import org.mal.engine.SearchJson;
 import org.mal.engine.SearchSettings;
@@ -91,6 +92,7 @@ public final class Search {
                         + "./mal search resume " + dir);
             }
             Workbench bench = SearchFolder.workbench(settings, dir, store, tasks);
+            AssemblyRetention.sweep(store, runs, settings.assemblies(), bench);
             String task = MoveRunner.task(origin);
             Model base = bench.zooModel(origin.id());
             double loss = Evaluator.evaluate(base, bench.selection(task)).loss();
@@ -123,6 +125,7 @@ public final class Search {
                 throw new IllegalArgumentException("the zoo folder " + settings.zoo() + " of this search is not there; mount or restore it, then resume");
             }
             Workbench bench = SearchFolder.workbench(settings, dir, store, tasks);
+            AssemblyRetention.sweep(store, runs, settings.assemblies(), bench);
             SearchEvent.Resumed resumed = new SearchEvent.Resumed(Instant.now().toString());
             store.append(SearchJson.write(resumed));
             state = state.apply(resumed);

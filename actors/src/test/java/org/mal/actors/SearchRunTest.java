@@ -42,8 +42,9 @@ class SearchRunTest {
     @BeforeAll
     static void zoo() throws Exception { zoo = SearchFixture.zoo(shared.resolve("zoo")); }
 
+    /** The kill tests keep the fewest assemblies' weights: resuming needs no more than the base. */
     static SearchSettings killSettings(Path zoo) {
-        return SearchFixture.settings(zoo, "search { budget { steps = 5 } }");
+        return SearchFixture.settings(zoo, "search { budget { steps = 5 }, assemblies { keep-lineage = false, keep-last = 1 } }");
     }
 
     /** The accepted assemblies of a run, in order. */
@@ -62,12 +63,21 @@ class SearchRunTest {
         Set<String> bases = new HashSet<>(lineage(first));
         bases.add(first.origin().weightsHash());
         assertEquals(first.lineage().size() + 1, bases.size(), "the search never returns to a base it has had");
-        for (SearchEvent.StepClosed c : first.lineage()) {
-            Model m = ModelIO.load(dir.resolve(SearchFolder.ASSEMBLIES).resolve(c.assembly().weightsHash() + Zoo.EXTENSION)).model();
-            assertEquals(c.assembly().weightsHash(), m.contentHash(), "each assembly's weights are kept under their hash");
-            assertEquals(zoo.list().stream().filter(e -> e.id().equals(SearchFixture.BASE)).findFirst().orElseThrow()
-                    .architecture().orElseThrow(), m.architecture(), "an assembly has the base's architecture");
+        try (var store = org.mal.store.MalStore.openExisting(dir.resolve(SearchFolder.STORE))) {
+            assertEquals(first.lineage().size(), store.blobNames().size(), "one blob per accepted assembly, nothing else");
+            for (SearchEvent.StepClosed c : first.lineage()) {
+                Path file = Files.createTempFile(dir, "blob", Zoo.EXTENSION);
+                try (var in = store.openBlob(c.assemblyBlob())) {
+                    Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                Model m = ModelIO.load(file).model();
+                Files.delete(file);
+                assertEquals(c.assembly().weightsHash(), m.contentHash(), "each assembly's weights are kept, as the store's blob");
+                assertEquals(zoo.list().stream().filter(e -> e.id().equals(SearchFixture.BASE)).findFirst().orElseThrow()
+                        .architecture().orElseThrow(), m.architecture(), "an assembly has the base's architecture");
+            }
         }
+        assertEquals(List.of(), files(dir.resolve(SearchFolder.ASSEMBLIES)), "no second copy of an assembly in assemblies/");
         assertTrue(Files.isRegularFile(dir.resolve(Reporter.STATUS_FILE)));
 
         SearchState second = Search.start(settings, dir, SearchFixture.TASK_FN, Search.Options.quiet());
@@ -352,6 +362,22 @@ class SearchRunTest {
         }
         assertEquals(reference.evaluations(), evaluated, "each move evaluated once");
         assertEquals(2, events.stream().filter(e -> e instanceof SearchEvent.Resumed).count());
+        // keep-last = 1: only the base's weights (and the one before it, until the next step would close) survive the kills
+        List<String> blobs = resumed.lineage().stream().map(SearchEvent.StepClosed::assemblyBlob).toList();
+        try (var store = org.mal.store.MalStore.openExisting(killed.resolve(SearchFolder.STORE))) {
+            List<String> kept = store.blobNames();
+            assertTrue(kept.contains(resumed.baseBlob()), "the base's weights are kept");
+            assertTrue(blobs.subList(Math.max(0, blobs.size() - 2), blobs.size()).containsAll(kept), "nothing else: " + kept);
+        }
+        assertEquals(List.of(), files(killed.resolve(SearchFolder.ASSEMBLIES)));
+    }
+
+    /** The files in a folder (none when it does not exist). */
+    static List<String> files(Path folder) throws java.io.IOException {
+        if (!Files.isDirectory(folder)) return List.of();
+        try (var l = Files.list(folder)) {
+            return l.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     @Test

@@ -78,6 +78,13 @@ final class ExportCommand implements Callable<Integer> {
         try (MalStore store = MalStore.openExisting(dir.resolve(SearchFolder.STORE))) {
             Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), store,
                     t -> { throw new IllegalStateException("no data is needed to export"); }, settings.evaluation(), settings.seed());
+            if (!store.hasBlob(last.assemblyBlob())) {
+                Recipe.of(found, size, dir).write(recipeFile);
+                throw new IllegalArgumentException("the weights of " + last.assembly().id() + " were not kept (search.assemblies: "
+                        + (settings.assemblies().keepLineage() ? "the store does not hold them" : "only the last "
+                        + settings.assemblies().keepLast() + " of the lineage are kept") + "); wrote its recipe " + recipeFile
+                        + ": rebuild it with ./mal merge --recipe " + recipeFile + " --out " + out);
+            }
             model = bench.assembly(last.assembly().weightsHash(), last.assemblyBlob());
         }
         ModelIO.save(out, model, last.assembly());

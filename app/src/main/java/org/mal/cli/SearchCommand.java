@@ -213,10 +213,14 @@ final class SearchCommand implements Runnable {
         print(Status.of(s, 0, null, ended != null ? ended : Instant.now()), false, 10, out);
         if (s.lineage().isEmpty()) return;
         SearchSettings settings = SearchSettings.ofRun(s.settings()).withOrigin(s.origin());
-        Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), null, data.dir()::load,
-                settings.evaluation(), settings.seed());
+        Model last;
+        Workbench bench;
+        try (var store = org.mal.store.MalStore.openExisting(dir.resolve(SearchFolder.STORE))) {   // the assembly's one copy
+            bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), store, data.dir()::load,
+                    settings.evaluation(), settings.seed());
+            last = bench.assembly(s.base().weightsHash(), s.baseBlob());
+        }
         Model origin = bench.zooModel(s.origin().id());
-        Model last = bench.assembly(s.base().weightsHash(), null);
         java.util.Set<String> tasks = new java.util.LinkedHashSet<>();
         tasks.add(s.origin().dataset().task());
         for (SearchEvent.StepClosed c : s.lineage()) {
@@ -248,7 +252,7 @@ final class SearchCommand implements Runnable {
         t.print(out);
         out.println("paired, on the same rows:");
         for (String line : pairedLines) out.println("  " + line);
-        out.println("best assembly: " + s.base().id() + " -> " + bench.assemblyFile(s.base().weightsHash()));
+        out.println("best assembly: " + s.base().id() + " (in the store; as a file: ./mal export " + dir + " --out best.safetensors)");
         out.println("status: ./mal search status " + dir + " (status.json in that folder)");
     }
 }

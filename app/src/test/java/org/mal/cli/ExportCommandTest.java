@@ -81,4 +81,22 @@ class ExportCommandTest {
         assertEquals(1, again.exitCode());
         assertTrue(again.err().contains("--force"), again.err());
     }
+
+    @Test
+    void anAssemblyWhoseWeightsWereLetGoIsExportedAsItsRecipe() throws Exception {
+        SearchState lean = Search.start(SearchFixture.settings(dir.resolve("zoo"),
+                "search.budget.steps = 3\nsearch.assemblies { keep-lineage = false, keep-last = 1 }"), dir.resolve("lean"), SearchFixture.TASK_FN,
+                Search.Options.quiet());
+        assertEquals(search.lineage().size(), lean.lineage().size(), "the same search, keeping less");
+        var first = lean.lineage().get(0).assembly();
+        Path out = dir.resolve("lean-first.safetensors");
+        CliRun export = CliRun.of("export", dir.resolve("lean").toString(), "--assembly", first.id(), "--out", out.toString());
+        assertEquals(1, export.exitCode());
+        assertTrue(export.err().contains("were not kept") && export.err().contains("merge --recipe"), export.err());
+        assertTrue(!Files.exists(out));
+        Recipe r = Recipe.read(dir.resolve("lean-first.recipe.json"));
+        assertEquals(first.weightsHash(), r.replay(null, SearchFixture.TASK_FN).contentHash(), "the recipe rebuilds the weights let go");
+        CliRun last = CliRun.of("export", dir.resolve("lean").toString(), "--out", dir.resolve("lean-last.safetensors").toString());
+        assertEquals(0, last.exitCode(), "the base's weights are always kept: " + last.err());
+    }
 }

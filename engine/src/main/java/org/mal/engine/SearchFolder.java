@@ -12,8 +12,9 @@ import org.mal.store.MalStore;
 
 /**
  * A search lives in a folder: {@code store/} (the RocksDB store: journal, evaluation cache, assembly
- * blobs), {@code assemblies/} (the assemblies' weights as safetensors files, a cache of the blobs)
- * and {@code status.json} (kept current while it runs). Reading it needs no actors: the journal's
+ * blobs, the one copy of the assemblies' weights), {@code assemblies/} (only what worker nodes on
+ * other machines read: the current base's safetensors file, see {@link Workbench}) and
+ * {@code status.json} (kept current while it runs). Reading it needs no actors: the journal's
  * runs, folded ({@link SearchState}).
  */
 public final class SearchFolder {
@@ -65,7 +66,8 @@ public final class SearchFolder {
     }
 
     public static Workbench workbench(SearchSettings settings, Path dir, MalStore store, Function<String, TaskData> tasks) {
-        return new Workbench(new Zoo(settings.zoo()), dir.resolve(ASSEMBLIES), store, tasks, settings.evaluation(), settings.seed());
+        return new Workbench(new Zoo(settings.zoo()), dir.resolve(ASSEMBLIES), store, tasks, settings.evaluation(), settings.seed(),
+                settings.cluster().enabled());
     }
 
 }

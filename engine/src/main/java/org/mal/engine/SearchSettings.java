@@ -37,6 +37,7 @@ public record SearchSettings(
         double zooPollSeconds,
         double drainSeconds,
         Cluster cluster,
+        Assemblies assemblies,
         Config root) {
 
     /**
@@ -100,6 +101,17 @@ public record SearchSettings(
      */
     public record Cluster(boolean enabled, String host, int port, boolean localWorkers, double stableAfterSeconds) {}
 
+    /**
+     * Which accepted assemblies keep their weights in the store (the one copy of an assembly's
+     * weights, see {@link Workbench}). {@code keepLineage}: every assembly of every run's lineage is
+     * kept, so {@code export --assembly} works for any step. Otherwise only the last
+     * {@code keepLast} (at least 1: the base the search goes on from) of each run's lineage; an
+     * older one is rebuilt from the zoo by its recipe ({@code merge --recipe}), which its journal
+     * entry keeps. Either way, weights no lineage names (an assembly stored just before a kill,
+     * whose step was then closed again) are deleted when a run starts or resumes.
+     */
+    public record Assemblies(boolean keepLineage, int keepLast) {}
+
     static final String DEFAULTS = "mal.search";
 
     /** @param missingSelection the selection of a configuration that does not say (a new search: validation; a journaled run: test) */
@@ -108,7 +120,7 @@ public record SearchSettings(
         Settings s = Settings.of(root.hasPath("search") ? root.getConfig("search") : ConfigFactory.empty(), "search")
                 .withReference(DEFAULTS)
                 .only("zoo", "base", "seed", "workers", "moves-per-step", "evaluation", "budget", "retries",
-                        "zoo-poll-seconds", "drain-seconds", "cluster");
+                        "zoo-poll-seconds", "drain-seconds", "cluster", "assemblies");
         for (String key : root.root().keySet()) {
             if (!List.of("search", "policy").contains(key)) {
                 throw new com.typesafe.config.ConfigException.BadPath(root.root().get(key).origin(), key,
@@ -157,12 +169,16 @@ public record SearchSettings(
         double stable = c.getDouble("stable-after-seconds");
         if (!(stable > 0)) throw c.invalid("stable-after-seconds", "must be > 0, got " + stable);
         Cluster cluster = new Cluster(c.getBoolean("enabled"), c.getString("host"), port, c.getBoolean("local-workers"), stable);
+        Settings rt = s.sub("assemblies").only("keep-lineage", "keep-last");
+        int keepLast = rt.getInt("keep-last");
+        if (keepLast < 1) throw rt.invalid("keep-last", "must be >= 1 (the base the search goes on from is always kept), got " + keepLast);
+        Assemblies assemblies = new Assemblies(rt.getBoolean("keep-lineage"), keepLast);
         // the policy a run journals (render) is the one it runs: laws left out are the documented default, written out
         if (!root.hasPath("policy.laws")) root = root.withValue("policy.laws", Policy.defaultLaws());
         Policy.load(root);
         return new SearchSettings(Path.of(s.getString("zoo")), s.getString("base"), s.config().getLong("seed"), workers, perStep,
                 new Evaluation(grid, rows, tol, e.getBoolean("target-tasks"), root.getString("search.evaluation.selection"), null), budget,
-                retries, poll, drain, cluster, root);
+                retries, poll, drain, cluster, assemblies, root);
     }
 
     /** Reads {@code root}'s {@code search} block (and checks its {@code policy} block); selection on validation rows unless it says otherwise. */
@@ -181,7 +197,7 @@ public record SearchSettings(
             h = new Holdout(origin.dataset().task(), origin);
         }
         return new SearchSettings(zoo, base, seed, workers, movesPerStep, evaluation.withHoldout(h), budget, retries, zooPollSeconds,
-                drainSeconds, cluster, root);
+                drainSeconds, cluster, assemblies, root);
     }
 
     /**

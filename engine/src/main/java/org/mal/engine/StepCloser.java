@@ -1,8 +1,5 @@
 package org.mal.engine;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,7 +12,6 @@ import org.mal.core.Platform;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
-import org.mal.core.model.ModelIO;
 import org.mal.policies.Evaluated;
 import org.mal.policies.Move;
 import org.mal.policies.Objective;
@@ -54,10 +50,15 @@ public final class StepCloser {
 
     /**
      * Builds the assembly of the first of {@code ranked} that gives a base the search has not had
-     * (the origin or an earlier assembly: the search never goes round in a circle), saved as a file
-     * and as a store blob. Blocking work: call it off an actor's thread.
+     * (the origin or an earlier assembly: the search never goes round in a circle), kept as a store
+     * blob ({@link Workbench#keep}). First lets go of the weights of the lineage's assemblies that
+     * {@code kept} no longer keeps ({@link AssemblyRetention#prune}): the journal, written before
+     * this is called, has closed their steps. Blocking work: call it off an actor's thread, one
+     * close at a time.
      */
-    public static Closed close(SearchState s, ZooIndex index, List<Map.Entry<Move, Double>> ranked, Workbench bench, MalStore store) {
+    public static Closed close(SearchState s, ZooIndex index, List<Map.Entry<Move, Double>> ranked, Workbench bench, MalStore store,
+                               SearchSettings.Assemblies kept) {
+        AssemblyRetention.prune(s, kept, store);
         Set<String> visited = new HashSet<>();
         visited.add(s.origin().weightsHash());
         for (SearchEvent.StepClosed c : s.lineage()) visited.add(c.assembly().weightsHash());
@@ -106,14 +107,7 @@ public final class StepCloser {
                 hash,
                 new ModelCard.MergeRecipe(base.weightsHash(), targetWeights, move.layerMap(), o.aligner(),
                         Map.of("move", move.canonical()), o.lambda()));
-        try {
-            var file = bench.assemblyFile(hash);
-            Files.createDirectories(file.getParent());
-            ModelIO.save(file, merged, card);
-            return new Closed(move, score, card, store.putBlob(Files.readAllBytes(file)), null);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the assembly " + hash + ": " + e.getMessage(), e);
-        }
+        return new Closed(move, score, card, bench.keep(merged, card), null);
     }
 
     /** The weights hashes of the base and of every target. */

@@ -21,6 +21,7 @@ import org.mal.core.merge.Lmc;
 import org.mal.core.method.MethodData;
 import org.mal.core.method.TrainingSamples;
 import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
 import org.mal.store.MalStore;
@@ -29,6 +30,16 @@ import org.mal.store.MalStore;
  * What evaluating a move needs, shared by the workers of one JVM: the models (zoo entries by id,
  * assemblies by content hash), the evaluation data, and the evaluation settings. Models and data
  * are loaded once and kept; a zoo file that changes on disk is read again.
+ *
+ * <p>An assembly's weights are kept once: as a blob in the search's store, which is the truth (it
+ * is written, synced and checksummed before the step that accepts it is journaled, and a resume
+ * needs nothing else). The {@code assemblies/} folder is not a second copy of every assembly: it
+ * holds only what worker nodes on other machines must read, who cannot open the store (one
+ * RocksDB, owned by the search's process): with {@code shareFiles}, the current base's file,
+ * written when the base is made or the search resumes, the previous one deleted. We chose the
+ * store over the folder as the one copy because the journal already names blobs, a blob is
+ * durable before its step is journaled (a file is not), and retention can then delete weights in
+ * the same place it decides about them ({@link AssemblyRetention}).
  */
 public final class Workbench implements MethodData {
     private final Zoo zoo;
@@ -37,6 +48,7 @@ public final class Workbench implements MethodData {
     private final Function<String, TaskData> tasks;
     private final SearchSettings.Evaluation evaluation;
     private final long seed;
+    private final boolean shareFiles;
     private final double[] lambdas;
     private final TrainingSamples training;
     /** Models kept in memory, each cache: a long search over a big zoo must not keep every model it ever read. */
@@ -47,12 +59,23 @@ public final class Workbench implements MethodData {
 
     private record Loaded(long modified, long size, Model model) {}
 
-    /**
-     * @param assemblies folder where assembly weights are kept as files (a cache of the store's blobs)
-     * @param store where assembly blobs are read from when their file is missing; may be null
-     */
+    /** A workbench that shares no files: see {@link #Workbench(Zoo, Path, MalStore, Function, SearchSettings.Evaluation, long, boolean)}. */
     public Workbench(Zoo zoo, Path assemblies, MalStore store, Function<String, TaskData> tasks, SearchSettings.Evaluation evaluation,
                      long seed) {
+        this(zoo, assemblies, store, tasks, evaluation, seed, false);
+    }
+
+    /**
+     * @param assemblies the folder of assembly files that worker nodes read (and where this
+     *     workbench reads them when it has no store)
+     * @param store where assemblies are kept (their blobs); null on a worker node, which reads
+     *     {@code assemblies}
+     * @param shareFiles write the current base's file into {@code assemblies} for worker nodes
+     *     (a search with {@code search.cluster.enabled})
+     */
+    public Workbench(Zoo zoo, Path assemblies, MalStore store, Function<String, TaskData> tasks, SearchSettings.Evaluation evaluation,
+                     long seed, boolean shareFiles) {
+        this.shareFiles = shareFiles;
         this.zoo = zoo;
         this.assemblies = assemblies;
         this.store = store;
@@ -133,12 +156,15 @@ public final class Workbench implements MethodData {
         public String file() { return file; }
     }
 
-    /** The file an assembly's weights are kept in. */
+    /** The file worker nodes read an assembly's weights from ({@link #shareFiles}). */
     public Path assemblyFile(String weightsHash) { return assemblies.resolve(weightsHash + Zoo.EXTENSION); }
 
+    /** Whether this workbench writes the current base's file for worker nodes. */
+    public boolean sharesFiles() { return shareFiles; }
+
     /**
-     * An assembly by its weights hash: from its file, or restored from the store blob when the file
-     * is missing or does not hold those weights.
+     * An assembly by its weights hash: from the store's {@code blob} when this workbench has a
+     * store, else (a worker node) from its file in {@link #assemblies()}.
      */
     public Model assembly(String weightsHash, String blob) {
         Model kept = assemblyModels.get(weightsHash);
@@ -149,30 +175,117 @@ public final class Workbench implements MethodData {
     }
 
     private Model loadAssembly(String h, String blob) {
+        if (store != null && blob != null && store.hasBlob(blob)) {
+            Model m = readBlob(blob).model();
+            if (!m.contentHash().equals(h)) throw new IllegalStateException("the store's blob " + blob + " does not hold assembly " + h);
+            return m;
+        }
         Path file = assemblyFile(h);
+        if (Files.isRegularFile(file)) {
+            try {
+                Model m = ModelIO.load(file).model();
+                if (m.contentHash().equals(h)) return m;
+                throw new IllegalStateException("the file " + file + " does not hold assembly " + h + " (its weights hash to " + m.contentHash() + ")");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read assembly " + h + " from " + file + ": " + e.getMessage(), e);
+            }
+        }
+        String where = store == null ? "" : blob == null ? "the store (no blob named), " : "the store (no blob " + blob + "), ";
+        throw new IllegalStateException("assembly " + h + " is neither in " + where + "nor in " + file
+                + (store != null ? " (search.assemblies may have let it go: rebuild it from its recipe with ./mal merge --recipe)" : ""));
+    }
+
+    /** A blob read back as a model: through a scratch file in {@link #assemblies()}, deleted at once. */
+    private ModelIO.Loaded readBlob(String blob) {
+        Path tmp = null;
         try {
-            if (Files.isRegularFile(file)) {
-                try {
-                    Model m = ModelIO.load(file).model();
-                    if (m.contentHash().equals(h)) return m;
-                } catch (IOException | RuntimeException e) {
-                    // a truncated or damaged file: restored from the blob below
-                }
-            }
-            if (store == null || blob == null || !store.hasBlob(blob)) {
-                throw new IllegalStateException("assembly " + h + " is neither in " + file + " nor in the store");
-            }
             Files.createDirectories(assemblies);
-            Path tmp = Files.createTempFile(assemblies, h, ".part");
+            tmp = Files.createTempFile(assemblies, "blob-", PART);
             try (InputStream in = store.openBlob(blob)) {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Model m = ModelIO.load(file).model();
-            if (!m.contentHash().equals(h)) throw new IllegalStateException("the store's blob " + blob + " does not hold assembly " + h);
-            return m;
+            return ModelIO.load(tmp);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read assembly " + h + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read the store's blob " + blob + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    /** Suffix of scratch files in {@link #assemblies()}; a kill can leave one, and {@link AssemblyRetention#sweep} deletes it. */
+    public static final String PART = ".part";
+
+    /**
+     * Keeps an assembly: its weights with their {@code card} as the store's blob (durable when this
+     * returns), and, when this workbench shares files, as the file worker nodes read (then the only
+     * file in {@link #assemblies()}: it becomes the base). Returns the blob's name.
+     */
+    public String keep(Model model, ModelCard card) {
+        Path tmp = null;
+        try {
+            Files.createDirectories(assemblies);
+            tmp = Files.createTempFile(assemblies, card.weightsHash(), PART);
+            ModelIO.save(tmp, model, card);
+            String blob = store.putBlob(Files.readAllBytes(tmp));
+            if (shareFiles) {
+                Files.move(tmp, assemblyFile(card.weightsHash()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                deleteSharedExcept(card.weightsHash(), false);   // workers may be reading blobs through scratch files
+            }
+            assemblyModels.put(card.weightsHash(), model);
+            return blob;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the assembly " + card.weightsHash() + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    /**
+     * Makes {@code base} (an assembly's weights hash and blob; null for a zoo model) the file worker
+     * nodes read, when this workbench shares files, and deletes every other file and scratch file
+     * in {@link #assemblies()}; without sharing, deletes them all. For a start or resume.
+     *
+     * @return how many files were deleted
+     */
+    public int share(String baseHash, String baseBlob) {
+        try {
+            if (shareFiles && baseBlob != null && !Files.isRegularFile(assemblyFile(baseHash))) {
+                Files.createDirectories(assemblies);
+                Path tmp = Files.createTempFile(assemblies, baseHash, PART);
+                try (InputStream in = store.openBlob(baseBlob)) {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, assemblyFile(baseHash), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    deleteQuietly(tmp);
+                }
+            }
+            return deleteSharedExcept(shareFiles && baseBlob != null ? baseHash : null, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot share the base " + baseHash + " in " + assemblies + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes the files in {@link #assemblies()} but {@code keepHash}'s (none when null), and scratch files with {@code scratch}. */
+    private int deleteSharedExcept(String keepHash, boolean scratch) throws IOException {
+        if (!Files.isDirectory(assemblies)) return 0;
+        String keep = keepHash == null ? null : keepHash + Zoo.EXTENSION;
+        int deleted = 0;
+        try (var files = Files.list(assemblies)) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.equals(keep) || !(name.endsWith(Zoo.EXTENSION) || scratch && name.endsWith(PART)) || !Files.isRegularFile(f)) continue;
+                if (Files.deleteIfExists(f)) deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file == null) return;
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a scratch file that cannot be deleted now is deleted by the next sweep
         }
     }
 

@@ -47,24 +47,21 @@ class WorkbenchTest {
     }
 
     @Test
-    void aDamagedAssemblyFileIsRestoredFromItsBlob() throws Exception {
+    void anAssemblyIsKeptOnceAsABlobAndReadBackFromIt() throws Exception {
         Model model = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 8), 3), 7);
         Path assemblies = dir.resolve("assemblies");
-        Files.createDirectories(assemblies);
+        var evaluation = new SearchSettings.Evaluation(5, 100, 0.05, true);
         try (MalStore store = MalStore.open(dir.resolve("store"))) {
-            Workbench bench = new Workbench(new Zoo(dir.resolve("zoo")), assemblies, store, SearchFixture.TASK_FN,
-                    new SearchSettings.Evaluation(5, 100, 0.05, true), 1);
-            Path file = bench.assemblyFile(model.contentHash());
-            ModelIO.save(file, model, SearchStateTest.card("a", model.contentHash()));
-            String blob = store.putBlob(Files.readAllBytes(file));
-            byte[] bytes = Files.readAllBytes(file);
-            Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));   // a torn write
+            Workbench bench = new Workbench(new Zoo(dir.resolve("zoo")), assemblies, store, SearchFixture.TASK_FN, evaluation, 1);
+            String blob = bench.keep(model, SearchStateTest.card("a", model.contentHash()));
+            assertEquals(List.of(blob), store.blobNames());
+            assertEquals(List.of(), AssemblyRetentionTest.files(assemblies), "no second copy as a file");
 
-            assertEquals(model.contentHash(), bench.assembly(model.contentHash(), blob).contentHash());
-            assertEquals(model.contentHash(), ModelIO.load(file).model().contentHash(), "the file is whole again");
+            Workbench fresh = new Workbench(new Zoo(dir.resolve("zoo")), assemblies, store, SearchFixture.TASK_FN, evaluation, 1);
+            assertEquals(model.contentHash(), fresh.assembly(model.contentHash(), blob).contentHash());
+            assertEquals(List.of(), AssemblyRetentionTest.files(assemblies), "read from the blob, no file left");
 
-            Workbench noStore = new Workbench(new Zoo(dir.resolve("zoo")), dir.resolve("elsewhere"), null, SearchFixture.TASK_FN,
-                    new SearchSettings.Evaluation(5, 100, 0.05, true), 1);
+            Workbench noStore = new Workbench(new Zoo(dir.resolve("zoo")), dir.resolve("elsewhere"), null, SearchFixture.TASK_FN, evaluation, 1);
             var e = assertThrows(IllegalStateException.class, () -> noStore.assembly(model.contentHash(), blob));
             assertTrue(e.getMessage().contains("neither in"), e.getMessage());
         }
@@ -96,7 +93,7 @@ class WorkbenchTest {
 
         SearchSettings old = SearchSettings.ofRun(new SearchSettings(settings.zoo(), settings.base(), settings.seed(), settings.workers(),
                 settings.movesPerStep(), settings.evaluation(), settings.budget(), settings.retries(), settings.zooPollSeconds(),
-                settings.drainSeconds(), settings.cluster(), settings.root().withoutPath("search.evaluation.selection")).render());
+                settings.drainSeconds(), settings.cluster(), settings.assemblies(), settings.root().withoutPath("search.evaluation.selection")).render());
         assertEquals("test", old.evaluation().selection(), "a run journaled before issue 18 goes on choosing on test rows");
         assertEquals("validation", SearchSettings.ofRun(settings.render()).evaluation().selection(), "a new run's choice is journaled");
     }
@@ -140,5 +137,25 @@ class WorkbenchTest {
             out.add(b.toString());
         }
         return out;
+    }
+
+    @Test
+    void withWorkerNodesTheBaseIsTheOneFileTheyRead() throws Exception {
+        Model a = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 8), 3), 7);
+        Model b = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 8), 3), 8);
+        Path assemblies = dir.resolve("assemblies");
+        var evaluation = new SearchSettings.Evaluation(5, 100, 0.05, true);
+        try (MalStore store = MalStore.open(dir.resolve("store"))) {
+            Workbench bench = new Workbench(new Zoo(dir.resolve("zoo")), assemblies, store, SearchFixture.TASK_FN, evaluation, 1, true);
+            bench.keep(a, SearchStateTest.card("a", a.contentHash()));
+            String blobB = bench.keep(b, SearchStateTest.card("b", b.contentHash()));
+            assertEquals(List.of(b.contentHash() + Zoo.EXTENSION), AssemblyRetentionTest.files(assemblies), "the new base only");
+
+            Workbench node = new Workbench(new Zoo(dir.resolve("zoo")), assemblies, null, SearchFixture.TASK_FN, evaluation, 1);
+            assertEquals(b.contentHash(), node.assembly(b.contentHash(), blobB).contentHash(), "a worker node reads the shared file");
+            Files.delete(bench.assemblyFile(b.contentHash()));
+            assertEquals(0, bench.share(b.contentHash(), blobB), "on resume the base's file is written again");
+            assertEquals(b.contentHash(), ModelIO.load(bench.assemblyFile(b.contentHash())).model().contentHash());
+        }
     }
 }
