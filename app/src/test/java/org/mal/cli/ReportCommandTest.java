@@ -44,5 +44,8 @@ class ReportCommandTest {
         CliRun bad = CliRun.of("report", dir.resolve("s").toString(), "--run", "7");
         assertEquals(2, bad.exitCode(), "a bad option value is a usage error");
         assertTrue(bad.err().contains("--run must be 1..1"), bad.err());
+        CliRun top = CliRun.of("report", dir.resolve("s").toString(), "--top", "-1");
+        assertEquals(2, top.exitCode());
+        assertTrue(top.err().contains("--top must be >= 0"), top.err());
     }
 }
