@@ -53,7 +53,8 @@ public final class AssemblyRetention {
      * no run's lineage keeps under {@code kept} (a search's store holds nothing but its assemblies
      * as blobs), and every file in the workbench's {@code assemblies/} folder but the base's that
      * worker nodes read ({@link Workbench#share}). Folders written before assemblies were kept once
-     * lose their second copies here.
+     * lose their second copies here. When blobs went, their space is given back at once
+     * ({@link MalStore#reclaimBlobSpace}).
      *
      * @param runs every run of the store, the one going on (if any) last
      */
@@ -63,6 +64,7 @@ public final class AssemblyRetention {
         List<String> drop = new ArrayList<>();
         for (String b : store.blobNames()) if (!keep.contains(b)) drop.add(b);
         int blobs = drop.isEmpty() ? 0 : store.deleteBlobs(drop);
+        if (blobs > 0) store.reclaimBlobSpace();
         SearchState last = runs.isEmpty() ? null : runs.last();
         boolean goesOn = last != null && last.stopped() == null;
         int files = bench.share(goesOn ? last.baseHash() : null, goesOn ? last.baseBlob() : null);

@@ -91,6 +91,9 @@ public final class MalStore implements AutoCloseable {
     /** Blob content is stored in chunks of this many bytes (4 MiB); the manifest records it. */
     public static final int CHUNK_SIZE = 4 << 20;
 
+    /** The write-ahead log's size past which the column families holding its oldest part are flushed. */
+    static final long MAX_WAL_BYTES = 64L << 20;
+
     static final String META_FORMAT = "store.format-version";
     static final String META_CREATED = "store.created";
     static final String META_CREATED_BY = "store.created-by";
@@ -276,6 +279,10 @@ public final class MalStore implements AutoCloseable {
                 .setParanoidChecks(true)
                 .setWalRecoveryMode(WALRecoveryMode.PointInTimeRecovery)
                 .setKeepLogFileNum(3)
+                // The write-ahead log is shared by the column families: it goes only when every one has
+                // flushed what it holds, and the journal's memtable fills slowly. Without a cap the log
+                // kept deleted blobs on disk for gigabytes; past this size the oldest holders flush.
+                .setMaxTotalWalSize(MAX_WAL_BYTES)
                 .setInfoLogLevel(InfoLogLevel.INFO_LEVEL);
         sync = new WriteOptions().setSync(true).setDisableWAL(false);
         nosync = new WriteOptions().setSync(false).setDisableWAL(false);
@@ -603,6 +610,29 @@ public final class MalStore implements AutoCloseable {
      * @throws NoSuchElementException no blob has this hash
      */
     public InputStream openBlob(String sha256Hex) { return blobs.open(sha256Hex); }
+
+    /**
+     * Gives back the space of deleted blobs now rather than when RocksDB gets to it: flushes every
+     * column family (so the write-ahead log that still holds the deleted blobs can go) and compacts
+     * the blobs (blob files whose blobs are all deleted go). Costs a flush and a rewrite of the
+     * blobs' keys; for after deleting many blobs.
+     */
+    public void reclaimBlobSpace() {
+        guardedRun("reclaim the space of deleted blobs", () -> {
+            try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+                db.flush(flush, handles);
+            }
+            // live blobs are moved out of every blob file for this compaction only (the default, 0.25, keeps
+            // the newer three quarters of the files as they are, deleted blobs and all)
+            db.setOptions(handle(Column.BLOBS), org.rocksdb.MutableColumnFamilyOptions.builder().setBlobGarbageCollectionAgeCutoff(1.0).build());
+            try (org.rocksdb.CompactRangeOptions all = new org.rocksdb.CompactRangeOptions()
+                    .setBottommostLevelCompaction(org.rocksdb.CompactRangeOptions.BottommostLevelCompaction.kForce)) {
+                db.compactRange(handle(Column.BLOBS), null, null, all);
+            } finally {
+                db.setOptions(handle(Column.BLOBS), org.rocksdb.MutableColumnFamilyOptions.builder().setBlobGarbageCollectionAgeCutoff(0.25).build());
+            }
+        });
+    }
 
     /** The names (SHA-256 hex) of every stored blob, in order; reads the manifests only. */
     public List<String> blobNames() { return blobs.names(); }

@@ -76,6 +76,33 @@ class BlobTest {
     }
 
     @Test
+    void theSpaceOfDeletedBlobsIsGivenBack() throws Exception {
+        try (MalStore store = MalStore.open(dir)) {
+            List<String> names = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) names.add(store.putBlob(pattern(MIB, 10 + i)));
+            store.reclaimBlobSpace();
+            long full = size(dir);
+            assertTrue(full > 6 * MIB, "the blobs are on disk: " + full);
+            store.deleteBlobs(names.subList(0, 5));
+            store.reclaimBlobSpace();
+            long after = size(dir);
+            assertTrue(after < full - 4 * MIB, "five of six megabytes given back: " + full + " -> " + after);
+            try (InputStream in = store.openBlob(names.get(5))) {
+                assertArrayEquals(pattern(MIB, 15), in.readAllBytes());
+            }
+        }
+    }
+
+    /** The bytes of the files in a folder (their length, not the blocks a preallocating file system holds). */
+    private static long size(Path folder) throws IOException {
+        try (var files = java.nio.file.Files.list(folder)) {
+            long sum = 0;
+            for (Path f : files.toList()) sum += java.nio.file.Files.size(f);
+            return sum;
+        }
+    }
+
+    @Test
     void emptyAndTinyBlobsRoundTrip() throws Exception {
         try (MalStore store = MalStore.open(dir)) {
             String empty = store.putBlob(new byte[0]);
