@@ -63,7 +63,7 @@ public final class StepCloser {
         visited.add(s.origin().weightsHash());
         for (SearchEvent.StepClosed c : s.lineage()) visited.add(c.assembly().weightsHash());
         for (Map.Entry<Move, Double> r : ranked) {
-            Closed c = assemble(s, index, r.getKey(), r.getValue(), visited, bench, store);
+            Closed c = assemble(s, index, r.getKey(), r.getValue(), visited, bench);
             if (c != null) return c;
         }
         return Closed.NOTHING;
@@ -74,8 +74,7 @@ public final class StepCloser {
      * the ones the worker evaluated (the outcome's {@code mergedWeights}), the step fails: an
      * assembly is never accepted on another model's results.
      */
-    private static Closed assemble(SearchState s, ZooIndex index, Move move, double score, Set<String> visited, Workbench bench,
-                                   MalStore store) {
+    private static Closed assemble(SearchState s, ZooIndex index, Move move, double score, Set<String> visited, Workbench bench) {
         Outcome o = s.results().get(move);
         Optional<List<ModelCard>> t = MoveRunner.targetCards(index, move);
         if (t.isEmpty()) return null;   // a target left the zoo after its evaluation: the next best move
