@@ -163,14 +163,20 @@ public final class Workbench implements MethodData {
                 throw new IllegalStateException("assembly " + h + " is neither in " + file + " nor in the store");
             }
             Files.createDirectories(assemblies);
+            // copied next to its place and checked there: a failed copy (a damaged blob, a full disk) or a
+            // blob of other weights leaves neither a .part file nor a wrong file under the assembly's name
             Path tmp = Files.createTempFile(assemblies, h, ".part");
-            try (InputStream in = store.openBlob(blob)) {
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try {
+                try (InputStream in = store.openBlob(blob)) {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Model m = ModelIO.load(tmp).model();
+                if (!m.contentHash().equals(h)) throw new IllegalStateException("the store's blob " + blob + " does not hold assembly " + h);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return m;
+            } finally {
+                Files.deleteIfExists(tmp);
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Model m = ModelIO.load(file).model();
-            if (!m.contentHash().equals(h)) throw new IllegalStateException("the store's blob " + blob + " does not hold assembly " + h);
-            return m;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read assembly " + h + ": " + e.getMessage(), e);
         }
