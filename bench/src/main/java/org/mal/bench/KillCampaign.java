@@ -32,8 +32,9 @@ import org.mal.store.MalStore;
  * <p>Usage (from the project root, after {@code ./mal --version} has built the launcher):
  * {@code KillCampaign CONF KILLS SEED WORKDIR [MIN_S MAX_S] [OVERRIDES]}: the search {@code CONF}
  * with the HOCON {@code OVERRIDES} appended (default {@code search.budget { steps = 30, patience = 0 }});
- * each kill lands uniformly between {@code MIN_S} and {@code MAX_S} seconds (default 3 and 20) after
- * its process was started. Prints a Markdown report and exits 1 if any comparison fails.
+ * each kill lands uniformly between {@code MIN_S} and {@code MAX_S} seconds (default 0 and 15) after
+ * its process said that its run is live ("started" or "resumed at step N": the start or the resume
+ * is journaled). Prints a Markdown report and exits 1 if any comparison fails.
  */
 public final class KillCampaign {
     private KillCampaign() {}
@@ -45,15 +46,15 @@ public final class KillCampaign {
         int kills = Integer.parseInt(args[1]);
         long seed = Long.parseLong(args[2]);
         Path work = Path.of(args[3]).toAbsolutePath();
-        double minS = args.length > 5 ? Double.parseDouble(args[4]) : 3;
-        double maxS = args.length > 5 ? Double.parseDouble(args[5]) : 20;
+        double minS = args.length > 5 ? Double.parseDouble(args[4]) : 0;
+        double maxS = args.length > 5 ? Double.parseDouble(args[5]) : 15;
         String overrides = args.length > 6 ? args[6] : "search.budget { steps = 30, patience = 0 }";
         if (Files.exists(work)) throw new IllegalArgumentException(work + " exists; give a new folder");
         Files.createDirectories(work);
         Path campaignConf = work.resolve("campaign.conf");
         Files.writeString(campaignConf, "include file(\"" + conf + "\")\n" + overrides + "\n");
 
-        System.out.printf(Locale.ROOT, "kill -9 campaign: %s + {%s}, %d kills, seed %d, each %.0f–%.0f s after its process started; in %s%n%n",
+        System.out.printf(Locale.ROOT, "kill -9 campaign: %s + {%s}, %d kills, seed %d, each %.0f–%.0f s after its run is live; in %s%n%n",
                 conf.getFileName(), overrides, kills, seed, minS, maxS, work);
 
         Path reference = work.resolve("reference");
@@ -74,7 +75,15 @@ public final class KillCampaign {
                     : List.of("search", "start", "--conf", campaignConf.toString(), "--store", killed.toString());
             long before = journalLength(killed);
             long delayMs = (long) ((minS + random.nextDouble() * (maxS - minS)) * 1000);
-            Process p = start(cmd, work.resolve("killed-" + k + ".log"));
+            Path log = work.resolve("killed-" + k + ".log");
+            Process p = start(cmd, log);
+            // the moment is counted from when the run is live (its start or resume journaled and printed):
+            // loading the data takes 15-20 s here, and kills in it would all land before the journal is touched
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (p.isAlive() && !live(log)) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the run did not start within 300 s; see " + log);
+                Thread.sleep(20);
+            }
             boolean ended = p.waitFor(delayMs, TimeUnit.MILLISECONDS);
             if (ended) {
                 rows.add(new String[] {String.valueOf(k), cmd.get(1), fmt(delayMs), "— (the run ended first, exit " + p.exitValue() + ")",
@@ -92,7 +101,7 @@ public final class KillCampaign {
         double killedSeconds = (System.nanoTime() - k0) / 1e9;
         if (finalCode != 0) throw new IllegalStateException("the final resume failed (exit " + finalCode + "); see " + work.resolve("killed-final.log"));
 
-        System.out.println("| kill | command | after | signal | journal events before | at the kill | last event journaled |");
+        System.out.println("| kill | command | after live | signal | journal events before | at the kill | last event journaled |");
         System.out.println("| ---: | --- | ---: | --- | ---: | ---: | --- |");
         for (String[] r : rows) System.out.println("| " + String.join(" | ", r) + " |");
         System.out.printf(Locale.ROOT, "%n%d kills landed; the killed search took %.0f s in all (its %d processes, JVM starts included)%n%n",
@@ -186,6 +195,11 @@ public final class KillCampaign {
         java.util.Collections.sort(t.evaluated);
         java.util.Collections.sort(t.failed);
         return t;
+    }
+
+    /** Whether the process said its run is live: "started" (journaled) or "resumed at step N". */
+    private static boolean live(Path log) throws IOException {
+        return Files.readAllLines(log).stream().anyMatch(l -> l.equals("started") || l.startsWith("resumed at step"));
     }
 
     private static String fmt(long ms) { return String.format(Locale.ROOT, "%.1f s", ms / 1000.0); }
