@@ -32,9 +32,11 @@ import org.mal.store.MalStore;
  * <p>Usage (from the project root, after {@code ./mal --version} has built the launcher):
  * {@code KillCampaign CONF KILLS SEED WORKDIR [MIN_S MAX_S] [OVERRIDES]}: the search {@code CONF}
  * with the HOCON {@code OVERRIDES} appended (default {@code search.budget { steps = 30, patience = 0 }});
- * each kill lands uniformly between {@code MIN_S} and {@code MAX_S} seconds (default 0 and 15) after
- * its process said that its run is live ("started" or "resumed at step N": the start or the resume
- * is journaled). Prints a Markdown report and exits 1 if any comparison fails.
+ * kill k waits until the run's {@code status.json} counts a seeded random number of results (the
+ * KILLS numbers distinct and sorted, between 1 and the reference's count − 1, so the kills spread
+ * over the whole search), then a random {@code MIN_S} to {@code MAX_S} seconds more (default 0 and 3).
+ * (Counted from the process's start instead, every kill landed while the data was loading or the
+ * first move was being computed: 15 kills, no progress.) Prints a Markdown report and exits 1 if any comparison fails.
  */
 public final class KillCampaign {
     private KillCampaign() {}
@@ -47,14 +49,14 @@ public final class KillCampaign {
         long seed = Long.parseLong(args[2]);
         Path work = Path.of(args[3]).toAbsolutePath();
         double minS = args.length > 5 ? Double.parseDouble(args[4]) : 0;
-        double maxS = args.length > 5 ? Double.parseDouble(args[5]) : 15;
+        double maxS = args.length > 5 ? Double.parseDouble(args[5]) : 3;
         String overrides = args.length > 6 ? args[6] : "search.budget { steps = 30, patience = 0 }";
         if (Files.exists(work)) throw new IllegalArgumentException(work + " exists; give a new folder");
         Files.createDirectories(work);
         Path campaignConf = work.resolve("campaign.conf");
         Files.writeString(campaignConf, "include file(\"" + conf + "\")\n" + overrides + "\n");
 
-        System.out.printf(Locale.ROOT, "kill -9 campaign: %s + {%s}, %d kills, seed %d, each %.0f–%.0f s after its run is live; in %s%n%n",
+        System.out.printf(Locale.ROOT, "kill -9 campaign: %s + {%s}, %d kills, seed %d, each %.0f–%.0f s after a seeded number of results; in %s%n%n",
                 conf.getFileName(), overrides, kills, seed, minS, maxS, work);
 
         Path reference = work.resolve("reference");
@@ -66,34 +68,44 @@ public final class KillCampaign {
 
         Path killed = work.resolve("killed");
         Random random = new Random(seed);
+        // the kills are spread over the whole search: kill k waits until the run has journaled a seeded
+        // random number of results (distinct, sorted, between 1 and the reference's count - 1), then
+        // a random 0 to MAX_S - MIN_S seconds more, so that it lands anywhere in a move, a step or between steps
+        int total = SearchState.fold(SearchFolder.inspect(reference).runs().get(0)).evaluations();
+        java.util.TreeSet<Integer> thresholds = new java.util.TreeSet<>();
+        while (thresholds.size() < Math.min(kills, total - 1)) thresholds.add(1 + random.nextInt(total - 1));
         List<String[]> rows = new ArrayList<>();
         int landed = 0;
+        int k = 0;
         long k0 = System.nanoTime();
-        for (int k = 1; k <= kills; k++) {
+        for (int threshold : thresholds) {
+            k++;
             boolean hasRun = hasRun(killed);
             List<String> cmd = hasRun ? List.of("search", "resume", killed.toString())
                     : List.of("search", "start", "--conf", campaignConf.toString(), "--store", killed.toString());
             long before = journalLength(killed);
-            long delayMs = (long) ((minS + random.nextDouble() * (maxS - minS)) * 1000);
+            long extraMs = (long) ((minS + random.nextDouble() * (maxS - minS)) * 1000);
             Path log = work.resolve("killed-" + k + ".log");
+            // at least one new result in each process (the last kill may have landed after more than the next number)
+            int target = Math.max(threshold, journaledResults(killed) + 1);
+            Files.deleteIfExists(killed.resolve("status.json"));   // the last process's: rewritten by this one
             Process p = start(cmd, log);
-            // the moment is counted from when the run is live (its start or resume journaled and printed):
-            // loading the data takes 15-20 s here, and kills in it would all land before the journal is touched
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-            while (p.isAlive() && !live(log)) {
-                if (System.nanoTime() > deadline) throw new IllegalStateException("the run did not start within 300 s; see " + log);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+            while (p.isAlive() && evaluations(killed) < target) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("no progress within 600 s; see " + log);
                 Thread.sleep(20);
             }
-            boolean ended = p.waitFor(delayMs, TimeUnit.MILLISECONDS);
+            boolean ended = p.waitFor(extraMs, TimeUnit.MILLISECONDS);
             if (ended) {
-                rows.add(new String[] {String.valueOf(k), cmd.get(1), fmt(delayMs), "— (the run ended first, exit " + p.exitValue() + ")",
-                        String.valueOf(before), String.valueOf(journalLength(killed)), lastEvent(killed)});
+                rows.add(new String[] {String.valueOf(k), cmd.get(1), String.valueOf(target), fmt(extraMs),
+                        "— (the run ended first, exit " + p.exitValue() + ")", String.valueOf(before), String.valueOf(journalLength(killed)),
+                        lastEvent(killed)});
                 break;
             }
             p.toHandle().destroyForcibly();   // SIGKILL, to this process only (./mal execs the JVM)
             if (!p.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("the killed process did not end");
             landed++;
-            rows.add(new String[] {String.valueOf(k), cmd.get(1), fmt(delayMs), "SIGKILL", String.valueOf(before),
+            rows.add(new String[] {String.valueOf(k), cmd.get(1), String.valueOf(target), fmt(extraMs), "SIGKILL", String.valueOf(before),
                     String.valueOf(journalLength(killed)), lastEvent(killed)});
         }
         int finalCode = run(hasRun(killed) ? List.of("search", "resume", killed.toString())
@@ -101,8 +113,8 @@ public final class KillCampaign {
         double killedSeconds = (System.nanoTime() - k0) / 1e9;
         if (finalCode != 0) throw new IllegalStateException("the final resume failed (exit " + finalCode + "); see " + work.resolve("killed-final.log"));
 
-        System.out.println("| kill | command | after live | signal | journal events before | at the kill | last event journaled |");
-        System.out.println("| ---: | --- | ---: | --- | ---: | ---: | --- |");
+        System.out.println("| kill | command | once results ≥ | then | signal | journal events before | at the kill | last event journaled |");
+        System.out.println("| ---: | --- | ---: | ---: | --- | ---: | ---: | --- |");
         for (String[] r : rows) System.out.println("| " + String.join(" | ", r) + " |");
         System.out.printf(Locale.ROOT, "%n%d kills landed; the killed search took %.0f s in all (its %d processes, JVM starts included)%n%n",
                 landed, killedSeconds, rows.size() + 1);
@@ -197,9 +209,22 @@ public final class KillCampaign {
         return t;
     }
 
-    /** Whether the process said its run is live: "started" (journaled) or "resumed at step N". */
-    private static boolean live(Path log) throws IOException {
-        return Files.readAllLines(log).stream().anyMatch(l -> l.equals("started") || l.startsWith("resumed at step"));
+    /** Moves with a result in the journal of a search that no process holds. */
+    private static int journaledResults(Path search) {
+        if (!hasRun(search)) return 0;
+        var runs = SearchFolder.inspect(search).runs();
+        return SearchState.fold(runs.get(runs.size() - 1)).evaluations();
+    }
+
+    /** Moves with a result so far, from the running search's status.json (0 before it exists or while it is rewritten). */
+    private static int evaluations(Path search) {
+        try {
+            Path status = search.resolve("status.json");
+            if (!Files.isRegularFile(status)) return 0;
+            return org.mal.engine.SearchJson.MAPPER.readTree(status.toFile()).path("evaluations").asInt();
+        } catch (IOException | RuntimeException beingRewritten) {
+            return 0;
+        }
     }
 
     private static String fmt(long ms) { return String.format(Locale.ROOT, "%.1f s", ms / 1000.0); }
