@@ -193,11 +193,10 @@ public final class BadInputs {
             Files.write(m, Arrays.copyOf(Files.readAllBytes(m), 10));
         }, "search", "status");
         damaged("a flipped byte in the MANIFEST", s -> flip(only(s, "MANIFEST-"), 40), "search", "status");
-        damaged("a flipped byte in the write-ahead log (verify)", s -> flip(only(s, ".log"), 200), "store", "verify");
-        damaged("the write-ahead log truncated (verify)", s -> {
-            Path log = only(s, ".log");
-            Files.write(log, Arrays.copyOf(Files.readAllBytes(log), Files.readAllBytes(log).length / 2));
-        }, "store", "verify");
+        // after a clean close the write-ahead log is empty: the journal is in the table (.sst) and blob files
+        damaged("a flipped byte in the newest table file (verify)", s -> flip(only(s, ".sst"), 300), "store", "verify");
+        damaged("a flipped byte in the newest table file (resume)", s -> flip(only(s, ".sst"), 300), "search", "resume");
+        damaged("a flipped byte in a blob file (verify)", s -> flip(only(s, ".blob"), 300), "store", "verify");
         damaged("store/ deleted", s -> deleteTree(s), "search", "resume");
         damaged("assemblies/ deleted: export restores from the store's blobs (not an error)",
                 s -> deleteTree(s.getParent().resolve("assemblies")), "export", "--out", work.resolve("exported.safetensors").toString());
@@ -308,6 +307,7 @@ public final class BadInputs {
 
     private static void flip(Path file, int at) throws IOException {
         byte[] b = Files.readAllBytes(file);
+        if (b.length == 0) throw new IllegalStateException(file.getFileName() + " is empty");
         b[Math.min(at, b.length - 1)] ^= 0x10;
         Files.write(file, b);
     }
