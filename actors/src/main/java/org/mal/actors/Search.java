@@ -206,7 +206,7 @@ public final class Search {
                     })
                     .build();
         });
-        ActorSystem<GuardianCommand> system = ActorSystem.create(guardian, "mal-search", config);
+        ActorSystem<GuardianCommand> system = ActorSystems.create(guardian, "mal-search", config);
         CoordinatedShutdown cs = CoordinatedShutdown.get(system);
         cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-search", () -> {
             if (over.isDone()) return CompletableFuture.completedFuture(Done.getInstance());

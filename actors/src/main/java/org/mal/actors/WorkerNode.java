@@ -35,6 +35,6 @@ public final class WorkerNode {
             for (int k = 0; k < workers; k++) ctx.spawn(Worker.create(host + ":" + port + "/worker-" + k, runner), "worker-" + k);
             return Behaviors.empty();
         });
-        return ActorSystem.create(guardian, ClusterSetup.SYSTEM, config);
+        return ActorSystems.create(guardian, ClusterSetup.SYSTEM, config);
     }
 }

@@ -345,10 +345,15 @@ final class MergeCommand implements Callable<Integer> {
         org.mal.engine.Recipe r = org.mal.engine.Recipe.read(recipe);
         boolean zooGiven = command.commandLine().getParseResult().hasMatchedOption("--zoo");
         Model m = r.replay(zooGiven ? zooDir : null, data.dir()::load);
-        ModelCard card = ModelIO.readCard(new org.mal.core.zoo.Zoo(zooGiven ? zooDir : Path.of(r.zoo())).fileOf(r.origin())).orElse(null);
-        save(out, m, "assembly", card, List.of(r.originHash()), null);
-        o.printf(Locale.ROOT, "reproduced %s in %d steps from %s: weights %s, as the recipe says; wrote %s%n", r.assembly(), r.steps().size(),
-                r.origin(), m.contentHash(), out);
+        if (r.card() != null) {
+            ModelIO.save(out, m, r.card());   // the exported card with the recomputed tensors: the exported file, byte for byte
+        } else {
+            ModelCard card = ModelIO.readCard(new org.mal.core.zoo.Zoo(zooGiven ? zooDir : Path.of(r.zoo())).fileOf(r.origin())).orElse(null);
+            save(out, m, "assembly", card, List.of(r.originHash()), null);
+        }
+        o.printf(Locale.ROOT, "reproduced %s in %d steps from %s: weights %s, as the recipe says; wrote %s%s%n", r.assembly(), r.steps().size(),
+                r.origin(), m.contentHash(), out, r.card() != null ? " with the exported card"
+                        : " (the recipe holds no card, being older: the tensors are the export's, the card is new)");
         return 0;
     }
 

@@ -5,13 +5,16 @@ import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.mal.core.data.DataDir;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.ModelCard;
+import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
 import org.mal.core.zoo.ZooBuilder;
 import org.mal.core.zoo.ZooSpec;
@@ -86,7 +89,10 @@ final class ZooCommand implements Runnable {
         return zoo;
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Print the models of a zoo as a table.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = {"Print the models of a zoo as a table, with each "
+            + "file's status: ok, unreadable (its header or card cannot be read) or damaged (its weights do not hash to what its "
+            + "card says, or hold NaN or infinite values); the reason for each one that is not ok follows the table. Exits 1 "
+            + "when a file is not ok."})
     static final class ListCommand implements Callable<Integer> {
         @picocli.CommandLine.Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -94,12 +100,14 @@ final class ZooCommand implements Runnable {
         @Option(names = "--zoo", defaultValue = "zoos/default", description = "Zoo folder (default: ${DEFAULT-VALUE}).")
         Path zooDir;
 
+        @Option(names = "--headers-only", description = "Read the files' headers only (quicker on a big zoo): damaged weights go unnoticed.")
+        boolean headersOnly;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isDirectory(zooDir)) throw new IllegalArgumentException("zoo folder " + zooDir + " does not exist");
             List<Zoo.Entry> entries = new Zoo(zooDir).list();
-            print(entries, spec.commandLine().getOut());
-            return entries.stream().anyMatch(e -> e.problem().isPresent()) ? 1 : 0;
+            return print(entries, !headersOnly, spec.commandLine().getOut()) ? 0 : 1;
         }
 
         private static String percent(Metrics m) {
@@ -121,19 +129,39 @@ final class ZooCommand implements Runnable {
             return card.holdout() != null ? rows + " (-" + card.holdout().rows() + ")" : String.valueOf(rows);
         }
 
-        static void print(List<Zoo.Entry> entries, PrintWriter out) {
-            Table table = new Table("id", "shape", "depth", "widths", "dataset", "shard", "rows", "lr", "epochs", "val acc", "test acc",
-                    "test loss", "train s");
+        /** Reads headers only (the zoo was just trained here, or the weights are checked elsewhere). */
+        static void print(List<Zoo.Entry> entries, PrintWriter out) { print(entries, false, out); }
+
+        /**
+         * The table, then one line per file that is not ok saying why; with {@code checkWeights}, every
+         * file is read whole (its weights hashed against its card and checked for non-finite values).
+         * Returns whether every file is ok.
+         */
+        static boolean print(List<Zoo.Entry> entries, boolean checkWeights, PrintWriter out) {
+            Table table = new Table("id", "status", "shape", "depth", "widths", "dataset", "shard", "rows", "lr", "epochs", "val acc",
+                    "test acc", "test loss", "train s");
+            Map<String, String> problems = new LinkedHashMap<>();
             for (Zoo.Entry e : entries) {
                 if (e.problem().isPresent()) {
-                    table.row(e.id(), "UNREADABLE", "", e.problem().get(), "", "", "", "", "", "", "", "", "");
+                    problems.put(e.id(), e.problem().get());
+                    table.row(e.id(), "unreadable", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-");
                     continue;
+                }
+                String status = "ok";
+                if (checkWeights) {
+                    try {
+                        ModelIO.load(e.file());
+                    } catch (java.io.IOException | RuntimeException damaged) {
+                        problems.put(e.id(), Main.oneLine(damaged));
+                        status = "damaged";
+                    }
                 }
                 Architecture arch = e.architecture().orElseThrow();
                 String widths = String.join("-", arch.hiddenWidths().stream().map(String::valueOf).toList());
                 ModelCard card = e.card().orElse(null);
                 ModelCard.Recipe recipe = card != null ? card.recipe() : null;
                 table.row(e.id(),
+                        status,
                         card != null ? card.family() : "imported",
                         String.valueOf(arch.hiddenWidths().size()),
                         widths,
@@ -148,8 +176,11 @@ final class ZooCommand implements Runnable {
                         recipe != null ? String.format(Locale.ROOT, "%.1f", recipe.trainSeconds()) : "-");
             }
             table.print(out);
-            out.printf(Locale.ROOT, "%d models; depth = hidden layers; rows = the task's training rows the model trained and validated on "
-                    + "(\"-N\": N rows of the task held out from every model of the zoo)%n", entries.size());
+            out.printf(Locale.ROOT, "%d models (%d ok%s); depth = hidden layers; rows = the task's training rows the model trained and "
+                    + "validated on (\"-N\": N rows of the task held out from every model of the zoo)%n", entries.size(),
+                    entries.size() - problems.size(), checkWeights ? ", weights checked" : ", headers only");
+            problems.forEach((id, why) -> out.println(id + ": " + why));
+            return problems.isEmpty();
         }
     }
 }

@@ -55,6 +55,22 @@ class ExportCommandTest {
         assertEquals(0, merge.exitCode(), merge.err());
         assertEquals(exported.contentHash(), ModelIO.load(againFile).model().contentHash());
         assertTrue(merge.out().contains("as the recipe says"), merge.out());
+        assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(againFile), "the file itself, card included, bit for bit");
+        assertEquals(ModelIO.load(out).card(), ModelIO.load(againFile).card());
+
+        // a recipe written before it held the card: the tensors bit for bit, and a new card that says so
+        Path old = dir.resolve("old.recipe.json");
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) org.mal.engine.SearchJson.MAPPER.readTree(recipe.toFile());
+        tree.remove("card");
+        Files.writeString(old, tree.toString());
+        Path fromOld = dir.resolve("from-old.safetensors");
+        CliRun oldMerge = CliRun.of("merge", "--recipe", old.toString(), "--out", fromOld.toString());
+        assertEquals(0, oldMerge.exitCode(), oldMerge.err());
+        assertTrue(oldMerge.out().contains("the card is new"), oldMerge.out());
+        Model replayed = ModelIO.load(fromOld).model();
+        for (String name : exported.params().keySet()) {
+            assertArrayEquals(exported.params().get(name).data().asFloat(), replayed.params().get(name).data().asFloat(), 0f, name);
+        }
     }
 
     @Test

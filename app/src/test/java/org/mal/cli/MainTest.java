@@ -80,9 +80,45 @@ class MainTest {
         CliRun r = run("zoo", "list", "--zoo", zoo.toString());
         assertEquals(1, r.exitCode(), "an unreadable entry makes the listing fail");
         List<String> lines = r.out().lines().toList();
-        assertTrue(lines.get(0).startsWith("id") && lines.get(0).contains("test acc"), r.out());
-        assertTrue(r.out().contains("broken") && r.out().contains("UNREADABLE"), r.out());
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("imported") && l.contains("32-16")), r.out());
+        assertTrue(lines.get(0).startsWith("id") && lines.get(0).contains("status") && lines.get(0).contains("test acc"), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("broken ") && l.contains("unreadable")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("imported ") && l.contains(" ok ") && l.contains("32-16")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("broken: ")), "the reason on its own line: " + r.out());
+    }
+
+    @Test
+    void zooListChecksTheWeightsAndSaysWhyAFileIsDamaged() throws IOException {
+        Path zoo = Files.createDirectories(dir.resolve("zoo"));
+        var model = Trainer.initialWeights(Architecture.mlp(784, List.of(32, 16), 10), 1);
+        var card = new org.mal.core.model.ModelCard("edited", model.architecture(), "pyramid", null, null, null, null, null, null,
+                model.contentHash());
+        ModelIO.save(zoo.resolve("edited.safetensors"), model, card);
+        byte[] bytes = Files.readAllBytes(zoo.resolve("edited.safetensors"));
+        bytes[bytes.length - 3] ^= 0x40;   // a weight changed, the card not: the hash no longer matches
+        Files.write(zoo.resolve("edited.safetensors"), bytes);
+        var params = new java.util.LinkedHashMap<>(model.params());
+        var nan = model.weight(0).dup();
+        nan.putScalar(0, 0, Float.NaN);
+        params.put(Architecture.weightName(0), nan);
+        org.mal.core.io.Safetensors.write(zoo.resolve("nan.safetensors"), params, java.util.Map.of());
+        ModelIO.save(zoo.resolve("good.safetensors"), model, null);
+
+        CliRun r = run("zoo", "list", "--zoo", zoo.toString());
+        assertEquals(1, r.exitCode(), r.out());
+        List<String> lines = r.out().lines().toList();
+        for (String id : List.of("edited", "nan")) {
+            String row = lines.stream().filter(l -> l.startsWith(id + " ")).findFirst().orElseThrow();
+            assertTrue(row.contains(" damaged "), row);
+            assertTrue(row.contains("32-16"), "the widths column holds widths: " + row);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("good ") && l.contains(" ok ")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("edited: ") && l.contains("the model card says")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("nan: ") && l.contains("non-finite")), r.out());
+        assertTrue(r.out().contains("3 models (1 ok, weights checked)"), r.out());
+
+        CliRun quick = run("zoo", "list", "--zoo", zoo.toString(), "--headers-only");
+        assertEquals(0, quick.exitCode(), "headers only: nothing to see in the headers");
+        assertTrue(quick.out().contains("headers only"), quick.out());
     }
 
     @Test

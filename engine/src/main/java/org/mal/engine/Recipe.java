@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.mal.core.Platform;
 import org.mal.core.data.TaskData;
 import org.mal.core.model.Model;
+import org.mal.core.model.ModelCard;
 import org.mal.core.zoo.Zoo;
 import org.mal.policies.Move;
 
@@ -22,11 +23,16 @@ import org.mal.policies.Move;
  * against the recipe, so a recipe either reproduces its assembly bit for bit or names the step
  * that differs and why. Written next to an exported model ({@code ./mal export}); read by
  * {@code ./mal merge --recipe}. Keys are snake_case.
+ *
+ * <p>{@code card} is the exported file's model card (what the search measured and when it made the
+ * weights): the replay recomputes the tensors and writes them with that card, so the file it writes
+ * is the exported file, byte for byte. Null in recipes written before it was recorded (then only the
+ * tensors are reproduced, and the card is a new one).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Recipe(String format, String assembly, String assemblyHash, String origin, String originHash, String zoo, long seed,
                      SearchSettings.Evaluation evaluation, String task, List<Step> steps, String codeVersion, String search, int run,
-                     String createdAt) {
+                     String createdAt, ModelCard card) {
 
     public static final String FORMAT = "mal-recipe/1";
 
@@ -38,6 +44,9 @@ public record Recipe(String format, String assembly, String assemblyHash, String
         if (!FORMAT.equals(format)) throw new IllegalArgumentException("not a MAL recipe (format '" + format + "', expected " + FORMAT + ")");
         Objects.requireNonNull(originHash, "a recipe needs 'origin_hash'");
         steps = List.copyOf(steps);
+        if (card != null && !card.weightsHash().equals(assemblyHash)) {
+            throw new IllegalArgumentException("the recipe's card describes weights " + card.weightsHash() + ", its assembly is " + assemblyHash);
+        }
     }
 
     /** The recipe of the assembly a run had after the first {@code lineageSize} accepted steps of its lineage. */
@@ -51,7 +60,7 @@ public record Recipe(String format, String assembly, String assemblyHash, String
         SearchEvent.StepClosed last = s.lineage().get(lineageSize - 1);
         return new Recipe(FORMAT, last.assembly().id(), last.assembly().weightsHash(), s.origin().id(), s.origin().weightsHash(),
                 settings.zoo().toString(), settings.seed(), settings.evaluation(), MoveRunner.task(s.origin()), steps,
-                Platform.codeVersion(), searchDir.toAbsolutePath().toString(), s.run(), java.time.Instant.now().toString());
+                Platform.codeVersion(), searchDir.toAbsolutePath().toString(), s.run(), java.time.Instant.now().toString(), last.assembly());
     }
 
     public static Recipe read(Path file) {

@@ -158,4 +158,36 @@ class WorkbenchTest {
             assertEquals(b.contentHash(), ModelIO.load(bench.assemblyFile(b.contentHash())).model().contentHash());
         }
     }
+
+    @Test
+    void aFailedRestoreLeavesNoPartFileBehind() throws Exception {
+        Model model = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 8), 3), 7);
+        Path assemblies = dir.resolve("assemblies");
+        try (MalStore store = MalStore.open(dir.resolve("store"))) {
+            Workbench bench = new Workbench(new Zoo(dir.resolve("zoo")), assemblies, store, SearchFixture.TASK_FN,
+                    new SearchSettings.Evaluation(5, 100, 0.05, true), 1);
+            Path file = bench.assemblyFile(model.contentHash());
+            Files.createDirectories(assemblies);
+            ModelIO.save(file, model, SearchStateTest.card("a", model.contentHash()));
+            String blob = store.putBlob(Files.readAllBytes(file));
+            Files.delete(file);
+            org.mal.store.StoreDamage.flipAByteInEveryChunk(store);
+
+            assertThrows(RuntimeException.class, () -> bench.assembly(model.contentHash(), blob));
+            try (var left = Files.list(assemblies)) {
+                assertEquals(List.of(), left.toList(), "nothing half-copied is left in assemblies/");
+            }
+
+            // a blob that holds other weights does not take the assembly's file name either
+            Model other = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 8), 3), 8);
+            Path otherFile = dir.resolve("other.safetensors");
+            ModelIO.save(otherFile, other, SearchStateTest.card("b", other.contentHash()));
+            String wrong = store.putBlob(Files.readAllBytes(otherFile));
+            var e = assertThrows(IllegalStateException.class, () -> bench.assembly(model.contentHash(), wrong));
+            assertTrue(e.getMessage().contains("does not hold assembly"), e.getMessage());
+            try (var left = Files.list(assemblies)) {
+                assertEquals(List.of(), left.toList());
+            }
+        }
+    }
 }

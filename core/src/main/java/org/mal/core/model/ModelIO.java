@@ -77,18 +77,27 @@ public final class ModelIO {
         InvalidModelFileException(String message, Throwable cause) { super(message, cause); }
     }
 
-    /** Reads a model; checks the weights against the card's hash when there is a card. */
+    /**
+     * Reads a model; checks the card's architecture against the tensors, and the weights against the
+     * card's hash, when there is a card.
+     */
     public static Loaded load(Path file) throws IOException {
         SafetensorsFile st = Safetensors.read(file);
         Map<String, String> metadata = st.metadata();
-        Optional<ModelCard> card = readCard(file, metadata);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        st.tensors().forEach((name, t) -> shapes.put(name, t.shape()));
+        Optional<ModelCard> card = readCard(file, metadata, shapes);
         String archJson = metadata.get(ARCHITECTURE_KEY);
         Model model;
         boolean inferred = archJson == null;
         if (inferred) {
             model = inferMlp(file, st.tensors());
         } else {
-            Architecture arch = parse(file, ARCHITECTURE_KEY, archJson, Architecture.class);
+            Architecture arch = parse(file, ARCHITECTURE_KEY, archJson, Architecture.class, shapes);
+            if (!fits(arch, shapes)) {
+                throw new InvalidModelFileException(file + ": metadata " + ARCHITECTURE_KEY + " says the architecture is " + arch.describe()
+                        + " but the tensors are " + describeTensors(file, shapes));
+            }
             try {
                 model = new Model(arch, st.tensors());
             } catch (IllegalArgumentException e) {
@@ -112,35 +121,91 @@ public final class ModelIO {
         return new Loaded(model, card, inferred);
     }
 
-    /** The card alone, from the header: cheap enough to list a zoo of thousands of files. */
+    /** The card alone, from the header (its architecture checked against the tensors' shapes): cheap enough to list a zoo of thousands of files. */
     public static Optional<ModelCard> readCard(Path file) throws IOException {
-        return readCard(file, Safetensors.readHeader(file).metadata());
+        SafetensorsHeader header = Safetensors.readHeader(file);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        header.tensors().forEach((name, info) -> shapes.put(name, info.shape()));
+        return readCard(file, header.metadata(), shapes);
     }
 
     /** The architecture from the header alone (inferred for files without our metadata). */
     public static Architecture readArchitecture(Path file) throws IOException {
         SafetensorsHeader header = Safetensors.readHeader(file);
-        String json = header.metadata().get(ARCHITECTURE_KEY);
-        if (json != null) return parse(file, ARCHITECTURE_KEY, json, Architecture.class);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         header.tensors().forEach((name, info) -> shapes.put(name, info.shape()));
+        String json = header.metadata().get(ARCHITECTURE_KEY);
+        if (json != null) return parse(file, ARCHITECTURE_KEY, json, Architecture.class, shapes);
         return inferArchitecture(file, shapes).architecture();
     }
 
-    private static Optional<ModelCard> readCard(Path file, Map<String, String> metadata) throws IOException {
+    private static Optional<ModelCard> readCard(Path file, Map<String, String> metadata, Map<String, long[]> shapes) throws IOException {
         String json = metadata.get(CARD_KEY);
-        return json == null ? Optional.empty() : Optional.of(parse(file, CARD_KEY, json, ModelCard.class));
+        if (json == null) return Optional.empty();
+        ModelCard card = parse(file, CARD_KEY, json, ModelCard.class, shapes);
+        if (!fits(card.architecture(), shapes)) {
+            throw new InvalidModelFileException(file + ": the model card says the architecture is " + card.architecture().describe()
+                    + " but the tensors are " + describeTensors(file, shapes));
+        }
+        return Optional.of(card);
     }
 
-    private static <T> T parse(Path file, String key, String json, Class<T> type) throws IOException {
+    /** Whether the tensors are exactly the architecture's parameters, by name and shape. */
+    private static boolean fits(Architecture arch, Map<String, long[]> shapes) {
+        List<Layer.ParamSpec> params = arch.params();
+        if (params.size() != shapes.size()) return false;
+        for (Layer.ParamSpec p : params) {
+            long[] shape = shapes.get(p.name());
+            if (shape == null || !java.util.Arrays.equals(shape, p.shape())) return false;
+        }
+        return true;
+    }
+
+    /** What the tensors are: the MLP their names and shapes make (e.g. {@code 784-64-64-10}), else each tensor's shape. */
+    private static String describeTensors(Path file, Map<String, long[]> shapes) {
+        try {
+            return inferArchitecture(file, shapes).architecture().describe();
+        } catch (IOException | RuntimeException notAnMlp) {
+            List<String> each = new ArrayList<>();
+            shapes.forEach((name, shape) -> each.add(name + " " + java.util.Arrays.toString(shape)));
+            return each.isEmpty() ? "none" : String.join(", ", each);
+        }
+    }
+
+    /**
+     * A metadata value read as {@code type}; an invalid one is one line naming the file, the key, the
+     * field and the reason (not Jackson's text with its source location and reference chain), and for
+     * an invalid architecture what the tensors are. Jackson's exception is kept as a suppressed one
+     * for {@code --verbose}.
+     */
+    private static <T> T parse(Path file, String key, String json, Class<T> type, Map<String, long[]> shapes) throws IOException {
         try {
             return JSON.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw new InvalidModelFileException(file + ": metadata " + key + " is not a valid " + type.getSimpleName() + ": "
-                    + e.getOriginalMessage(), e);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidModelFileException(file + ": metadata " + key + " is not a valid " + type.getSimpleName() + ": "
-                    + e.getMessage(), e);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            String field = "";
+            String reason;
+            if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m) {
+                List<String> path = new ArrayList<>();
+                for (var ref : m.getPath()) path.add(ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]");
+                field = String.join(".", path).replace(".[", "[");
+            }
+            if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u) {
+                reason = "unknown field '" + u.getPropertyName() + "'";
+                field = field.endsWith(u.getPropertyName()) ? field.substring(0, Math.max(0, field.length() - u.getPropertyName().length() - 1)) : field;
+            } else if (e instanceof com.fasterxml.jackson.databind.exc.ValueInstantiationException && e.getCause() != null
+                    && e.getCause().getMessage() != null) {
+                reason = e.getCause().getMessage();   // the record's own check, e.g. "layer 1 expects 64 inputs but receives 32"
+            } else if (e instanceof JsonProcessingException j) {
+                reason = j.getOriginalMessage();
+            } else {
+                reason = e.getMessage();
+            }
+            boolean architecture = type == Architecture.class || field.equals("architecture") || field.startsWith("architecture.");
+            IOException io = new InvalidModelFileException(file + ": metadata " + key + " is not a valid " + type.getSimpleName()
+                    + (field.isEmpty() ? "" : " (field '" + field + "')") + ": " + String.valueOf(reason).replace('\n', ' ')
+                    + (architecture ? "; the tensors are " + describeTensors(file, shapes) : ""));
+            io.addSuppressed(e);
+            throw io;
         }
     }
 

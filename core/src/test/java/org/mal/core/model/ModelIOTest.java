@@ -169,4 +169,45 @@ class ModelIOTest {
         assertEquals(null, card.holdout());
         assertEquals(json, ModelIO.JSON.writeValueAsString(card), "and writes back byte for byte");
     }
+
+    /** The file written with a card whose architecture JSON is changed by {@code edit}. */
+    private Path withCardArchitecture(java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit) throws IOException {
+        Model m = Trainer.initialWeights(Architecture.mlp(7, List.of(5), 3), 1);
+        var card = (com.fasterxml.jackson.databind.node.ObjectNode) ModelIO.JSON.valueToTree(cardOf("m", m));
+        edit.accept((com.fasterxml.jackson.databind.node.ObjectNode) card.get("architecture"));
+        Path file = dir.resolve("edited.safetensors");
+        Safetensors.write(file, m.params(), Map.of(ModelIO.ARCHITECTURE_KEY, ModelIO.JSON.writeValueAsString(m.architecture()),
+                ModelIO.CARD_KEY, card.toString()));
+        return file;
+    }
+
+    @Test
+    void aCardWhoseArchitectureIsNotTheTensorsIsOneLineSayingBoth() throws IOException {
+        Path file = withCardArchitecture(a -> {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) a.get("layers").get(0)).put("outputSize", 4);
+            ((com.fasterxml.jackson.databind.node.ObjectNode) a.get("layers").get(1)).put("inputSize", 4);
+        });
+        for (var read : List.<org.junit.jupiter.api.function.Executable>of(() -> ModelIO.load(file), () -> ModelIO.readCard(file))) {
+            IOException e = assertThrows(IOException.class, read);
+            assertEquals(file + ": the model card says the architecture is 7-4-3 but the tensors are 7-5-3", e.getMessage());
+        }
+    }
+
+    @Test
+    void aCardWithAnArchitectureThatDoesNotFitTogetherIsOneLineWithoutJacksonText() throws IOException {
+        // the widths edited in one place only: the card's architecture cannot even be built
+        Path file = withCardArchitecture(a -> ((com.fasterxml.jackson.databind.node.ObjectNode) a.get("layers").get(0)).put("outputSize", 4));
+        IOException e = assertThrows(IOException.class, () -> ModelIO.load(file));
+        assertEquals(file + ": metadata mal.card is not a valid ModelCard (field 'architecture'): layer 1 expects 5 inputs but receives 4;"
+                + " the tensors are 7-5-3", e.getMessage());
+        assertEquals(null, e.getCause(), "no cause whose Jackson text would be added to the line");
+
+        Model m = Trainer.initialWeights(Architecture.mlp(7, List.of(5), 3), 1);
+        Safetensors.write(file, m.params(), Map.of(ModelIO.ARCHITECTURE_KEY, "{\"inputSize\":7,\"layers\":[{\"type\":\"dense\","
+                + "\"inputSize\":7,\"outputSize\":4,\"activation\":\"RELU\"},{\"type\":\"dense\",\"inputSize\":5,\"outputSize\":3,"
+                + "\"activation\":\"SOFTMAX\"}]}"));
+        e = assertThrows(IOException.class, () -> ModelIO.load(file));
+        assertEquals(file + ": metadata mal.architecture is not a valid Architecture: layer 1 expects 5 inputs but receives 4;"
+                + " the tensors are 7-5-3", e.getMessage());
+    }
 }
