@@ -130,6 +130,12 @@ public final class Plots {
      * spans the values with a little room (bars of close values would otherwise all look full).
      */
     public static CategoryChart bars(String title, String xTitle, String yTitle, List<String> categories, Map<String, double[]> series) {
+        return bars(title, xTitle, yTitle, categories, series, null);
+    }
+
+    /** @param colours one per series, in order; null: XChart's */
+    public static CategoryChart bars(String title, String xTitle, String yTitle, List<String> categories, Map<String, double[]> series,
+                                     Color[] colours) {
         int longest = 0;
         for (String s : categories) longest = Math.max(longest, s.length());
         int width = Math.max(900, 200 + categories.size() * (40 + 14 * series.size()));
@@ -143,6 +149,10 @@ public final class Plots {
         c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         c.getStyler().setXAxisLabelRotation(longest > 10 ? 30 : 0);
         c.getStyler().setOverlapped(false);
+        if (colours != null) {
+            if (colours.length != series.size()) throw new IllegalArgumentException(colours.length + " colours for " + series.size() + " series");
+            c.getStyler().setSeriesColors(colours);
+        }
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         for (double[] ys : series.values()) {
@@ -155,9 +165,10 @@ public final class Plots {
             }
         }
         if (lo <= hi) {
-            double pad = Math.max(0.5, 0.08 * (hi - lo));
-            c.getStyler().setYAxisMin(Math.floor(lo - pad));
-            c.getStyler().setYAxisMax(Math.ceil(hi + pad / 2));
+            // round ends (to 5 units for a range over 10): the bars start at the axis, whose labels are round
+            double step = hi - lo > 10 ? 5 : 1;
+            c.getStyler().setYAxisMin(Math.floor((lo - 0.02 * (hi - lo)) / step) * step);
+            c.getStyler().setYAxisMax(Math.ceil((hi + 0.02 * (hi - lo)) / step) * step);
         }
         for (Map.Entry<String, double[]> e : series.entrySet()) {
             List<Double> ys = new ArrayList<>();

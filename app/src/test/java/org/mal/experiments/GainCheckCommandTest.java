@@ -130,6 +130,23 @@ class GainCheckCommandTest {
         }
     }
 
+    private static GainCheckCommand.Row row(String base, double origin, double ensemble, double assembly, int onlyAssembly, int onlyOrigin) {
+        GainCheckCommand.Cell o = new GainCheckCommand.Cell(origin, 0.3, base, origin);
+        GainCheckCommand.Cell e = new GainCheckCommand.Cell(ensemble, 0.3, "3 models", ensemble);
+        var b = new GainCheckCommand.Baselines(base, "t", List.of(base), 100, 1000, "h", o, o, e, o, o, o);
+        return new GainCheckCommand.Row(b, new GainCheckCommand.Cell(assembly, 0.3, "", assembly),
+                new org.mal.core.stats.McNemar.Result(onlyOrigin, onlyAssembly, org.mal.core.stats.McNemar.exactP(onlyOrigin, onlyAssembly)), 1, 1, 0);
+    }
+
+    @Test
+    void theSummaryCountsSignificantGainsNamesTheWorstDropAndTheShareOfTheEnsembleGap() {
+        String s = GainCheckCommand.summary(List.of(row("a", 0.80, 0.90, 0.85, 60, 10), row("b", 0.80, 0.90, 0.801, 2, 1),
+                row("c", 0.80, 0.78, 0.79, 0, 10)));
+        assertTrue(s.startsWith("The assembly beats its origin with p < 0.05 on 1 of 3 bases; worst change against the origin -1.00 points (c)"), s);
+        assertTrue(s.contains("a 0.50; b 0.01; c – (the ensemble is not above the origin: -2.00 points)"), s);
+        assertTrue(GainCheckCommand.summary(List.of(row("a", 0.8, 0.9, 0.8, 0, 0))).contains("never below its origin (worst change +0.00 points)"));
+    }
+
     @Test
     void aSampleOfBasesIsSeededAndKeepsTheZoosOrder() {
         List<ModelCard> cards = index.cards();
