@@ -45,6 +45,7 @@ import org.mal.engine.SearchState;
 import org.mal.engine.Workbench;
 import org.mal.policies.ZooIndex;
 import org.mal.report.Plots;
+import org.mal.store.MalStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -207,7 +208,13 @@ public final class GainCheckCommand implements Callable<Integer> {
                     + ") than the baselines (" + b.selectionHash() + "); was it started with other settings? Remove the folder and run again");
         }
         Model origin = bench.zooModel(base.id());
-        Model last = s.lineage().isEmpty() ? origin : bench.assembly(s.base().weightsHash(), null);
+        Model last = origin;
+        if (!s.lineage().isEmpty()) {
+            try (MalStore store = MalStore.openExisting(dir.resolve(SearchFolder.STORE))) {   // the assembly's one copy is the store's blob
+                last = new Workbench(zoo, dir.resolve(SearchFolder.ASSEMBLIES), store, tasks, settings.evaluation(), settings.seed())
+                        .assembly(s.base().weightsHash(), s.baseBlob());
+            }
+        }
         Dataset test = bench.heldOut(task);
         Dataset selection = bench.selection(task);
         String lineage = s.lineage().isEmpty() ? "no move accepted" : String.join(" then ", s.lineage().stream().map(c ->
