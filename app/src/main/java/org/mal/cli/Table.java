@@ -27,6 +27,13 @@ public final class Table {
         for (String[] r : rows) line(out, r, width);
     }
 
+    /** The table in Markdown (GitHub's pipe tables), for pasting into docs/RESULTS.md. */
+    public void printMarkdown(PrintWriter out) {
+        out.println("| " + String.join(" | ", header) + " |");
+        out.println("|" + " --- |".repeat(header.length));
+        for (String[] r : rows) out.println("| " + String.join(" | ", r) + " |");
+    }
+
     private static void line(PrintWriter out, String[] cells, int[] width) {
         StringBuilder sb = new StringBuilder();
         for (int c = 0; c < cells.length; c++) {

@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
@@ -119,6 +122,59 @@ public final class Plots {
         c.getStyler().setMin(min);
         c.getStyler().setMax(max == min ? min + 0.01 : max);
         c.addSeries(title, columns, rows, cells);
+        return c;
+    }
+
+    /**
+     * Grouped bars: one group per category (x axis), one bar per series in each group; the y axis
+     * spans the values with a little room (bars of close values would otherwise all look full).
+     */
+    public static CategoryChart bars(String title, String xTitle, String yTitle, List<String> categories, Map<String, double[]> series) {
+        return bars(title, xTitle, yTitle, categories, series, null);
+    }
+
+    /** @param colours one per series, in order; null: XChart's */
+    public static CategoryChart bars(String title, String xTitle, String yTitle, List<String> categories, Map<String, double[]> series,
+                                     Color[] colours) {
+        int longest = 0;
+        for (String s : categories) longest = Math.max(longest, s.length());
+        int width = Math.max(900, 200 + categories.size() * (40 + 14 * series.size()));
+        CategoryChart c = new CategoryChartBuilder().width(width).height(560 + longest * 6).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle)
+                .build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setPlotGridLinesColor(new Color(225, 225, 225));
+        c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        c.getStyler().setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        c.getStyler().setXAxisLabelRotation(longest > 10 ? 30 : 0);
+        c.getStyler().setOverlapped(false);
+        if (colours != null) {
+            if (colours.length != series.size()) throw new IllegalArgumentException(colours.length + " colours for " + series.size() + " series");
+            c.getStyler().setSeriesColors(colours);
+        }
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double[] ys : series.values()) {
+            if (ys.length != categories.size()) throw new IllegalArgumentException("a value per category is needed, got " + ys.length);
+            for (double v : ys) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (lo <= hi) {
+            // round ends (to 5 units for a range over 10): the bars start at the axis, whose labels are round
+            double step = hi - lo > 10 ? 5 : 1;
+            c.getStyler().setYAxisMin(Math.floor((lo - 0.02 * (hi - lo)) / step) * step);
+            c.getStyler().setYAxisMax(Math.ceil((hi + 0.02 * (hi - lo)) / step) * step);
+        }
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            List<Double> ys = new ArrayList<>();
+            for (double v : e.getValue()) ys.add(Double.isFinite(v) ? v : null);   // a missing value leaves its bar out
+            c.addSeries(e.getKey(), categories, ys);
+        }
         return c;
     }
 
