@@ -325,7 +325,7 @@ public final class GainCheckCommand implements Callable<Integer> {
     /** The accuracy table (Markdown), what each column chose, the losses, and the summary lines. */
     static void print(List<Row> rows, PrintWriter out) {
         List<String> header = new ArrayList<>(List.of("base", "test rows"));
-        COLUMNS.forEach(c -> header.add(c.equals("gain assembly") ? "gain assembly" : c));
+        header.addAll(COLUMNS);
         header.addAll(List.of("only assembly", "only origin", "McNemar p"));
         Table acc = new Table(header.toArray(String[]::new));
         for (Row r : rows) {

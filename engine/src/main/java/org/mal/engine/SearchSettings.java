@@ -117,6 +117,10 @@ public record SearchSettings(
     /** @param missingSelection the selection of a configuration that does not say (a new search: validation; a journaled run: test) */
     static SearchSettings from(Config root, String missingSelection) {
         root = root.resolve();
+        // a run journaled before issue 18 has no selection key: it chose on test rows, and goes on doing so
+        if (!root.hasPath("search.evaluation.selection")) {
+            root = root.withValue("search.evaluation.selection", ConfigValueFactory.fromAnyRef(missingSelection));
+        }
         Settings s = Settings.of(root.hasPath("search") ? root.getConfig("search") : ConfigFactory.empty(), "search")
                 .withReference(DEFAULTS)
                 .only("zoo", "base", "seed", "workers", "moves-per-step", "evaluation", "budget", "retries",
@@ -135,10 +139,6 @@ public record SearchSettings(
         int perStep = s.getInt("moves-per-step");
         if (perStep < 1) throw s.invalid("moves-per-step", "must be >= 1, got " + perStep);
 
-        // a run journaled before issue 18 has no selection key: it chose on test rows, and goes on doing so
-        if (!root.hasPath("search.evaluation.selection")) {
-            root = root.withValue("search.evaluation.selection", ConfigValueFactory.fromAnyRef(missingSelection));
-        }
         Settings e = s.sub("evaluation").only("grid", "rows", "tolerance", "target-tasks", "selection");
         String selection = e.getString("selection");
         if (!selection.equals(Evaluation.VALIDATION) && !selection.equals(Evaluation.TEST)) {
@@ -177,7 +177,7 @@ public record SearchSettings(
         if (!root.hasPath("policy.laws")) root = root.withValue("policy.laws", Policy.defaultLaws());
         Policy.load(root);
         return new SearchSettings(Path.of(s.getString("zoo")), s.getString("base"), s.config().getLong("seed"), workers, perStep,
-                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks"), root.getString("search.evaluation.selection"), null), budget,
+                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks"), selection, null), budget,
                 retries, poll, drain, cluster, assemblies, root);
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.mal.core.align.Alignment;
 import org.mal.core.data.Dataset;
 import org.mal.core.model.Metrics;
@@ -58,14 +59,24 @@ public final class Soup {
 
     /** The same with each target as REPAIR sees it ({@link Repair.View}, e.g. zipped) on the rows {@code x}. */
     public static Model repaired(Model base, List<Repair.View> targets, List<Map<String, INDArray>> aligned, double[] weights, INDArray x) {
+        return repairedByShares(base, targets, aligned, x).apply(weights);
+    }
+
+    /**
+     * The REPAIRed soup as a function of the targets' shares: every model's statistics on the rows
+     * {@code x} measured once, the merged network measured per call.
+     */
+    public static Function<double[], Model> repairedByShares(Model base, List<Repair.View> targets, List<Map<String, INDArray>> aligned,
+                                                             INDArray x) {
         List<List<Repair.UnitStats>> stats = new ArrayList<>();
         List<Alignment> alignments = new ArrayList<>();
         for (Repair.View t : targets) {
             stats.add(t.stats());
             alignments.add(t.alignment());
         }
-        Map<Integer, Repair.UnitStats> want = Repair.targets(Repair.stats(base, x), stats, alignments, base.architecture().depth(), weights);
-        return Repair.renormalise(convex(base, aligned, weights), want, x);
+        List<Repair.UnitStats> baseStats = Repair.stats(base, x);
+        int depth = base.architecture().depth();
+        return weights -> Repair.renormalise(convex(base, aligned, weights), Repair.targets(baseStats, stats, alignments, depth, weights), x);
     }
 
     /** Loss and accuracy of the ensemble: the mean of the models' softmax probabilities, every row of {@code data}. */

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleFunction;
+import java.util.function.Function;
 import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Merge;
-import org.mal.core.align.Alignment;
 import org.mal.core.merge.Repair;
 import org.mal.core.merge.Soup;
 import org.mal.core.model.Model;
@@ -67,20 +67,10 @@ public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) i
         if (closedForm) throw new IllegalArgumentException("repair-method closed-form merges one target; a soup is REPAIRed by measured");
         Dataset rows = data.training(pairs.get(0).requireBaseTask("REPAIR"), repairRows);
         INDArray x = rows.features(0, rows.size());
-        List<Repair.UnitStats> sb = Repair.stats(base, x);
-        List<List<Repair.UnitStats>> st = new ArrayList<>();
-        List<Alignment> alignments = new ArrayList<>();
-        for (int t = 0; t < k; t++) {
-            Repair.View v = aligned.get(t).repairView(pairs.get(t).target(), x);
-            st.add(v.stats());
-            alignments.add(v.alignment());
-        }
-        int depth = base.architecture().depth();
-        return lambda -> {
-            if (lambda == 0) return base;
-            double[] shares = shares(lambda, k);
-            return Repair.renormalise(Soup.convex(base, tensors, shares), Repair.targets(sb, st, alignments, depth, shares), x);
-        };
+        List<Repair.View> views = new ArrayList<>();
+        for (int t = 0; t < k; t++) views.add(aligned.get(t).repairView(pairs.get(t).target(), x));
+        Function<double[], Model> repaired = Soup.repairedByShares(base, views, tensors, x);
+        return lambda -> lambda == 0 ? base : repaired.apply(shares(lambda, k));
     }
 
     private static double[] shares(double lambda, int k) {

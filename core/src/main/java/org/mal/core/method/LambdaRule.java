@@ -15,7 +15,8 @@ public interface LambdaRule {
 
     /**
      * What a rule sees: the merge as a function of λ ({@link Merger#curve}), the base task's rows,
-     * the coarse grid with the loss at each of its points (already computed), and the largest
+     * the coarse grid with the loss and accuracy at each of its points (already computed; {@code
+     * accuracy} may be null, then rules measure it on demand with {@link #metricsAt}), and the largest
      * admissible loss.
      */
     record Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double[] accuracy, double lossLimit) {
@@ -23,11 +24,6 @@ public interface LambdaRule {
             Objects.requireNonNull(mergeAt);
             if (lambdas.length != loss.length) throw new IllegalArgumentException("a loss per grid point is needed");
             if (accuracy != null && accuracy.length != lambdas.length) throw new IllegalArgumentException("an accuracy per grid point is needed");
-        }
-
-        /** A curve whose accuracies over the grid are not known (computed on demand by {@link #metricsAt}). */
-        public Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double lossLimit) {
-            this(mergeAt, task, lambdas, loss, null, lossLimit);
         }
 
         /** The base-task loss of the merge at {@code lambda}. */
