@@ -139,12 +139,12 @@ final class ZooCommand implements Runnable {
          */
         static boolean print(List<Zoo.Entry> entries, boolean checkWeights, PrintWriter out) {
             Table table = new Table("id", "status", "shape", "depth", "widths", "dataset", "shard", "rows", "lr", "epochs", "val acc",
-                    "test acc", "test loss", "train s");
+                    "holdout acc", "test acc", "test loss", "train s");
             Map<String, String> problems = new LinkedHashMap<>();
             for (Zoo.Entry e : entries) {
                 if (e.problem().isPresent()) {
                     problems.put(e.id(), e.problem().get());
-                    table.row(e.id(), "unreadable", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-");
+                    table.row(e.id(), "unreadable", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-");
                     continue;
                 }
                 String status = "ok";
@@ -171,13 +171,15 @@ final class ZooCommand implements Runnable {
                         recipe != null ? String.format(Locale.ROOT, "%.0e", recipe.learningRate()) : "-",
                         recipe != null ? String.valueOf(recipe.epochs()) : "-",
                         percent(card != null ? card.validation() : null),
+                        percent(card != null && card.holdout() != null ? card.holdout().metrics() : null),
                         percent(card != null ? card.test() : null),
                         card != null && card.test() != null ? String.format(Locale.ROOT, "%.4f", card.test().loss()) : "-",
                         recipe != null ? String.format(Locale.ROOT, "%.1f", recipe.trainSeconds()) : "-");
             }
             table.print(out);
             out.printf(Locale.ROOT, "%d models (%d ok%s); depth = hidden layers; rows = the task's training rows the model trained and "
-                    + "validated on (\"-N\": N rows of the task held out from every model of the zoo)%n", entries.size(),
+                    + "validated on (\"-N\": N rows of the task held out from every model of the zoo); "
+                    + "holdout acc = accuracy on those held-out rows (the same rows for every model of a task)%n", entries.size(),
                     entries.size() - problems.size(), checkWeights ? ", weights checked" : ", headers only");
             problems.forEach((id, why) -> out.println(id + ": " + why));
             return problems.isEmpty();

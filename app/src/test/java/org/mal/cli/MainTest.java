@@ -133,7 +133,8 @@ class MainTest {
                         new org.mal.core.model.Metrics(0.3, 0.9, 2000),
                         new org.mal.core.model.ModelCard.Recipe("adam", 1e-3, 15, 128, 1, List.of(1e-3), 0.1, 2.0),
                         new org.mal.core.model.ModelCard.Provenance(List.of(), "t", "here", "2026-12-02T00:00:00Z"),
-                        m.contentHash(), null, shard, shard == null ? null : holdout);
+                        m.contentHash(), null, shard, shard == null ? null
+                                : holdout.withMetrics(new org.mal.core.model.Metrics(0.4, shard.iid() ? 0.8765 : 0.4321, 2000)));
         ModelIO.save(zoo.resolve("a.safetensors"), m, card.apply("a", new org.mal.core.model.ModelCard.Shard(1, 4, true, null, 18, 100, 1500, "h", List.of(150))));
         ModelIO.save(zoo.resolve("b.safetensors"), m, card.apply("b", new org.mal.core.model.ModelCard.Shard(2, 4, false, 0.5, 18, 100, 1500, "h", List.of(150))));
         ModelIO.save(zoo.resolve("c.safetensors"), m, card.apply("c", null));
@@ -143,6 +144,9 @@ class MainTest {
         assertTrue(lines.get(0).contains("shard"), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("a ") && l.contains("iid 1/4") && l.contains("1500 (-2000)")), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("b ") && l.contains("dir α=0.5 2/4")), r.out());
+        assertTrue(lines.get(0).contains("holdout acc"), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("a ") && l.contains("87.65%")), "a's accuracy on the held-out rows: " + r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("b ") && l.contains("43.21%")), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("c ") && l.contains(" all ") && l.contains(" 1500 ")),
                 "a model without a shard trained on all rows (fit + validation): " + r.out());
     }

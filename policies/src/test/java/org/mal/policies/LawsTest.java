@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.mal.core.config.Settings;
+import org.mal.core.model.ModelCard;
 import org.mal.policies.laws.DepthOrder;
 
 /** Each built-in law against the same fixed zoo, with and without the law. */
@@ -45,6 +46,26 @@ class LawsTest {
         assertEquals(List.of("m-strong", "weak-base", "m-weak"), order.subList(0, 3)); // 0.97, 0.35, 0.30
         assertEquals(0.97, ps.get(0).score(), 1e-12);
         assertEquals(0.0, find(ps, "f-deep", "0:0").score());
+    }
+
+    @Test
+    void strongBaseRanksShardModelsByTheirAccuracyOnTheZoosHeldOutRows() {
+        // a non-IID shard model scores 0.99 on its own skewed validation rows but 0.40 on the zoo's
+        // held-out rows; an IID one 0.90 and 0.89: the rows common to both decide
+        ModelCard skewed = withHoldoutAccuracy(card("m-skewed", "mnist", 0.99, 64, 32), 0.40);
+        ModelCard iid = withHoldoutAccuracy(card("m-iid", "mnist", 0.90, 64, 32), 0.89);
+        PolicyContext c = new PolicyContext(BASE, ZooIndex.of(List.of(BASE, skewed, iid)));
+        List<String> order = policy("{ name = strong-base }").propose(c).stream().map(p -> p.move().target()).distinct().toList();
+        assertEquals(List.of("m-iid", "m-skewed"), order);
+        assertEquals(0.40, org.mal.policies.laws.StrongBase.accuracy(skewed), 1e-12);
+        // without the held-out accuracy on its card, the validation accuracy counts
+        assertEquals(0.99, org.mal.policies.laws.StrongBase.accuracy(card("m-skewed", "mnist", 0.99, 64, 32)), 1e-12);
+    }
+
+    private static ModelCard withHoldoutAccuracy(ModelCard c, double accuracy) {
+        return new ModelCard(c.id(), c.architecture(), c.family(), c.dataset(), c.train(), c.validation(), c.test(), c.recipe(),
+                c.provenance(), c.weightsHash(), null, null,
+                new ModelCard.Holdout(18, 2000, "r", "c", "t", new org.mal.core.model.Metrics(1.0, accuracy, 2000)));
     }
 
     @Test

@@ -94,9 +94,21 @@ public record ModelCard(
      * The zoo's held-out rows of the task's training set: {@code rows} rows (stratified by class, seed
      * {@code seed}, as {@code Splits.stratified}), their indices' {@code Shards.rowsHash}, the
      * content hash of those rows as a dataset (in ascending row order) and the content hash of the
-     * training set they were taken from.
+     * training set they were taken from; {@code metrics}: the model's own loss and accuracy on those rows
+     * (the one accuracy of a zoo's models measured on common rows none of them saw: a shard model's
+     * {@code validation} is measured on its own, possibly skewed, shard), {@code null} on cards
+     * written before it was recorded.
      */
-    public record Holdout(long seed, int rows, String rowsHash, String contentHash, String trainHash) {}
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Holdout(long seed, int rows, String rowsHash, String contentHash, String trainHash, Metrics metrics) {
+        /** Without the model's metrics on the rows. */
+        public Holdout(long seed, int rows, String rowsHash, String contentHash, String trainHash) {
+            this(seed, rows, rowsHash, contentHash, trainHash, null);
+        }
+
+        /** The same rows with the model's metrics on them. */
+        public Holdout withMetrics(Metrics m) { return new Holdout(seed, rows, rowsHash, contentHash, trainHash, m); }
+    }
 
     /** Where the weights come from: parent models (content hashes), code version, platform, time (UTC, ISO-8601). */
     public record Provenance(List<String> parents, String codeVersion, String platform, String createdAt) {}

@@ -177,6 +177,8 @@ public final class ZooBuilder {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        ModelCard.Holdout holdout = rows == null || rows.holdout() == null ? null
+                : rows.holdout().withMetrics(Evaluator.evaluate(best, ZooHoldout.of(task.train(), rows.holdout()).dataset(task.train())));
         ModelCard card = new ModelCard(
                 entry.id(), arch, entry.family(),
                 new ModelCard.DatasetRef(task.name(), fit.name(), fit.contentHash(), task.test().name(), task.test().contentHash()),
@@ -184,7 +186,7 @@ public final class ZooBuilder {
                 new ModelCard.Recipe(t.optimizer().label(), bestRate, t.epochs(), t.batchSize(), seed, t.learningRates(),
                         t.validationFraction(), Math.round(seconds * 100) / 100.0),
                 new ModelCard.Provenance(List.of(), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
-                best.contentHash(), null, rows == null ? null : rows.shard(), rows == null ? null : rows.holdout());
+                best.contentHash(), null, rows == null ? null : rows.shard(), holdout);
         ModelIO.save(file, best, card);
         return card;
     }

@@ -153,6 +153,15 @@ class ModelIOTest {
         ModelIO.save(file, m, iid);
         assertEquals(iid, ModelIO.readCard(file).orElseThrow());
         assertFalse(ModelIO.JSON.writeValueAsString(iid).contains("alpha"), "an IID shard has no alpha, and writes none");
+
+        // the model's metrics on the held-out rows round-trip; a holdout without them writes none
+        ModelCard measured = new ModelCard(plain.id(), plain.architecture(), plain.family(), plain.dataset(), plain.train(),
+                plain.validation(), plain.test(), plain.recipe(), plain.provenance(), plain.weightsHash(), null, null,
+                new ModelCard.Holdout(18, 20, "beef", "f00d", "aa").withMetrics(new Metrics(0.7, 0.85, 20)));
+        ModelIO.save(file, m, measured);
+        assertEquals(measured, ModelIO.readCard(file).orElseThrow());
+        assertEquals(0.85, ModelIO.readCard(file).orElseThrow().holdout().metrics().accuracy());
+        assertFalse(ModelIO.JSON.writeValueAsString(card).contains("metrics"), "no metrics, none written");
     }
 
     /** A card written before shards and holdouts existed (from the default zoo of 2026-12-01) still reads, with neither. */

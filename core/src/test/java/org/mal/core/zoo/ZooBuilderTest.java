@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mal.core.data.Shards;
 import org.mal.core.data.Synthetic;
 import org.mal.core.data.TaskData;
+import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 
@@ -120,7 +121,10 @@ class ZooBuilderTest {
             for (ZooSpec.Entry entry : spec.entries()) {
                 if (!entry.dataset().equals(task)) continue;
                 ModelCard card = ModelIO.readCard(zoo.fileOf(entry.id())).orElseThrow();
-                assertEquals(holdout.card(train), card.holdout(), entry.id() + ": the one holdout of the zoo");
+                assertEquals(holdout.card(train).withMetrics(card.holdout().metrics()), card.holdout(), entry.id() + ": the one holdout of the zoo");
+                Model model = ModelIO.load(zoo.fileOf(entry.id())).model();
+                assertEquals(org.mal.core.model.Evaluator.evaluate(model, holdout.dataset(train)), card.holdout().metrics(),
+                        entry.id() + ": its accuracy on the held-out rows, measured on exactly those rows");
                 assertEquals(50, card.holdout().rows());
                 assertArrayEquals(holdout.rows(), ZooHoldout.of(train, card.holdout()).rows(), "the card's holdout can be drawn again");
                 int[] rows = builder.rowsOf(entry, train).rows();

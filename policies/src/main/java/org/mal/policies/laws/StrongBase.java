@@ -14,8 +14,11 @@ import org.mal.policies.PolicyContext;
  * Paper law 1: merging heterogeneous models on the same dataset works best when at least one of the
  * two performs well. For same-dataset pairs: drops the pair when both the base and the target are
  * below {@code weak-below} accuracy, and scores the target's accuracy (so strong targets come
- * first). Cross-dataset pairs are left alone (score 0). Accuracy is the card's validation accuracy,
- * or its test accuracy if it has none; a card with neither counts as weak.
+ * first). Cross-dataset pairs are left alone (score 0). Accuracy is the card's accuracy on its zoo's
+ * held-out rows when the card has it (measured on rows common to every model of the zoo and seen by
+ * none: the one accuracy that compares models trained on different shards, whose own validation rows
+ * may be skewed to a few classes), else its validation accuracy, else its test accuracy; a card with
+ * none counts as weak.
  */
 public record StrongBase(double weakBelow) implements Law {
     public static final String NAME = "strong-base";
@@ -45,9 +48,10 @@ public record StrongBase(double weakBelow) implements Law {
         return f.sameDataset() ? accuracy(ctx.target(move)) : 0.0;
     }
 
-    /** Validation accuracy, else test accuracy, else 0. */
+    /** Accuracy on the zoo's held-out rows, else validation accuracy, else test accuracy, else 0. */
     public static double accuracy(ModelCard card) {
-        Metrics m = card.validation() != null ? card.validation() : card.test();
+        Metrics m = card.holdout() != null && card.holdout().metrics() != null ? card.holdout().metrics()
+                : card.validation() != null ? card.validation() : card.test();
         return m == null ? 0.0 : m.accuracy();
     }
 
