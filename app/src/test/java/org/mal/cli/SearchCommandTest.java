@@ -90,4 +90,23 @@ class SearchCommandTest {
                     + "./mal search start --conf FILE --store " + dir.resolve("s"), r.err().strip(), command);
         }
     }
+
+    @Test
+    void theSummaryComparesAssemblyAndOriginOnTheSameRowsByAccuracyAndByLoss() {
+        var blobs = org.mal.core.data.Synthetic.gaussianBlobs("blobs", 300, 600, 12, 3, 4);
+        var origin = org.mal.core.train.Trainer.initialWeights(org.mal.core.model.Architecture.mlp(12, java.util.List.of(8), 3), 1);
+        var trained = org.mal.core.train.Trainer.train(origin.architecture(), blobs.train(),
+                new org.mal.core.train.TrainConfig(org.mal.core.train.Optimizer.ADAM, 1e-2, 3, 32, 1),
+                org.mal.core.train.TrainingListener.NONE);
+        var test = blobs.test();
+        String line = SearchCommand.paired(origin, trained, test);
+        var r = org.mal.core.stats.McNemar.compare(org.mal.core.model.Evaluator.correct(origin, test),
+                org.mal.core.model.Evaluator.correct(trained, test));
+        assertTrue(line.startsWith(r.onlySecond() + " rows right only with the assembly, " + r.onlyFirst() + " only with the origin"), line);
+        double drop = org.mal.core.model.Evaluator.evaluate(trained, test).loss() - org.mal.core.model.Evaluator.evaluate(origin, test).loss();
+        assertTrue(drop < 0, "training lowers the loss: " + drop);
+        assertTrue(line.contains(String.format(java.util.Locale.ROOT, "loss %+.4f (assembly − origin), 95%% paired bootstrap interval [", drop)), line);
+        assertTrue(!line.contains("contains 0"), "a clear drop: " + line);
+        assertTrue(SearchCommand.paired(origin, origin, test).contains("0 rows right only with the assembly, 0 only with the origin"));
+    }
 }

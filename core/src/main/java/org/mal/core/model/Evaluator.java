@@ -53,6 +53,28 @@ public final class Evaluator {
     }
 
     /**
+     * Per row of {@code data}, the softmax cross-entropy (natural log) of the model's logits, as
+     * {@link #evaluate} averages it (for paired comparisons of loss on the same rows).
+     */
+    public static double[] rowLosses(Model model, Dataset data) {
+        double[] out = new double[data.size()];
+        int classes = data.classCount();
+        for (int from = 0; from < data.size(); from += DEFAULT_BATCH) {
+            int to = Math.min(data.size(), from + DEFAULT_BATCH);
+            double[] z = model.logits(data.features(from, to)).dup('c').data().asDouble();
+            for (int r = 0; r < to - from; r++) {
+                int base = r * classes;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) max = Math.max(max, z[base + c]);
+                double sumExp = 0;
+                for (int c = 0; c < classes; c++) sumExp += Math.exp(z[base + c] - max);
+                out[from + r] = Math.log(sumExp) + max - z[base + data.label(from + r)];
+            }
+        }
+        return out;
+    }
+
+    /**
      * Inputs of layer {@code layer} for every row of {@code data}: the forward pass through layers
      * {@code 0 .. layer - 1}, shape [rows, input size of {@code layer}]. For {@code layer == 0} the
      * features themselves.

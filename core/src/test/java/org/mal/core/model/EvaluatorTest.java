@@ -19,4 +19,15 @@ class EvaluatorTest {
         assertEquals(blobs.test().size(), correct.length);
         assertEquals(Evaluator.evaluate(m, blobs.test()).accuracy(), (double) n / correct.length, 1e-12);
     }
+
+    @Test
+    void theRowLossesAverageToTheLoss() {
+        TaskData blobs = Synthetic.gaussianBlobs("blobs", 300, 2500, 12, 3, 4);
+        Model m = Trainer.initialWeights(Architecture.mlp(12, List.of(8), 3), 5);
+        double[] losses = Evaluator.rowLosses(m, blobs.test());
+        assertEquals(blobs.test().size(), losses.length);
+        double sum = 0;
+        for (double l : losses) sum += l;
+        assertEquals(Evaluator.evaluate(m, blobs.test()).loss(), sum / losses.length, 1e-12);
+    }
 }
