@@ -169,7 +169,8 @@ public final class GainCheckCommand implements Callable<Integer> {
      *
      * @param evaluations moves the search's last run computed; {@code cacheHits} the moves it answered from its cache
      */
-    record Row(Baselines baselines, Cell assembly, McNemar.Result paired, int accepted, int evaluations, int cacheHits) {
+    record Row(Baselines baselines, Cell assembly, McNemar.Result paired, org.mal.core.stats.PairedBootstrap.Interval lossChange, int accepted,
+               int evaluations, int cacheHits) {
         Cell origin() { return baselines.origin(); }
 
         List<Cell> cells() {
@@ -222,7 +223,8 @@ public final class GainCheckCommand implements Callable<Integer> {
                 .toList());
         Cell assembly = Cell.of(Evaluator.evaluate(last, test), lineage, Evaluator.evaluate(last, selection).accuracy());
         McNemar.Result paired = McNemar.compare(Evaluator.correct(origin, test), Evaluator.correct(last, test));
-        return new Row(b, assembly, paired, s.lineage().size(), s.evaluations(), s.cacheHits());
+        var lossChange = org.mal.core.stats.PairedBootstrap.of(Evaluator.rowLosses(origin, test), Evaluator.rowLosses(last, test));
+        return new Row(b, assembly, paired, lossChange, s.lineage().size(), s.evaluations(), s.cacheHits());
     }
 
     /** Runs the gain search to its budget: a new run in {@code dir} (its cache answers moves evaluated before), or the killed one resumed. */
@@ -344,10 +346,13 @@ public final class GainCheckCommand implements Callable<Integer> {
         out.println();
         List<String> lossHeader = new ArrayList<>(List.of("base"));
         lossHeader.addAll(COLUMNS);
+        lossHeader.add("assembly − origin [95% paired bootstrap]");
         Table loss = new Table(lossHeader.toArray(String[]::new));
         for (Row r : rows) {
             List<String> cells = new ArrayList<>(List.of(r.baselines().base()));
             for (Cell c : r.cells()) cells.add(Double.isNaN(c.loss()) ? "–" : String.format(Locale.ROOT, "%.4f", c.loss()));
+            var d = r.lossChange();
+            cells.add(String.format(Locale.ROOT, "%+.4f [%+.4f, %+.4f]", d.difference(), d.low(), d.high()));
             loss.row(cells.toArray(String[]::new));
         }
         out.println("Loss on the same test rows:");

@@ -71,6 +71,7 @@ class GainCheckCommandTest {
             for (GainCheckCommand.Cell c : r.cells()) assertTrue(c.accuracy() >= 0 && c.accuracy() <= 1, c.toString());
             // the paired counts are the two accuracies' difference on the same rows
             assertEquals(Math.round((r.assembly().accuracy() - o.accuracy()) * test.size()), r.paired().onlySecond() - r.paired().onlyFirst());
+            assertEquals(r.assembly().loss() - o.loss(), r.lossChange().difference(), 1e-9, "the loss change is measured on the same rows");
             assertTrue(r.evaluations() > 0 && r.cacheHits() == 0, "the search ran, in a new folder");
         }
 
@@ -135,7 +136,8 @@ class GainCheckCommandTest {
         GainCheckCommand.Cell e = new GainCheckCommand.Cell(ensemble, 0.3, "3 models", ensemble);
         var b = new GainCheckCommand.Baselines(base, "t", List.of(base), 100, 1000, "h", o, o, e, o, o, o);
         return new GainCheckCommand.Row(b, new GainCheckCommand.Cell(assembly, 0.3, "", assembly),
-                new org.mal.core.stats.McNemar.Result(onlyOrigin, onlyAssembly, org.mal.core.stats.McNemar.exactP(onlyOrigin, onlyAssembly)), 1, 1, 0);
+                new org.mal.core.stats.McNemar.Result(onlyOrigin, onlyAssembly, org.mal.core.stats.McNemar.exactP(onlyOrigin, onlyAssembly)),
+                org.mal.core.stats.PairedBootstrap.of(new double[] {0.3, 0.3}, new double[] {0.3, 0.3}), 1, 1, 0);
     }
 
     @Test
