@@ -58,11 +58,20 @@ public record ModelCard(
 
     /**
      * How the model was trained. {@code learningRatesTried} lists every rate that was trained, of
-     * which the best on validation data was kept ({@code learningRate}).
+     * which the best on validation data was kept ({@code learningRate}). {@code seed} fixes the
+     * validation split, the batch order and the initial weights, unless {@code initSeed} is set: then
+     * the initial weights come from {@code initSeed} (shared by the models of a group whose shards share
+     * their initialisation).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Recipe(String optimizer, double learningRate, int epochs, int batchSize, long seed,
-                         List<Double> learningRatesTried, Double validationFraction, double trainSeconds) {}
+                         List<Double> learningRatesTried, Double validationFraction, double trainSeconds, Long initSeed) {
+        /** Initial weights from {@code seed}. */
+        public Recipe(String optimizer, double learningRate, int epochs, int batchSize, long seed, List<Double> learningRatesTried,
+                      Double validationFraction, double trainSeconds) {
+            this(optimizer, learningRate, epochs, batchSize, seed, learningRatesTried, validationFraction, trainSeconds, null);
+        }
+    }
 
     /**
      * What {@code ./mal merge} did: base and target (content hashes), the layer map, the aligner

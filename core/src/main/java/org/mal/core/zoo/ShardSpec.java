@@ -12,7 +12,7 @@ import org.mal.core.data.Shards;
  * {@link Shards}). Read from a {@code shards { … }} block:
  *
  * <pre>
- * shards { count = 4, iid = false, alpha = 0.5, seed = 7, min-rows = 100 }
+ * shards { count = 4, iid = false, alpha = 0.5, seed = 7, min-rows = 100, shared-init = true }
  * </pre>
  *
  * @param count number of shards, hence of models of the group (≥ 2)
@@ -21,12 +21,15 @@ import org.mal.core.data.Shards;
  * @param seed seed of the partition; {@code null} for the zoo seed. Groups with equal
  *     {@code (count, iid, alpha, seed, minRows)} share one partition of a task's rows.
  * @param minRows the least number of rows a non-IID shard may get (draws are repeated until every shard has them)
+ * @param sharedInit every model of the group starts from the same initial weights, as the clients of
+ *     federated learning start from the server's model (then average well); otherwise each model has
+ *     its own initialisation. Does not change the partition.
  */
-public record ShardSpec(int count, boolean iid, Double alpha, Long seed, int minRows) {
+public record ShardSpec(int count, boolean iid, Double alpha, Long seed, int minRows, boolean sharedInit) {
     /** Default {@code min-rows}. */
     public static final int DEFAULT_MIN_ROWS = 100;
 
-    private static final Set<String> KEYS = Set.of("count", "iid", "alpha", "seed", "min-rows");
+    private static final Set<String> KEYS = Set.of("count", "iid", "alpha", "seed", "min-rows", "shared-init");
 
     public ShardSpec {
         if (count < 2) throw new IllegalArgumentException("shards.count must be at least 2, got " + count);
@@ -37,11 +40,17 @@ public record ShardSpec(int count, boolean iid, Double alpha, Long seed, int min
         if (minRows < 0) throw new IllegalArgumentException("shards.min-rows must be >= 0, got " + minRows);
     }
 
+    /** Shards whose models each have their own initialisation. */
+    public ShardSpec(int count, boolean iid, Double alpha, Long seed, int minRows) { this(count, iid, alpha, seed, minRows, false); }
+
     /** IID shards with the zoo seed. */
     public static ShardSpec iid(int count) { return new ShardSpec(count, true, null, null, DEFAULT_MIN_ROWS); }
 
     /** Dirichlet(α) shards with the zoo seed. */
     public static ShardSpec dirichlet(int count, double alpha) { return new ShardSpec(count, false, alpha, null, DEFAULT_MIN_ROWS); }
+
+    /** The same shards, every model starting from one initialisation. */
+    public ShardSpec withSharedInit() { return new ShardSpec(count, iid, alpha, seed, minRows, true); }
 
     /**
      * Reads a {@code shards} block found at {@code path} (full paths in errors, e.g.
@@ -55,7 +64,8 @@ public record ShardSpec(int count, boolean iid, Double alpha, Long seed, int min
             Double alpha = block.hasPath("alpha") ? block.getDouble("alpha") : null;
             Long seed = block.hasPath("seed") ? block.getLong("seed") : null;
             int minRows = block.hasPath("min-rows") ? block.getInt("min-rows") : DEFAULT_MIN_ROWS;
-            return new ShardSpec(count, iid, alpha, seed, minRows);
+            boolean shared = block.hasPath("shared-init") && block.getBoolean("shared-init");
+            return new ShardSpec(count, iid, alpha, seed, minRows, shared);
         } catch (ConfigException e) {
             throw new ConfigException.BadValue(block.origin(), path, e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -66,10 +76,14 @@ public record ShardSpec(int count, boolean iid, Double alpha, Long seed, int min
     /** The partition seed: {@link #seed} or else the zoo's. */
     public long seedOr(long zooSeed) { return seed != null ? seed : zooSeed; }
 
-    /** The scheme, as in ids: {@code iid}, {@code dir0.5}, with {@code -s<seed>} when the seed is set. */
+    /**
+     * The scheme, as in ids: {@code iid}, {@code dir0.5}, with {@code -s<seed>} when the seed is set
+     * and {@code -shared} when the models share their initialisation.
+     */
     public String label() {
         String scheme = iid ? "iid" : "dir" + number(alpha);
-        return seed != null ? scheme + "-s" + seed : scheme;
+        if (seed != null) scheme += "-s" + seed;
+        return sharedInit ? scheme + "-shared" : scheme;
     }
 
     /** For tables: {@code iid 1/4}, {@code dir α=0.5 2/4}; {@code index} counts from 1. */

@@ -93,7 +93,8 @@ public final class ZooBuilder {
 
     private ModelCard train(ZooSpec.Entry entry, int index, int total, Listener listener) throws IOException {
         TaskData task = loaded.computeIfAbsent(entry.dataset(), tasks);
-        return trainEntry(entry, spec.training().forDataset(entry.dataset()), entry.seed(spec.training().seed()), task,
+        long zooSeed = spec.training().seed();
+        return trainEntry(entry, spec.training().forDataset(entry.dataset()), entry.seed(zooSeed), entry.initSeed(zooSeed), task,
                 rowsOf(entry, task.train()), zoo.fileOf(entry.id()), index, total, listener);
     }
 
@@ -154,6 +155,12 @@ public final class ZooBuilder {
      */
     public static ModelCard trainEntry(ZooSpec.Entry entry, ZooSpec.Training t, long seed, TaskData task, EntryRows rows,
                                        java.nio.file.Path file, int index, int total, Listener listener) throws IOException {
+        return trainEntry(entry, t, seed, seed, task, rows, file, index, total, listener);
+    }
+
+    /** The same with the initial weights drawn from {@code initSeed} (every learning rate starts from them). */
+    public static ModelCard trainEntry(ZooSpec.Entry entry, ZooSpec.Training t, long seed, long initSeed, TaskData task, EntryRows rows,
+                                       java.nio.file.Path file, int index, int total, Listener listener) throws IOException {
         Dataset pool = rows == null ? task.train() : task.train().subset(rows.name(), rows.rows());
         Dataset[] parts = Splits.split(pool, t.validationFraction(), seed, pool.name() + "-fit", pool.name() + "-validation");
         Dataset fit = parts[0];
@@ -167,7 +174,7 @@ public final class ZooBuilder {
         for (double rate : t.learningRates()) {
             listener.entryStarted(entry, index, total, rate);
             TrainConfig config = new TrainConfig(t.optimizer(), rate, t.epochs(), t.batchSize(), seed);
-            Model model = Trainer.train(arch, fit, config, listener);
+            Model model = Trainer.train(Trainer.initialWeights(arch, initSeed), fit, config, listener);
             Metrics m = Evaluator.evaluate(model, validation);
             if (best == null || m.accuracy() > bestValidation.accuracy()
                     || (m.accuracy() == bestValidation.accuracy() && m.loss() < bestValidation.loss())) {
@@ -184,7 +191,7 @@ public final class ZooBuilder {
                 new ModelCard.DatasetRef(task.name(), fit.name(), fit.contentHash(), task.test().name(), task.test().contentHash()),
                 Evaluator.evaluate(best, fit), bestValidation, Evaluator.evaluate(best, task.test()),
                 new ModelCard.Recipe(t.optimizer().label(), bestRate, t.epochs(), t.batchSize(), seed, t.learningRates(),
-                        t.validationFraction(), Math.round(seconds * 100) / 100.0),
+                        t.validationFraction(), Math.round(seconds * 100) / 100.0, initSeed == seed ? null : initSeed),
                 new ModelCard.Provenance(List.of(), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
                 best.contentHash(), null, rows == null ? null : rows.shard(), holdout);
         ModelIO.save(file, best, card);

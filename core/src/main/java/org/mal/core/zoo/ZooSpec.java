@@ -90,6 +90,17 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
             for (int i = 0; i < 8; i++) mix = (mix << 8) | (h[i] & 0xFF);
             return zooSeed ^ mix;
         }
+
+        /**
+         * The seed of this entry's initial weights: its training {@link #seed}, except in a group whose
+         * shards share their initialisation ({@link ShardSpec#sharedInit}), where it is the seed of the
+         * group's id (the id without {@code -<k>of<count>}): the same for every shard of the group.
+         */
+        public long initSeed(long zooSeed) {
+            if (shards == null || !shards.sharedInit()) return seed(zooSeed);
+            String group = id.substring(0, id.lastIndexOf('-'));
+            return new Entry(group, dataset, family, hiddenWidths).seed(zooSeed);
+        }
     }
 
     private static final Set<String> ZOO_KEYS = Set.of("name", "datasets", "families", "depths", "widths", "architectures", "shards", "training");

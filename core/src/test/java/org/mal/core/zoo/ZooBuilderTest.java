@@ -92,6 +92,44 @@ class ZooBuilderTest {
         assertTrue(listed.problem().isPresent(), "listing reports the unreadable file");
     }
 
+    /** With a learning rate too small to move them, trained weights are the initial ones: shared in a shared-init group only. */
+    @Test
+    void theShardsOfASharedInitGroupStartFromOneInitialisation() throws IOException {
+        ZooSpec spec = ZooSpec.from(ConfigFactory.parseString("""
+                zoo {
+                  name = s, datasets = [blobs], families = [], depths = [], widths = []
+                  architectures = [
+                    { family = equal, widths = [4], shards { count = 2, iid = true, shared-init = true } }
+                    { family = equal, widths = [4], shards { count = 2, iid = true } }
+                  ]
+                  training { optimizer = sgd, learning-rates = [1e-12], epochs = 1, batch-size = 32, seed = 5, validation-fraction = 0.25 }
+                }"""));
+        Zoo zoo = new Zoo(dir.resolve("zoo"));
+        new ZooBuilder(spec, zoo, TASKS::get).build(new ZooBuilder.Listener() {});
+        java.util.function.Function<String, Model> load = id -> {
+            try { return ModelIO.load(zoo.fileOf(id)).model(); } catch (IOException e) { throw new java.io.UncheckedIOException(e); }
+        };
+        Model s1 = load.apply("blobs-equal-4-iid-shared-1of2");
+        Model s2 = load.apply("blobs-equal-4-iid-shared-2of2");
+        Model o1 = load.apply("blobs-equal-4-iid-1of2");
+        Model o2 = load.apply("blobs-equal-4-iid-2of2");
+        assertTrue(maxDifference(s1, s2) < 1e-6, "one initialisation: " + maxDifference(s1, s2));
+        assertTrue(maxDifference(o1, o2) > 1e-2, "each its own: " + maxDifference(o1, o2));
+        ModelCard c1 = ModelIO.readCard(zoo.fileOf("blobs-equal-4-iid-shared-1of2")).orElseThrow();
+        ModelCard c2 = ModelIO.readCard(zoo.fileOf("blobs-equal-4-iid-shared-2of2")).orElseThrow();
+        assertEquals(c1.recipe().initSeed(), c2.recipe().initSeed(), "the cards name the shared seed");
+        assertTrue(c1.recipe().seed() != c2.recipe().seed(), "the batch order and validation split are still each model's own");
+        assertEquals(null, ModelIO.readCard(zoo.fileOf("blobs-equal-4-iid-1of2")).orElseThrow().recipe().initSeed());
+    }
+
+    private static double maxDifference(Model a, Model b) {
+        double max = 0;
+        for (var e : a.params().entrySet()) {
+            max = Math.max(max, e.getValue().sub(b.params().get(e.getKey())).amaxNumber().doubleValue());
+        }
+        return max;
+    }
+
     private static ZooSpec sharded(String holdout) {
         return ZooSpec.from(ConfigFactory.parseString("""
                 zoo {
