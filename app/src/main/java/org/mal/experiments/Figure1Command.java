@@ -60,7 +60,8 @@ public final class Figure1Command implements Callable<Integer> {
         Path outDir = Path.of(s.getString("out"));
         Zoo zoo = new Zoo(Path.of(s.getString("zoo")));
         ZooIndex index = ZooIndex.from(zoo);
-        if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zoo.dir() + " has fewer than two models with cards");
+        if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zoo.dir() + " has fewer than two models with cards"
+                + " (the default zoo: ./mal zoo train --conf conf/zoo-default.conf)");
         Files.createDirectories(outDir);
         Map<String, Model> models = new HashMap<>();
         for (ModelCard c : index.cards()) models.put(c.id(), ModelIO.load(zoo.fileOf(c.id())).model());

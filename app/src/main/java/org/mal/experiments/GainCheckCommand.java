@@ -104,7 +104,8 @@ public final class GainCheckCommand implements Callable<Integer> {
         if (bases < 0 || steps < 1) throw new UsageError("--bases >= 0 and --steps >= 1 are needed");
         Zoo zoo = new Zoo(zooDir);
         ZooIndex index = ZooIndex.from(zoo);
-        if (index.size() < 1) throw new IllegalArgumentException("the zoo " + zooDir + " has no model with a card");
+        if (index.size() < 1) throw new IllegalArgumentException("the zoo " + zooDir + " has no model with a card"
+                + " (the default zoo: ./mal zoo train --conf conf/zoo-default.conf)");
         Config config = SearchSettings.readFile(conf);
         List<ModelCard> chosen = sample(index.cards(), bases, seed);
         long started = System.nanoTime();

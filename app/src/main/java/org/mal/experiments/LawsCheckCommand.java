@@ -80,7 +80,8 @@ public final class LawsCheckCommand implements Callable<Integer> {
                 zoo.add(new Entry(e.card().get(), ModelIO.load(e.file()).model()));
             }
         }
-        if (zoo.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards");
+        if (zoo.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards"
+                + " (the default zoo: ./mal zoo train --conf conf/zoo-default.conf)");
         Map<String, Dataset> tests = new HashMap<>();
         for (Entry e : zoo) {
             tests.computeIfAbsent(e.card().dataset().task(), t -> ZooExperiment.testSample(data.dir(), t, rows));

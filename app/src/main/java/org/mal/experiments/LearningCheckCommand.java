@@ -98,7 +98,8 @@ public final class LearningCheckCommand implements Callable<Integer> {
         if (grid < 2 || rows < 1 || seeds < 1) throw new UsageError("--grid >= 2, --rows >= 1 and --seeds >= 1 are needed");
         Zoo zoo = new Zoo(zooDir);
         ZooIndex index = ZooIndex.from(zoo);
-        if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards");
+        if (index.size() < 2) throw new IllegalArgumentException("the zoo " + zooDir + " has fewer than two models with cards"
+                + " (the default zoo: ./mal zoo train --conf conf/zoo-default.conf)");
         if (evaluationsFile == null) {
             Path name = zooDir.toAbsolutePath().normalize().getFileName();
             evaluationsFile = Path.of("runs", "learning-check", name == null ? "zoo" : name.toString(), "store");
