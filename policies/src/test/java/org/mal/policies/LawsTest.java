@@ -62,6 +62,17 @@ class LawsTest {
         assertEquals(0.99, org.mal.policies.laws.StrongBase.accuracy(card("m-skewed", "mnist", 0.99, 64, 32)), 1e-12);
     }
 
+    @Test
+    void strongBaseScoresASoupByItsStrongestTargetNotByItsFirstId() {
+        ModelCard weakFirst = card("a-weak", "mnist", 0.30, 64, 32);
+        PolicyContext c = new PolicyContext(BASE, ZooIndex.of(List.of(BASE, weakFirst, M_STRONG)));
+        Move soup = move("a-weak", "0:0,1:1").withSoup(List.of("m-strong"));
+        assertEquals(List.of("a-weak", "m-strong"), soup.targets());
+        Law law = policy("{ name = strong-base }").laws().get(0).law();
+        assertEquals(0.97, law.score(soup, c.features(soup), c), 1e-12);
+        assertEquals(0.30, law.score(move("a-weak", "0:0,1:1"), c.features(move("a-weak", "0:0,1:1")), c), 1e-12);
+    }
+
     private static ModelCard withHoldoutAccuracy(ModelCard c, double accuracy) {
         return new ModelCard(c.id(), c.architecture(), c.family(), c.dataset(), c.train(), c.validation(), c.test(), c.recipe(),
                 c.provenance(), c.weightsHash(), null, null,

@@ -40,12 +40,23 @@ public record StrongBase(double weakBelow) implements Law {
     @Override
     public boolean admits(Move move, MoveFeatures f, PolicyContext ctx) {
         if (!f.sameDataset()) return true;
-        return accuracy(ctx.base()) >= weakBelow || accuracy(ctx.target(move)) >= weakBelow;
+        return accuracy(ctx.base()) >= weakBelow || strongest(move, ctx) >= weakBelow;
     }
 
     @Override
     public double score(Move move, MoveFeatures f, PolicyContext ctx) {
-        return f.sameDataset() ? accuracy(ctx.target(move)) : 0.0;
+        return f.sameDataset() ? strongest(move, ctx) : 0.0;
+    }
+
+    /**
+     * The accuracy of the move's target; of a soup, of its strongest target (a soup holds its
+     * strongest member, and one strong model is what the law asks for; the soup's first target is
+     * only the first of its sorted ids).
+     */
+    static double strongest(Move move, PolicyContext ctx) {
+        double best = 0;
+        for (String id : move.targets()) best = Math.max(best, accuracy(ctx.zoo().require(id)));
+        return best;
     }
 
     /** Accuracy on the zoo's held-out rows, else validation accuracy, else test accuracy, else 0. */
