@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "zoo", mixinStandardHelpOptions = true,
         description = "Build and inspect model zoos.",
-        subcommands = {ZooCommand.Train.class, ZooCommand.ListCommand.class})
+        subcommands = {ZooCommand.Train.class, ZooCommand.ListCommand.class, ZooCommand.Import.class})
 final class ZooCommand implements Runnable {
     /** Where zoos go when no --zoo is given: zoos/<name from the config>. */
     static final String ZOOS = "zoos";
@@ -87,6 +87,88 @@ final class ZooCommand implements Runnable {
         }
         out.printf(Locale.ROOT, "trained %d, kept %d already present%n", report.trained().size(), report.kept().size());
         return zoo;
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Bring models trained elsewhere (PyTorch state dicts saved as .safetensors, under any module names) into a "
+                    + "zoo as zoo models like the ones MAL trains: MAL's tensor names and a card with the task, the source file's name and "
+                    + "SHA-256, and validation and test metrics measured now (validation on the zoo's held-out rows of the task when its "
+                    + "trained models name some, else on the task's whole training set). The dense layers are found from the tensors' "
+                    + "shapes and names (--layers names them when that is ambiguous); layers without a bias get zeros; buffers such as "
+                    + "num_batches_tracked are ignored with a note. A declared input normalisation (--input-mean, --input-std) is folded "
+                    + "into the first layer; without one the model is taken as trained on inputs in [0, 1], as MAL feeds them. An id the "
+                    + "zoo already has is refused unless --force is given."})
+    static final class Import implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "FILE", description = "safetensors files (PyTorch state dicts).")
+        List<Path> files;
+
+        @Option(names = "--zoo", required = true, description = "Zoo folder to import into (created if needed).")
+        Path zooDir;
+
+        @Option(names = "--task", required = true, description = "The task the models were trained on: mnist or fashion-mnist.")
+        String task;
+
+        @Option(names = "--id", split = ",", description = "Zoo ids, one per FILE in order (default: each file's name without .safetensors).")
+        List<String> ids;
+
+        @Option(names = "--input-mean", description = "The mean the models' inputs were normalised with, (x - mean) / std (e.g. 0.1307).")
+        Double inputMean;
+
+        @Option(names = "--input-std", description = "The std the models' inputs were normalised with (e.g. 0.3081).")
+        Double inputStd;
+
+        @Option(names = "--layers", split = ",", description = "The dense layers' module prefixes in order, e.g. level1.1,level2.1 "
+                + "(for tensors level1.1.weight, level1.1.bias, ...), when they cannot be inferred.")
+        List<String> layers;
+
+        @Option(names = "--force", description = "Replace zoo models that have the same id.")
+        boolean force;
+
+        @picocli.CommandLine.Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (!DataDir.KNOWN.contains(task)) throw new UsageError("--task: unknown task '" + task + "'; known: " + String.join(", ", DataDir.KNOWN));
+            if ((inputMean == null) != (inputStd == null)) throw new UsageError("--input-mean and --input-std go together");
+            if (ids != null && ids.size() != files.size()) {
+                throw new UsageError("--id gives " + ids.size() + " id(s) for " + files.size() + " file(s); give one per file, in order");
+            }
+            org.mal.core.model.InputNormalisation norm;
+            try {
+                norm = inputMean == null ? null : new org.mal.core.model.InputNormalisation(inputMean, inputStd);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
+            List<org.mal.core.zoo.ZooImport.Request> requests = new java.util.ArrayList<>();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < files.size(); i++) {
+                String id = ids != null ? ids.get(i) : org.mal.core.zoo.ZooImport.defaultId(files.get(i));
+                if (!seen.add(id)) throw new UsageError("two files would be imported as '" + id + "'; give distinct ids with --id");
+                try {
+                    requests.add(new org.mal.core.zoo.ZooImport.Request(files.get(i), id, task, layers, norm, force));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageError(e.getMessage());
+                }
+            }
+            Zoo zoo = new Zoo(zooDir);
+            org.mal.core.data.TaskData taskData = data.dir().load(task);
+            for (var r : requests) {
+                var result = org.mal.core.zoo.ZooImport.run(zoo, r, taskData);
+                ModelCard c = result.card();
+                out.printf(Locale.ROOT, "imported %s as %s (%s): validation accuracy %.2f%% (loss %.4f) on %s; test accuracy %.2f%% "
+                                + "(loss %.4f) on the %d rows of %s; wrote %s%n", r.source(), c.id(), c.architecture().describe(),
+                        100 * c.validation().accuracy(), c.validation().loss(), c.imported().validationRows(), 100 * c.test().accuracy(),
+                        c.test().loss(), c.test().samples(), c.dataset().testName(), result.file());
+                for (String note : result.notes()) out.println("  " + note);
+            }
+            out.println("list the zoo with: ./mal zoo list --zoo " + zoo.dir());
+            return 0;
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = {"Print the models of a zoo as a table, with each "
