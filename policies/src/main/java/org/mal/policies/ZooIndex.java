@@ -60,8 +60,8 @@ public final class ZooIndex {
     }
 
     /** Why a model without a card (a PyTorch file copied into the zoo) is not a target. */
-    public static final String NO_CARD = "imported without a task: run mal zoo import on its file with --task to give it a card "
-            + "(a search needs the task to evaluate merges; ./mal merge can use it as it is)";
+    public static final String NO_CARD = "imported without a task: run mal zoo import on its file with --task to give it a card; "
+            + "a search needs the task to evaluate merges, ./mal merge can use it as it is";
 
     /**
      * What a search can use: the usable ids, then the skipped ones with the reason, on one line
