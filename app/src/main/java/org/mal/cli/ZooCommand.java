@@ -196,9 +196,9 @@ final class ZooCommand implements Runnable {
             return m == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * m.accuracy());
         }
 
-        /** {@code iid 1/4}, {@code dir α=0.5 2/4}, {@code all} (no shard) or {@code -} (no card). */
+        /** {@code iid 1/4}, {@code dir α=0.5 2/4}, {@code all} (no shard) or {@code -} (no card, or imported). */
         private static String shard(ModelCard card) {
-            if (card == null) return "-";
+            if (card == null || card.imported() != null) return "-";   // an imported model's training rows are unknown
             ModelCard.Shard s = card.shard();
             return s == null ? "all" : org.mal.core.zoo.ShardSpec.describe(s.iid(), s.alpha(), s.index(), s.count());
         }
