@@ -13,7 +13,8 @@ PyTorch model" section, run by CI (app's PyTorchRoundTripTest, with Debian's pyt
    accuracy equals MAL's reported accuracy on the same rows within 0.05 points.
    Imports them again without --input-mean/--input-std, to measure what forgetting it costs.
 4. Runs a one-step search from the first over both, exports its assembly (mal export), loads it into
-   PyTorch and checks it against MAL's accuracy of the exported file (mal zoo import reports it).
+   PyTorch and checks it against MAL's accuracy of the exported file (mal zoo import reports it);
+   mal merge --recipe computes the assembly again from the imported zoo, byte for byte.
 
 Usage: /usr/bin/python3 roundtrip.py --data DATA --work DIR [--mal "COMMAND"]
 (--mal defaults to the repository's ./mal launcher). Exits non-zero on any failure; the last line
@@ -232,6 +233,12 @@ def main():
     mal(cmd, "search", "start", "--conf", conf, "--store", store, "--data", a.data)
     assembly = os.path.join(a.work, "assembly.safetensors")
     mal(cmd, "export", store, "--out", assembly)
+    again = os.path.join(a.work, "again.safetensors")   # the recipe computes it again from the imported zoo, bit for bit
+    mal(cmd, "merge", "--recipe", os.path.join(a.work, "assembly.recipe.json"), "--zoo", zoo, "--out", again, "--data", a.data)
+    with open(assembly, "rb") as f1, open(again, "rb") as f2:
+        if f1.read() != f2.read():
+            sys.exit("FAILED: merge --recipe did not give back the exported assembly byte for byte")
+    results["recipe replayed bit for bit"] = True
     tensors, meta = load_safetensors(assembly)
     card = json.loads(meta["mal.card"])
     out = mal(cmd, "zoo", "import", assembly, "--zoo", os.path.join(a.work, "zoo-check"), "--task", "mnist", "--id", "assembly", "--data", a.data)

@@ -92,6 +92,7 @@ class PyTorchRoundTripTest {
                     String.format(Locale.ROOT, "%s: PyTorch %.4f%%, MAL %.4f%%", e.getKey(), pytorch, malAccuracy));
             checks++;
         }
+        assertTrue(results.path("recipe replayed bit for bit").asBoolean(), "merge --recipe gave back the export: " + last);
         assertEquals(4, checks, "import of both models, the merge and the exported assembly: " + last);
     }
 
