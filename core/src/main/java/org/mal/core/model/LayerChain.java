@@ -27,12 +27,15 @@ import java.util.Set;
  * <p>The order of the layers, when not given: the file's order of their weights, else the natural
  * order of their prefixes (numbers compared as numbers, so {@code layers.2} comes before
  * {@code layers.10}: the order in which PyTorch registers numbered modules), else the one order in
- * which their shapes chain. It must chain from the input size to the number of classes (when those
+ * which their shapes chain (tried for at most {@value #MAX_SHAPE_SEARCH} layers). It must chain from the input size to the number of classes (when those
  * are known); two orders that both chain, or several orders by shape alone, are ambiguous: the
  * caller must name the layers ({@link #named}).
  */
 public final class LayerChain {
     private LayerChain() {}
+
+    /** Most dense layers whose order is searched by shape alone (orders of equal-shaped layers grow as a factorial). */
+    static final int MAX_SHAPE_SEARCH = 8;
 
     /** Endings of buffers that PyTorch saves in a state dict but that are not parameters of a dense chain. */
     public static final List<String> BUFFERS = List.of("num_batches_tracked", "running_mean", "running_var");
@@ -97,6 +100,11 @@ public final class LayerChain {
         }
         if (naturalBreak == null) return new Chain(natural, p.ignored, "the order of their names");
         List<List<Link>> byShape = new ArrayList<>();
+        if (fileOrder.size() > MAX_SHAPE_SEARCH) {
+            throw new IllegalArgumentException("the " + fileOrder.size() + " dense layers do not chain in the file's order (" + fileBreak
+                    + ") nor in their names' order, and there are too many to try every order; tensors: " + describe(shapes)
+                    + "; name the layers in order with --layers");
+        }
         chains(new ArrayList<>(), new boolean[fileOrder.size()], fileOrder, inputSize, classes, byShape);
         if (byShape.size() == 1) return new Chain(byShape.get(0), p.ignored, "their shapes");
         String target = (inputSize > 0 ? " from " + inputSize + " inputs" : "") + (classes > 0 ? " to " + classes + " classes" : "");

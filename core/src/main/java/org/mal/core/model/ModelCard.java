@@ -10,7 +10,7 @@ import java.util.Objects;
  * does, how it was made and from what. Stored as JSON in the safetensors header
  * ({@code __metadata__["mal.card"]}).
  *
- * @param family the shape family (e.g. {@code pyramid}) or {@code custom}
+ * @param family the shape family (e.g. {@code pyramid}), {@code custom}, or {@code imported} ({@code ./mal zoo import})
  * @param validation metrics on the held-out part of the training set; {@code null} if none was held out
  * @param weightsHash {@link Model#contentHash()} of the weights the card describes
  * @param merge how the weights were merged from two models, for merged models; {@code null} otherwise
