@@ -225,7 +225,7 @@ def main():
   seed = 1
   workers = 1
   moves-per-step = 2
-  evaluation { grid = 5, rows = 500, tolerance = 0.05 }
+  evaluation { grid = 5, rows = 500, tolerance = 0.2 }   # a loose tolerance: a move is accepted whatever the training noise
   budget { steps = 1, patience = 0 }
 }
 """ % zoo)

@@ -5,18 +5,24 @@ import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.mal.core.data.DataDir;
+import org.mal.core.data.TaskData;
 import org.mal.core.model.Architecture;
+import org.mal.core.model.InputNormalisation;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
 import org.mal.core.zoo.ZooBuilder;
+import org.mal.core.zoo.ZooImport;
 import org.mal.core.zoo.ZooSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -138,27 +144,27 @@ final class ZooCommand implements Runnable {
             if (ids != null && ids.size() != files.size()) {
                 throw new UsageError("--id gives " + ids.size() + " id(s) for " + files.size() + " file(s); give one per file, in order");
             }
-            org.mal.core.model.InputNormalisation norm;
+            InputNormalisation norm;
             try {
-                norm = inputMean == null ? null : new org.mal.core.model.InputNormalisation(inputMean, inputStd);
+                norm = inputMean == null ? null : new InputNormalisation(inputMean, inputStd);
             } catch (IllegalArgumentException e) {
                 throw new UsageError(e.getMessage());
             }
-            List<org.mal.core.zoo.ZooImport.Request> requests = new java.util.ArrayList<>();
-            java.util.Set<String> seen = new java.util.HashSet<>();
+            List<ZooImport.Request> requests = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
             for (int i = 0; i < files.size(); i++) {
-                String id = ids != null ? ids.get(i) : org.mal.core.zoo.ZooImport.defaultId(files.get(i));
+                String id = ids != null ? ids.get(i) : ZooImport.defaultId(files.get(i));
                 if (!seen.add(id)) throw new UsageError("two files would be imported as '" + id + "'; give distinct ids with --id");
                 try {
-                    requests.add(new org.mal.core.zoo.ZooImport.Request(files.get(i), id, task, layers, norm, force));
+                    requests.add(new ZooImport.Request(files.get(i), id, task, layers, norm, force));
                 } catch (IllegalArgumentException e) {
                     throw new UsageError(e.getMessage());
                 }
             }
             Zoo zoo = new Zoo(zooDir);
-            org.mal.core.data.TaskData taskData = data.dir().load(task);
+            TaskData taskData = data.dir().load(task);
             for (var r : requests) {
-                var result = org.mal.core.zoo.ZooImport.run(zoo, r, taskData);
+                var result = ZooImport.run(zoo, r, taskData);
                 ModelCard c = result.card();
                 out.printf(Locale.ROOT, "imported %s as %s (%s): validation accuracy %.2f%% (loss %.4f) on %s; test accuracy %.2f%% "
                                 + "(loss %.4f) on the %d rows of %s; wrote %s%n", r.source(), c.id(), c.architecture().describe(),
