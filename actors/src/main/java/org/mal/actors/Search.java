@@ -81,7 +81,7 @@ public final class Search {
             throw new IllegalArgumentException("search.base: the zoo model '" + baseId + "' cannot be used: " + index.skipped().get(baseId));
         }
         ModelCard origin = index.get(baseId).orElseThrow(() -> new IllegalArgumentException(
-                "search.base: no model '" + baseId + "' in the zoo " + zooDir + "; the zoo has " + index.cards().stream().map(ModelCard::id).toList()));
+                "search.base: no model '" + baseId + "' in the zoo " + zooDir + "; " + index.describe()));
         settings = settings.withOrigin(origin);
         Files.createDirectories(dir);
         MalStore store = MalStore.open(dir.resolve(SearchFolder.STORE), "MAL " + Platform.codeVersion());

@@ -52,7 +52,7 @@ class ZooProblemsTest {
         Map<String, String> skipped = Status.of(s, 0, null, Instant.now()).skipped();
         assertEquals(Set.of("backup", "imported"), skipped.keySet());
         assertTrue(skipped.get("backup").contains(SearchFixture.BASE + Zoo.EXTENSION), skipped.toString());
-        assertTrue(skipped.get("imported").startsWith("no model card (imported)"), skipped.toString());
+        assertTrue(skipped.get("imported").startsWith("imported without a task: run mal zoo import"), skipped.toString());
         assertTrue(printed.toString().contains("not targets (2 zoo files):\n  backup: "), printed.toString());
         assertEquals(skipped, Status.of(SearchFolder.inspect(dir.resolve("s")).last(), 0, null, Instant.now()).skipped(), "journaled");
     }

@@ -261,6 +261,8 @@ final class MergeCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "wrote the merge at λ = %s to %s (weights %s)%n", lambda, out, merged.contentHash().substring(0, 12));
             for (String e : tasks) {   // the merge against each parent of the same task, on the same test rows
                 Dataset d = dataDir.load(e).test();
+                var mm = Evaluator.evaluate(merged, d);
+                o.printf(Locale.ROOT, "the merge on %s (%d rows): accuracy %.4f%%, loss %.6f%n", d.name(), d.size(), 100 * mm.accuracy(), mm.loss());
                 MergeOutput.paired("the merge", merged, "the base", a, d, o);
                 if (b.architecture().inputSize() == d.featureCount() && b.architecture().outputSize() == d.classCount()
                         && e.equals(task(target))) {

@@ -5,25 +5,31 @@ import com.typesafe.config.ConfigFactory;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.mal.core.data.DataDir;
+import org.mal.core.data.TaskData;
 import org.mal.core.model.Architecture;
+import org.mal.core.model.InputNormalisation;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
 import org.mal.core.zoo.Zoo;
 import org.mal.core.zoo.ZooBuilder;
+import org.mal.core.zoo.ZooImport;
 import org.mal.core.zoo.ZooSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "zoo", mixinStandardHelpOptions = true,
         description = "Build and inspect model zoos.",
-        subcommands = {ZooCommand.Train.class, ZooCommand.ListCommand.class})
+        subcommands = {ZooCommand.Train.class, ZooCommand.ListCommand.class, ZooCommand.Import.class})
 final class ZooCommand implements Runnable {
     /** Where zoos go when no --zoo is given: zoos/<name from the config>. */
     static final String ZOOS = "zoos";
@@ -89,6 +95,88 @@ final class ZooCommand implements Runnable {
         return zoo;
     }
 
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Bring models trained elsewhere (PyTorch state dicts saved as .safetensors, under any module names) into a "
+                    + "zoo as zoo models like the ones MAL trains: MAL's tensor names and a card with the task, the source file's name and "
+                    + "SHA-256, and validation and test metrics measured now (validation on the zoo's held-out rows of the task when its "
+                    + "trained models name some, else on the task's whole training set). The dense layers are found from the tensors' "
+                    + "shapes and names (--layers names them when that is ambiguous); layers without a bias get zeros; buffers such as "
+                    + "num_batches_tracked are ignored with a note. A declared input normalisation (--input-mean, --input-std) is folded "
+                    + "into the first layer; without one the model is taken as trained on inputs in [0, 1], as MAL feeds them. An id the "
+                    + "zoo already has is refused unless --force is given."})
+    static final class Import implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @picocli.CommandLine.Parameters(arity = "1..*", paramLabel = "FILE", description = "safetensors files (PyTorch state dicts).")
+        List<Path> files;
+
+        @Option(names = "--zoo", required = true, description = "Zoo folder to import into (created if needed).")
+        Path zooDir;
+
+        @Option(names = "--task", required = true, description = "The task the models were trained on: mnist or fashion-mnist.")
+        String task;
+
+        @Option(names = "--id", split = ",", description = "Zoo ids, one per FILE in order (default: each file's name without .safetensors).")
+        List<String> ids;
+
+        @Option(names = "--input-mean", description = "The mean the models' inputs were normalised with, (x - mean) / std (e.g. 0.1307).")
+        Double inputMean;
+
+        @Option(names = "--input-std", description = "The std the models' inputs were normalised with (e.g. 0.3081).")
+        Double inputStd;
+
+        @Option(names = "--layers", split = ",", description = "The dense layers' module prefixes in order, e.g. level1.1,level2.1 "
+                + "(for tensors level1.1.weight, level1.1.bias, ...), when they cannot be inferred.")
+        List<String> layers;
+
+        @Option(names = "--force", description = "Replace zoo models that have the same id.")
+        boolean force;
+
+        @picocli.CommandLine.Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            if (!DataDir.KNOWN.contains(task)) throw new UsageError("--task: unknown task '" + task + "'; known: " + String.join(", ", DataDir.KNOWN));
+            if ((inputMean == null) != (inputStd == null)) throw new UsageError("--input-mean and --input-std go together");
+            if (ids != null && ids.size() != files.size()) {
+                throw new UsageError("--id gives " + ids.size() + " id(s) for " + files.size() + " file(s); give one per file, in order");
+            }
+            InputNormalisation norm;
+            try {
+                norm = inputMean == null ? null : new InputNormalisation(inputMean, inputStd);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
+            List<ZooImport.Request> requests = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < files.size(); i++) {
+                String id = ids != null ? ids.get(i) : ZooImport.defaultId(files.get(i));
+                if (!seen.add(id)) throw new UsageError("two files would be imported as '" + id + "'; give distinct ids with --id");
+                try {
+                    requests.add(new ZooImport.Request(files.get(i), id, task, layers, norm, force));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageError(e.getMessage());
+                }
+            }
+            Zoo zoo = new Zoo(zooDir);
+            TaskData taskData = data.dir().load(task);
+            for (var r : requests) {
+                var result = ZooImport.run(zoo, r, taskData);
+                ModelCard c = result.card();
+                out.printf(Locale.ROOT, "imported %s as %s (%s): validation accuracy %.2f%% (loss %.4f) on %s; test accuracy %.2f%% "
+                                + "(loss %.4f) on the %d rows of %s; wrote %s%n", r.source(), c.id(), c.architecture().describe(),
+                        100 * c.validation().accuracy(), c.validation().loss(), c.imported().validationRows(), 100 * c.test().accuracy(),
+                        c.test().loss(), c.test().samples(), c.dataset().testName(), result.file());
+                for (String note : result.notes()) out.println("  " + note);
+            }
+            out.println("list the zoo with: ./mal zoo list --zoo " + zoo.dir());
+            return 0;
+        }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = {"Print the models of a zoo as a table, with each "
             + "file's status: ok, unreadable (its header or card cannot be read) or damaged (its weights do not hash to what its "
             + "card says, or hold NaN or infinite values); the reason for each one that is not ok follows the table. Exits 1 "
@@ -114,9 +202,9 @@ final class ZooCommand implements Runnable {
             return m == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * m.accuracy());
         }
 
-        /** {@code iid 1/4}, {@code dir α=0.5 2/4}, {@code all} (no shard) or {@code -} (no card). */
+        /** {@code iid 1/4}, {@code dir α=0.5 2/4}, {@code all} (no shard) or {@code -} (no card, or imported). */
         private static String shard(ModelCard card) {
-            if (card == null) return "-";
+            if (card == null || card.imported() != null) return "-";   // an imported model's training rows are unknown
             ModelCard.Shard s = card.shard();
             return s == null ? "all" : org.mal.core.zoo.ShardSpec.describe(s.iid(), s.alpha(), s.index(), s.count());
         }

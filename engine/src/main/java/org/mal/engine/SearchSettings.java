@@ -188,12 +188,15 @@ public record SearchSettings(
 
     /**
      * These settings with the origin's held-out rows as the selection pool of its task ({@link Holdout});
-     * a card that does not say how it was trained (an imported model) leaves the pool the whole training set.
+     * a card that does not say how it was trained (an imported model in a zoo without a holdout) leaves the pool the
+     * whole training set.
      */
     public SearchSettings withOrigin(ModelCard origin) {
         Holdout h = null;
-        boolean says = origin.holdout() != null || (origin.recipe() != null && origin.recipe().validationFraction() != null);
-        if (says && origin.dataset() != null && origin.dataset().task() != null && origin.dataset().trainHash() != null) {
+        // a zoo holdout is drawn again from the task's training set alone; own validation rows also need the fit set's hash
+        boolean ownRows = origin.recipe() != null && origin.recipe().validationFraction() != null && origin.dataset() != null
+                && origin.dataset().trainHash() != null;
+        if ((origin.holdout() != null || ownRows) && origin.dataset() != null && origin.dataset().task() != null) {
             h = new Holdout(origin.dataset().task(), origin);
         }
         return new SearchSettings(zoo, base, seed, workers, movesPerStep, evaluation.withHoldout(h), budget, retries, zooPollSeconds,

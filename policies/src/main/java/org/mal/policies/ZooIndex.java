@@ -59,9 +59,24 @@ public final class ZooIndex {
         return new ZooIndex(cards, skipped);
     }
 
-    /** Why a model without a card (imported from PyTorch) is not a target. */
-    public static final String NO_CARD = "no model card (imported): its training task is unknown, so a search cannot evaluate a merge "
-            + "with it; ./mal merge can still use it";
+    /** Why a model without a card (a PyTorch file copied into the zoo) is not a target. */
+    public static final String NO_CARD = "imported without a task: run mal zoo import on its file with --task to give it a card; "
+            + "a search needs the task to evaluate merges, ./mal merge can use it as it is";
+
+    /**
+     * What a search can use: the usable ids, then the skipped ones with the reason, on one line
+     * (for an error that names a model the search cannot use).
+     */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("usable: ").append(byId.isEmpty() ? "none" : String.join(", ", byId.keySet()));
+        if (!skipped.isEmpty()) {
+            sb.append("; skipped: ");
+            List<String> each = new ArrayList<>();
+            skipped.forEach((id, why) -> each.add(id + " (" + why + ")"));
+            sb.append(String.join(", ", each));
+        }
+        return sb.toString();
+    }
 
     /** This index without the models in {@code reasons} (id → why), which join {@link #skipped()}. */
     public ZooIndex without(Map<String, String> reasons) {

@@ -55,7 +55,7 @@ class ZooIndexTest {
                 org.mal.core.train.Trainer.initialWeights(arch, 1).params(), java.util.Map.of());
         ZooIndex z = ZooIndex.from(new Zoo(dir));
         assertEquals(0, z.size());
-        assertTrue(z.skipped().get("imported").startsWith("no model card (imported)"), z.skipped().toString());
+        assertTrue(z.skipped().get("imported").startsWith("imported without a task: run mal zoo import"), z.skipped().toString());
     }
 
     @Test

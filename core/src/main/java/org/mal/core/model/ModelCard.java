@@ -10,7 +10,7 @@ import java.util.Objects;
  * does, how it was made and from what. Stored as JSON in the safetensors header
  * ({@code __metadata__["mal.card"]}).
  *
- * @param family the shape family (e.g. {@code pyramid}) or {@code custom}
+ * @param family the shape family (e.g. {@code pyramid}), {@code custom}, or {@code imported} ({@code ./mal zoo import})
  * @param validation metrics on the held-out part of the training set; {@code null} if none was held out
  * @param weightsHash {@link Model#contentHash()} of the weights the card describes
  * @param merge how the weights were merged from two models, for merged models; {@code null} otherwise
@@ -18,6 +18,8 @@ import java.util.Objects;
  *     was trained on a shard; {@code null} otherwise (and on cards written before shards existed)
  * @param holdout the rows of the task's training set that the model's zoo held out from every model
  *     (no model of the zoo trained or validated on them); {@code null} if the zoo held none out
+ * @param imported where an imported model came from and how it was read ({@code ./mal zoo import});
+ *     {@code null} for models MAL trained or merged
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelCard(
@@ -33,7 +35,8 @@ public record ModelCard(
         String weightsHash,
         MergeRecipe merge,
         Shard shard,
-        Holdout holdout) {
+        Holdout holdout,
+        Imported imported) {
 
     /** A card of a model that was not merged. */
     public ModelCard(String id, Architecture architecture, String family, DatasetRef dataset, Metrics train, Metrics validation,
@@ -45,6 +48,12 @@ public record ModelCard(
     public ModelCard(String id, Architecture architecture, String family, DatasetRef dataset, Metrics train, Metrics validation,
                      Metrics test, Recipe recipe, Provenance provenance, String weightsHash, MergeRecipe merge) {
         this(id, architecture, family, dataset, train, validation, test, recipe, provenance, weightsHash, merge, null, null);
+    }
+
+    /** A card of a model that was not imported. */
+    public ModelCard(String id, Architecture architecture, String family, DatasetRef dataset, Metrics train, Metrics validation,
+                     Metrics test, Recipe recipe, Provenance provenance, String weightsHash, MergeRecipe merge, Shard shard, Holdout holdout) {
+        this(id, architecture, family, dataset, train, validation, test, recipe, provenance, weightsHash, merge, shard, holdout, null);
     }
 
     public ModelCard {
@@ -117,6 +126,25 @@ public record ModelCard(
 
         /** The same rows with the model's metrics on them. */
         public Holdout withMetrics(Metrics m) { return new Holdout(seed, rows, rowsHash, contentHash, trainHash, m); }
+    }
+
+    /**
+     * How a model trained elsewhere (PyTorch) was imported: the source file's name and SHA-256 (of its
+     * bytes), the module prefixes of its dense layers in order ({@code layers}, as {@code --layers}
+     * takes them) with those that had no bias (given zeros), the buffers that were ignored, and its
+     * input normalisation: {@code (x - inputMean) / inputStd}, folded into layer 0 so that the
+     * model takes MAL's inputs in [0, 1]; both {@code null} when none was declared (the model is
+     * taken as trained on [0, 1] inputs). {@code inputs} says which in words; {@code validationRows}
+     * says which rows the card's validation metrics were measured on.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Imported(String source, String sourceSha256, List<String> layers, List<String> biasless, List<String> ignored,
+                           Double inputMean, Double inputStd, String inputs, String validationRows) {
+        public Imported {
+            layers = List.copyOf(layers);
+            biasless = List.copyOf(biasless);
+            ignored = List.copyOf(ignored);
+        }
     }
 
     /** Where the weights come from: parent models (content hashes), code version, platform, time (UTC, ISO-8601). */

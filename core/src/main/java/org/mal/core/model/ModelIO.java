@@ -10,19 +10,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.mal.core.io.Safetensors;
 import org.mal.core.io.SafetensorsFile;
 import org.mal.core.io.SafetensorsHeader;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Models in safetensors files. Our files carry the architecture and the model card as JSON strings
  * in {@code __metadata__} ({@value #ARCHITECTURE_KEY}, {@value #CARD_KEY}); a file without them
- * (one written by PyTorch from an {@code nn.Sequential} of {@code Linear} and {@code ReLU}) is read
- * by inferring the MLP from tensor names and shapes.
+ * (a PyTorch state dict of {@code Linear} layers, under any module names) is read by inferring the
+ * MLP from tensor names and shapes ({@link LayerChain}).
  */
 public final class ModelIO {
     public static final String FORMAT_KEY = "mal.format";
@@ -34,8 +32,6 @@ public final class ModelIO {
     public static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-
-    private static final Pattern LINEAR_NAME = Pattern.compile("^(.*?)(\\d+)\\.(weight|bias)$");
 
     private ModelIO() {}
 
@@ -212,65 +208,34 @@ public final class ModelIO {
     private static Model inferMlp(Path file, Map<String, INDArray> tensors) throws IOException {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         tensors.forEach((name, t) -> shapes.put(name, t.shape()));
-        Inferred inferred = inferArchitecture(file, shapes);
-        Map<String, INDArray> params = new LinkedHashMap<>();
-        for (int i = 0; i < inferred.sourceNames().size(); i++) {
-            params.put(Architecture.weightName(i), tensors.get(inferred.sourceNames().get(i)[0]));
-            params.put(Architecture.biasName(i), tensors.get(inferred.sourceNames().get(i)[1]));
-        }
-        return new Model(inferred.architecture(), params);
+        return fromChain(tensors, inferArchitecture(file, shapes));
     }
 
-    private record Inferred(Architecture architecture, List<String[]> sourceNames) {}
+    /**
+     * The model that {@code chain}'s layers of {@code tensors} make, with MAL's tensor names; a layer
+     * without a bias gets a bias of zeros (same function). The tensors are not modified.
+     */
+    public static Model fromChain(Map<String, INDArray> tensors, LayerChain.Chain chain) {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (int i = 0; i < chain.links().size(); i++) {
+            LayerChain.Link l = chain.links().get(i);
+            INDArray w = tensors.get(l.weight());
+            params.put(Architecture.weightName(i), w);
+            params.put(Architecture.biasName(i), l.bias() != null ? tensors.get(l.bias()) : Nd4j.zeros(w.dataType(), l.outputSize()));
+        }
+        return new Model(chain.architecture(), params);
+    }
 
     /**
-     * An MLP from tensor names {@code [prefix]<k>.weight} ([out, in]) and {@code [prefix]<k>.bias}
-     * ([out]): layers ordered by {@code k} (gaps from ReLU or Dropout modules are fine), ReLU between
-     * them and softmax at the end. Every tensor must belong to a layer.
+     * The MLP of a file without our metadata: its dense layers found by {@link LayerChain#infer} from
+     * the tensors' names and shapes (any module names; input size and classes not known here).
      */
-    private static Inferred inferArchitecture(Path file, Map<String, long[]> shapes) throws IOException {
-        TreeMap<Integer, String[]> byIndex = new TreeMap<>();
-        String prefix = null;
-        for (String name : shapes.keySet()) {
-            Matcher m = LINEAR_NAME.matcher(name);
-            if (!m.matches()) {
-                throw new InvalidModelFileException(file + ": has no MAL metadata and tensor '" + name + "' is not named like an "
-                        + "nn.Sequential Linear parameter (<index>.weight or <index>.bias)");
-            }
-            if (prefix != null && !prefix.equals(m.group(1))) {
-                throw new InvalidModelFileException(file + ": tensors have different name prefixes ('" + prefix + "' and '" + m.group(1) + "')");
-            }
-            prefix = m.group(1);
-            String[] pair = byIndex.computeIfAbsent(Integer.parseInt(m.group(2)), k -> new String[2]);
-            pair[m.group(3).equals("weight") ? 0 : 1] = name;
+    private static LayerChain.Chain inferArchitecture(Path file, Map<String, long[]> shapes) throws IOException {
+        if (shapes.isEmpty()) throw new InvalidModelFileException(file + ": holds no tensors");
+        try {
+            return LayerChain.infer(shapes, 0, 0);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidModelFileException(file + ": has no MAL metadata and " + e.getMessage(), e);
         }
-        if (byIndex.isEmpty()) throw new InvalidModelFileException(file + ": holds no tensors");
-        List<Layer> layers = new ArrayList<>();
-        List<String[]> names = new ArrayList<>();
-        int inputSize = -1;
-        int width = -1;
-        int count = 0;
-        for (Map.Entry<Integer, String[]> e : byIndex.entrySet()) {
-            String[] pair = e.getValue();
-            if (pair[0] == null || pair[1] == null) {
-                throw new InvalidModelFileException(file + ": module " + e.getKey() + " needs both a weight and a bias tensor");
-            }
-            long[] w = shapes.get(pair[0]);
-            long[] b = shapes.get(pair[1]);
-            if (w.length != 2 || b.length != 1 || b[0] != w[0]) {
-                throw new InvalidModelFileException(file + ": module " + e.getKey() + " is not a Linear layer (weight "
-                        + java.util.Arrays.toString(w) + ", bias " + java.util.Arrays.toString(b) + ")");
-            }
-            if (width >= 0 && w[1] != width) {
-                throw new InvalidModelFileException(file + ": module " + e.getKey() + " takes " + w[1] + " inputs but the previous layer gives "
-                        + width);
-            }
-            if (inputSize < 0) inputSize = Math.toIntExact(w[1]);
-            boolean last = ++count == byIndex.size();
-            layers.add(new DenseLayer(Math.toIntExact(w[1]), Math.toIntExact(w[0]), last ? Activation.SOFTMAX : Activation.RELU));
-            names.add(pair);
-            width = Math.toIntExact(w[0]);
-        }
-        return new Inferred(new Architecture(inputSize, layers), names);
     }
 }
