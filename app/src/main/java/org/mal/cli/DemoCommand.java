@@ -82,7 +82,9 @@ final class DemoCommand implements Callable<Integer> {
                 ? org.mal.actors.Search.resume(store, dataDir::load, options)
                 : org.mal.actors.Search.start(settings, store, dataDir::load, options);
         SearchCommand.finished(result, store, data, out);
-        if (result.paused() == null) comparison(result.origin(), zoo, dataDir, out);
+        if (result.paused() == null) {   // the zoo the search ran on (a resumed run's own), not necessarily the one just built
+            comparison(result.origin(), new Zoo(org.mal.engine.SearchSettings.ofRun(result.settings()).zoo()), dataDir, out);
+        }
         out.printf(Locale.ROOT, "%ndone in %.0f s; the zoo is in %s, the search in %s%n", (System.nanoTime() - started) / 1e9, zoo.dir(), store);
         return 0;
     }

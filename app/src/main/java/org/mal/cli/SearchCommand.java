@@ -213,10 +213,16 @@ final class SearchCommand implements Runnable {
      */
     static String paired(Model origin, Model assembly, org.mal.core.data.Dataset rows) {
         var r = org.mal.core.stats.McNemar.compare(Evaluator.correct(origin, rows), Evaluator.correct(assembly, rows));
-        var loss = org.mal.core.stats.PairedBootstrap.of(Evaluator.rowLosses(origin, rows), Evaluator.rowLosses(assembly, rows));
-        return String.format(Locale.ROOT, "%d rows right only with the assembly, %d only with the origin; McNemar exact p = %.4g; "
-                + "loss %+.4f (assembly − origin), 95%% paired bootstrap interval [%+.4f, %+.4f]%s",
-                r.onlySecond(), r.onlyFirst(), r.p(), loss.difference(), loss.low(), loss.high(), loss.excludesZero() ? "" : " (contains 0)");
+        String counts = String.format(Locale.ROOT, "%d rows right only with the assembly, %d only with the origin; McNemar exact p = %.4g; ",
+                r.onlySecond(), r.onlyFirst(), r.p());
+        org.mal.core.stats.PairedBootstrap.Interval loss;
+        try {
+            loss = org.mal.core.stats.PairedBootstrap.of(Evaluator.rowLosses(origin, rows), Evaluator.rowLosses(assembly, rows));
+        } catch (IllegalArgumentException notFinite) {
+            return counts + "loss interval: n/a (" + notFinite.getMessage() + ")";
+        }
+        return counts + String.format(Locale.ROOT, "loss %+.4f (assembly − origin), 95%% paired bootstrap interval [%+.4f, %+.4f]%s",
+                loss.difference(), loss.low(), loss.high(), loss.excludesZero() ? "" : " (contains 0)");
     }
 
     /** The status, and the final assembly against the origin on held-out test rows never used to choose a move. */

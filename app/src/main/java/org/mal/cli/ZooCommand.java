@@ -92,6 +92,14 @@ final class ZooCommand implements Runnable {
             report = new ZooBuilder(spec, zoo, data::load).build(progress);
         }
         out.printf(Locale.ROOT, "trained %d, kept %d already present%n", report.trained().size(), report.kept().size());
+        List<String> unmeasured = report.kept().stream().filter(c -> c.holdout() != null && c.holdout().metrics() == null)
+                .map(ModelCard::id).toList();
+        if (!unmeasured.isEmpty()) {
+            out.printf(Locale.ROOT, "note: %d kept model(s) (%s) have no accuracy on the zoo holdout on their cards (trained before it was "
+                    + "recorded): the strong-base law ranks them by their own validation accuracy, which a skewed shard inflates; move "
+                    + "them out of the zoo and train again to rank every model on the same rows%n", unmeasured.size(),
+                    unmeasured.size() <= 3 ? String.join(", ", unmeasured) : String.join(", ", unmeasured.subList(0, 3)) + ", …");
+        }
         return zoo;
     }
 

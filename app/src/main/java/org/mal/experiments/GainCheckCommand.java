@@ -168,6 +168,8 @@ public final class GainCheckCommand implements Callable<Integer> {
     /**
      * One base's row: its baselines, the gain search's final assembly, and the assembly against the origin on the test rows.
      *
+     * @param lossChange the assembly's loss minus the origin's on the test rows with its paired bootstrap interval; {@code null} when a
+     *     row's loss is not finite
      * @param evaluations moves the search's last run computed; {@code cacheHits} the moves it answered from its cache
      */
     record Row(Baselines baselines, Cell assembly, McNemar.Result paired, org.mal.core.stats.PairedBootstrap.Interval lossChange, int accepted,
@@ -224,7 +226,12 @@ public final class GainCheckCommand implements Callable<Integer> {
                 .toList());
         Cell assembly = Cell.of(Evaluator.evaluate(last, test), lineage, Evaluator.evaluate(last, selection).accuracy());
         McNemar.Result paired = McNemar.compare(Evaluator.correct(origin, test), Evaluator.correct(last, test));
-        var lossChange = org.mal.core.stats.PairedBootstrap.of(Evaluator.rowLosses(origin, test), Evaluator.rowLosses(last, test));
+        org.mal.core.stats.PairedBootstrap.Interval lossChange;
+        try {
+            lossChange = org.mal.core.stats.PairedBootstrap.of(Evaluator.rowLosses(origin, test), Evaluator.rowLosses(last, test));
+        } catch (IllegalArgumentException notFinite) {
+            lossChange = null;   // a row's loss is not finite: the table says n/a rather than losing the other bases
+        }
         return new Row(b, assembly, paired, lossChange, s.lineage().size(), s.evaluations(), s.cacheHits());
     }
 
@@ -353,7 +360,7 @@ public final class GainCheckCommand implements Callable<Integer> {
             List<String> cells = new ArrayList<>(List.of(r.baselines().base()));
             for (Cell c : r.cells()) cells.add(Double.isNaN(c.loss()) ? "–" : String.format(Locale.ROOT, "%.4f", c.loss()));
             var d = r.lossChange();
-            cells.add(String.format(Locale.ROOT, "%+.4f [%+.4f, %+.4f]", d.difference(), d.low(), d.high()));
+            cells.add(d == null ? "n/a (a row's loss is not finite)" : String.format(Locale.ROOT, "%+.4f [%+.4f, %+.4f]", d.difference(), d.low(), d.high()));
             loss.row(cells.toArray(String[]::new));
         }
         out.println("Loss on the same test rows:");

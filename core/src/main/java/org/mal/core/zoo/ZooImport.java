@@ -147,7 +147,7 @@ public final class ZooImport {
                 new ModelCard.DatasetRef(task.name(), null, null, task.test().name(), task.test().contentHash()),
                 null, val, test, null,
                 new ModelCard.Provenance(List.of(), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
-                model.contentHash(), null, null, holdout,
+                model.contentHash(), null, null, holdout == null ? null : holdout.withMetrics(val),
                 new ModelCard.Imported(r.source().getFileName().toString(), sha256, chain.prefixes(), biasless, chain.ignored(),
                         r.normalisation() == null ? null : r.normalisation().mean(), r.normalisation() == null ? null : r.normalisation().std(),
                         inputs, validationRows));
@@ -157,8 +157,8 @@ public final class ZooImport {
     }
 
     /**
-     * The zoo holdout of {@code task} that the zoo's other models' cards name, or {@code null} when none
-     * names one; refuses when they name different ones.
+     * The zoo holdout of {@code task} that the zoo's other models' cards name (the rows, without any
+     * model's metrics on them), or {@code null} when none names one; refuses when they name different ones.
      */
     static ModelCard.Holdout zooHoldout(Zoo zoo, String task, String except) throws IOException {
         ModelCard.Holdout found = null;
@@ -167,11 +167,12 @@ public final class ZooImport {
             if (e.id().equals(except) || e.card().isEmpty()) continue;
             ModelCard c = e.card().get();
             if (c.holdout() == null || c.dataset() == null || !task.equals(c.dataset().task())) continue;
-            if (found != null && !found.equals(c.holdout())) {
+            ModelCard.Holdout rows = c.holdout().withMetrics(null);   // the rows, not that model's accuracy on them
+            if (found != null && !found.equals(rows)) {
                 throw new IllegalArgumentException("the zoo's models of " + task + " name different zoo holdouts (" + by + " and " + e.id()
                         + "), so it is unclear which rows to validate an imported model on; import it into a zoo of one holdout");
             }
-            found = c.holdout();
+            found = rows;
             by = e.id();
         }
         return found;

@@ -222,14 +222,16 @@ class ZooImportTest {
         Zoo zoo = new Zoo(dir.resolve("zoo"));
         ZooSpec spec = ZooSpec.from(ConfigFactory.parseString("""
                 zoo {
-                  name = t, datasets = [blobs], families = [equal], depths = [1], widths = [8], architectures = []
+                  name = t, datasets = [blobs], families = [equal], depths = [1], widths = [8, 6], architectures = []
                   training { optimizer = adam, learning-rates = [3e-2], epochs = 1, batch-size = 32, seed = 5, validation-fraction = 0.2,
                              holdout-rows = 60 }
                 }"""));
         new ZooBuilder(spec, zoo, name -> TASK).build(new ZooBuilder.Listener() {});
         ModelCard trained = zoo.list().get(0).card().orElseThrow();
         ZooImport.Result r = importFile(write("h", named(model(12), "0", "2", "4")), "h", null, null);
-        assertEquals(trained.holdout(), r.card().holdout());
+        assertEquals(2, zoo.list().size() - 1, "two trained models, each with its own accuracy on the held-out rows");
+        assertEquals(trained.holdout().withMetrics(r.card().validation()), r.card().holdout(),
+                "the same rows; the accuracy on them is the imported model's own");
         assertEquals(60, r.card().validation().samples());
         assertEquals(Evaluator.evaluate(model(12), ZooHoldout.of(TASK.train(), trained.holdout()).dataset(TASK.train())), r.card().validation());
     }

@@ -14,7 +14,7 @@ import org.mal.policies.PolicyContext;
  * Paper law 1: merging heterogeneous models on the same dataset works best when at least one of the
  * two performs well. For same-dataset pairs: drops the pair when both the base and the target are
  * below {@code weak-below} accuracy, and scores the target's accuracy (so strong targets come
- * first). Cross-dataset pairs are left alone (score 0). Accuracy is the card's accuracy on its zoo's
+ * first); a soup counts as its strongest target. Cross-dataset pairs are left alone (score 0). Accuracy is the card's accuracy on its zoo's
  * held-out rows when the card has it (measured on rows common to every model of the zoo and seen by
  * none: the one accuracy that compares models trained on different shards, whose own validation rows
  * may be skewed to a few classes), else its validation accuracy, else its test accuracy; a card with
