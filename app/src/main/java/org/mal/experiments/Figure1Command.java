@@ -52,9 +52,11 @@ public final class Figure1Command implements Callable<Integer> {
         PrintWriter out = command.commandLine().getOut();
         if (!Files.isRegularFile(conf)) throw new IllegalArgumentException("no configuration file " + conf);
         Settings s = Settings.of(ConfigFactory.parseFile(conf.toFile()).resolve().getConfig("figure1"), "figure1")
-                .withReference("mal.figure1").only("zoo", "rows", "grid", "out");
+                .withReference("mal.figure1").only("zoo", "rows", "grid", "out", "positions-pairs");
         int rows = s.getInt("rows");
         int grid = s.getInt("grid");
+        int positionsPairs = s.getInt("positions-pairs");
+        if (positionsPairs < 0) throw s.invalid("positions-pairs", "must be >= 0 (0: rows 3-4 not drawn), got " + positionsPairs);
         if (rows < 1) throw s.invalid("rows", "must be >= 1, got " + rows);
         if (grid < 2) throw s.invalid("grid", "needs at least 2 points, got " + grid);
         Path outDir = Path.of(s.getString("out"));
@@ -127,6 +129,9 @@ public final class Figure1Command implements Callable<Integer> {
         }
         t.print(out);
         Files.writeString(outDir.resolve("figure1.json"), SearchJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(pairs));
+        if (positionsPairs > 0) {
+            images.addAll(positions(index, models, tests, lambdas, positionsPairs, rows, outDir, out));
+        }
         StringBuilder h = new StringBuilder("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>MAL Figure 1</title></head>"
                 + "<body style=\"font-family:sans-serif;max-width:1100px;margin:2em auto\">\n<h1>Figure 1 on " + zoo.dir() + "</h1>\n"
                 + "<p>Every ordered pair of zoo models merged by weight matching (default layer map), loss curves over " + grid
@@ -138,6 +143,65 @@ public final class Figure1Command implements Callable<Integer> {
                 (System.nanoTime() - started) / 1e9, outDir);
         return 0;
     }
+
+    /**
+     * Rows 3–4 ({@link Positions}): per (base task, target task), the heat map of the mean AUC ratio
+     * by position (base hidden layer i ← target hidden layer j, pairs of different depth) and the
+     * mean loss curves of its best and worst cell; positions.json holds every cell. Returns the
+     * images' file names.
+     */
+    private List<String> positions(ZooIndex index, Map<String, Model> models, Map<String, Dataset> tests, double[] lambdas, int maxPairs,
+                                   int rows, Path outDir, PrintWriter out) throws java.io.IOException {
+        List<String> tasks = index.cards().stream().map(c -> c.dataset().task()).distinct().sorted().toList();
+        List<Positions.Grid> grids = new ArrayList<>();
+        List<String> images = new ArrayList<>();
+        Table t = new Table("positions: base task <- target task", "pairs of different depth", "best cell (AUC ratio)", "worst cell");
+        for (String bt : tasks) {
+            for (String tt : tasks) {
+                Positions.Grid g = Positions.of(bt, tt, index.cards(), models,
+                        task -> tests.computeIfAbsent(task, x -> ZooExperiment.testSample(data.dir(), x, rows)), lambdas, maxPairs, 1);
+                if (g.cells().isEmpty()) {
+                    t.row(bt + " <- " + tt, "0", "-", "-");
+                    continue;
+                }
+                grids.add(g);
+                List<String> rowLabels = new ArrayList<>();
+                List<String> colLabels = new ArrayList<>();
+                for (int k = 0; k < g.maxDepth(); k++) {
+                    rowLabels.add("base layer " + k);
+                    colLabels.add("target layer " + k);
+                }
+                double[][] ratio = nan(g.maxDepth(), g.maxDepth());
+                Positions.Cell best = null;
+                Positions.Cell worst = null;
+                for (Positions.Cell c : g.cells()) {
+                    ratio[c.baseLayer()][c.targetLayer()] = c.meanAucRatio();
+                    if (best == null || c.meanAucRatio() < best.meanAucRatio()) best = c;
+                    if (worst == null || c.meanAucRatio() > worst.meanAucRatio()) worst = c;
+                }
+                String name = bt + "-from-" + tt;
+                Path heat = outDir.resolve("positions-auc-ratio-" + name + ".png");
+                Plots.png(Plots.heatmap("One layer merged, by position: AUC aligned / naive, base on " + bt + ", target on " + tt + " ("
+                        + g.pairs() + " pairs of different depth)", "target hidden layer", "base hidden layer", colLabels, rowLabels, ratio,
+                        "0.00", 1.0), heat);
+                Path curves = outDir.resolve("positions-loss-" + name + ".png");
+                Plots.png(Plots.lines("Mean loss over λ, one layer merged: base on " + bt + ", target on " + tt, "λ", "loss (base task)",
+                        List.of(Plots.Line.of(cellName(best) + " aligned (best cell)", lambdas, best.meanAlignedLoss()),
+                                Plots.Line.of(cellName(best) + " naive", lambdas, best.meanNaiveLoss()),
+                                Plots.Line.of(cellName(worst) + " aligned (worst cell)", lambdas, worst.meanAlignedLoss()),
+                                Plots.Line.of(cellName(worst) + " naive", lambdas, worst.meanNaiveLoss()))), curves);
+                images.add(heat.getFileName().toString());
+                images.add(curves.getFileName().toString());
+                t.row(bt + " <- " + tt, String.valueOf(g.pairs()), String.format(Locale.ROOT, "%s (%.3f)", cellName(best), best.meanAucRatio()),
+                        String.format(Locale.ROOT, "%s (%.3f)", cellName(worst), worst.meanAucRatio()));
+            }
+        }
+        t.print(out);
+        Files.writeString(outDir.resolve("positions.json"), SearchJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(grids));
+        return images;
+    }
+
+    private static String cellName(Positions.Cell c) { return c.baseLayer() + "<-" + c.targetLayer(); }
 
     /** A readable architecture label: shape family and hidden widths, e.g. "pyramid 32-64-32". */
     static String arch(ModelCard c) {
