@@ -1,5 +1,6 @@
 package org.mal.core.merge;
 
+import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -9,7 +10,9 @@ import org.mal.core.model.Activation;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.Model;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -24,10 +27,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </pre>
  * so layer {@code f} costs two products per dataset (the base's shared by every path starting at
  * {@code f}, e.g. the aligned and the naive curve) and one scaled addition per λ. Only the layers
- * after {@code f} are multiplied per λ, with their merged weights {@code (1 − λ)·W_base + λ·W_end} mixed
- * into buffers as {@link Merge#convex} mixes them; every per-λ array (mixed weights, layer outputs) is
- * allocated once per path and reused, bias and ReLU are applied in place. λ = 0 is the base, computed
- * once for all paths. Results are memoised by λ, so a λ rule's refinement and the final evaluation at
+ * after {@code f} are multiplied per λ, with their merged weights {@code W_base + λ·(W_end − W_base)}
+ * mixed into buffers (equal to {@link Merge#convex}'s up to rounding); every per-λ array (mixed weights,
+ * layer outputs) is allocated once per path and reused, and each such layer is one native call
+ * (product, bias and ReLU fused: ND4J's {@code relu_layer}). λ = 0 is the base, computed once for all paths. Results are memoised by λ, so a λ rule's refinement and the final evaluation at
  * the chosen λ cost nothing when the point was on the grid.
  *
  * <p>Any other merge function ({@link DoubleFunction} of λ, e.g. a REPAIRed merge, whose per-λ rescaling is
@@ -47,6 +50,8 @@ final class LinearCurves {
     private final TreeMap<Integer, INDArray> inputs = new TreeMap<>();
     /** layer → the base's pre-activation {@code h·W_baseᵀ + b_base} there. */
     private final Map<Integer, INDArray> basePre = new HashMap<>();
+    /** layer → the base's weight transposed. */
+    private final Map<Integer, INDArray> baseT = new HashMap<>();
     private Result baseResult;
 
     /**
@@ -95,17 +100,19 @@ final class LinearCurves {
         private final int first;
         private final int depth;
         private final INDArray zBase;
-        private final INDArray zEnd;
+        /** {@code zEnd − zBase}: z_f(λ) = zBase + λ·diff. */
+        private final INDArray zDiff;
         /** [rows, units of layer first]: z_f(λ), then its activation, in place. */
         private final INDArray z;
-        /** per layer after first: its output buffer; for merged layers the mixed weight and bias buffers, the end tensors and scratch. */
+        /** Per layer after first: its output buffer; its weight transposed ([in, out], the base's or, for a merged layer, the mix buffer). */
         private final INDArray[] out;
-        private final INDArray[] wMix;
-        private final INDArray[] wScratch;
-        private final INDArray[] wEnd;
-        private final INDArray[] bMix;
-        private final INDArray[] bScratch;
-        private final INDArray[] bEnd;
+        private final INDArray[] wT;
+        private final INDArray[] b;
+        /** Per merged layer after first: the base's transposed weight and bias, and end − base of each (null: not merged). */
+        private final INDArray[] wBaseT;
+        private final INDArray[] wDiffT;
+        private final INDArray[] bBase;
+        private final INDArray[] bDiff;
 
         Linear(ConvexPath p, int first) {
             this.first = first;
@@ -115,45 +122,43 @@ final class LinearCurves {
             this.zBase = basePre.computeIfAbsent(first, f -> Nd4j.gemm(h, wb, false, true).addiRowVector(base.bias(f)));
             INDArray we = endOr(p, Architecture.weightName(first), wb);
             INDArray be = endOr(p, Architecture.biasName(first), base.bias(first));
-            this.zEnd = Nd4j.gemm(h, we, false, true).addiRowVector(be);
+            this.zDiff = Nd4j.gemm(h, we, false, true).addiRowVector(be).subi(zBase);
             this.z = zBase.ulike();
             out = new INDArray[depth];
-            wMix = new INDArray[depth];
-            wScratch = new INDArray[depth];
-            wEnd = new INDArray[depth];
-            bMix = new INDArray[depth];
-            bScratch = new INDArray[depth];
-            bEnd = new INDArray[depth];
+            wT = new INDArray[depth];
+            b = new INDArray[depth];
+            wBaseT = new INDArray[depth];
+            wDiffT = new INDArray[depth];
+            bBase = new INDArray[depth];
+            bDiff = new INDArray[depth];
             for (int i = first + 1; i < depth; i++) {
                 INDArray w = base.weight(i);
-                INDArray b = base.bias(i);
                 out[i] = Nd4j.create(w.dataType(), new long[] {rows, w.rows()}, 'c');
+                wT[i] = transposed(i);
+                b[i] = base.bias(i);
                 if (p.end().containsKey(Architecture.weightName(i))) {
-                    wEnd[i] = endOr(p, Architecture.weightName(i), w);
-                    wMix[i] = w.ulike();
-                    wScratch[i] = w.ulike();
+                    wBaseT[i] = wT[i];
+                    wDiffT[i] = endOr(p, Architecture.weightName(i), w).transpose().dup('c').subi(wBaseT[i]);
+                    wT[i] = wBaseT[i].dup('c');
                 }
                 if (p.end().containsKey(Architecture.biasName(i))) {
-                    bEnd[i] = endOr(p, Architecture.biasName(i), b);
-                    bMix[i] = b.ulike();
-                    bScratch[i] = b.ulike();
+                    bBase[i] = b[i];
+                    bDiff[i] = endOr(p, Architecture.biasName(i), b[i]).sub(bBase[i]);
+                    b[i] = bBase[i].dup();
                 }
             }
         }
 
         @Override
         Result compute(double lambda) {
-            // z_f(λ) = λ·zEnd + (1 − λ)·zBase: exact at both ends
-            z.assign(zEnd).muli(lambda);
-            Nd4j.getBlasWrapper().level1().axpy(z.length(), 1 - lambda, zBase, z);
+            z.assign(zBase);
+            axpy(lambda, zDiff, z);
             activate(first, z);
             INDArray h = z;
             for (int i = first + 1; i < depth; i++) {
-                INDArray w = mix(base.weight(i), wEnd[i], wMix[i], wScratch[i], lambda);
-                INDArray b = mix(base.bias(i), bEnd[i], bMix[i], bScratch[i], lambda);
-                Nd4j.gemm(castTo(h, w), w, out[i], false, true, 1.0, 0.0);
-                out[i].addiRowVector(b);
-                activate(i, out[i]);
+                if (wDiffT[i] != null) axpy(lambda, wDiffT[i], wT[i].assign(wBaseT[i]));
+                if (bDiff[i] != null) axpy(lambda, bDiff[i], b[i].assign(bBase[i]));
+                layer(i, castTo(h, wT[i]), wT[i], b[i], out[i]);
                 h = out[i];
             }
             return score(h);
@@ -191,15 +196,23 @@ final class LinearCurves {
         return h;
     }
 
+    /** {@code y += alpha·x}, in place (same shape and type, contiguous). */
+    private static void axpy(double alpha, INDArray x, INDArray y) {
+        Nd4j.getBlasWrapper().level1().axpy(y.length(), alpha, x, y);
+    }
+
     /**
-     * {@code (1 − λ)·wb + λ·end} into {@code mix}, with the operations of {@link Merge#convex} (so the
-     * same values); {@code wb} itself when the tensor is not merged or λ = 0.
+     * {@code act(h·wT + b)} of layer {@code i} into {@code out}, in one native call (ND4J's
+     * {@code relu_layer}, or {@code xw_plus_b} for a layer without activation), no allocation.
      */
-    private static INDArray mix(INDArray wb, INDArray end, INDArray mix, INDArray scratch, double lambda) {
-        if (end == null || lambda == 0) return wb;
-        mix.assign(wb).muli(1 - lambda);
-        scratch.assign(end).muli(lambda);
-        return mix.addi(scratch);
+    private void layer(int i, INDArray h, INDArray wT, INDArray b, INDArray out) {
+        String op = base.architecture().layers().get(i).activation() == Activation.RELU ? "relu_layer" : "xw_plus_b";
+        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(h, wT, b).addOutputs(out).build());
+    }
+
+    /** The base's weight of layer {@code i} transposed, [in, out], contiguous; computed once and shared by every path. */
+    private INDArray transposed(int i) {
+        return baseT.computeIfAbsent(i, k -> base.weight(k).transpose().dup('c'));
     }
 
     private void activate(int layer, INDArray zl) {
@@ -208,23 +221,39 @@ final class LinearCurves {
 
     /** Mean softmax cross-entropy (log-sum-exp shift, in double), accuracy and per-row correctness of logits {@code [rows, classes]}. */
     private Result score(INDArray logits) {
-        double[] zs = (logits.isView() || logits.ordering() != 'c' ? logits.dup('c') : logits).data().asDouble();
+        INDArray c = logits.isView() || logits.ordering() != 'c' || logits.offset() != 0 || logits.data().length() != logits.length()
+                ? logits.dup('c') : logits;
         boolean[] correct = new boolean[rows];
         double lossSum = 0;
         long right = 0;
-        for (int r = 0; r < rows; r++) {
-            int at = r * classes;
-            int label = labels[r];
-            double max = Double.NEGATIVE_INFINITY;
-            int argMax = 0;
-            for (int c = 0; c < classes; c++) {
-                if (zs[at + c] > max) { max = zs[at + c]; argMax = c; }
+        if (c.dataType() == DataType.FLOAT) {
+            // one bulk copy out of native memory
+            float[] zs = new float[(int) c.length()];
+            c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(zs);
+            for (int r = 0; r < rows; r++) {
+                int at = r * classes;
+                int argMax = 0;
+                for (int k = 1; k < classes; k++) if (zs[at + k] > zs[at + argMax]) argMax = k;
+                double max = zs[at + argMax];
+                double sumExp = 0;
+                for (int k = 0; k < classes; k++) sumExp += Math.exp(zs[at + k] - max);
+                lossSum += Math.log(sumExp) + max - zs[at + labels[r]];
+                correct[r] = argMax == labels[r];
+                if (correct[r]) right++;
             }
-            double sumExp = 0;
-            for (int c = 0; c < classes; c++) sumExp += Math.exp(zs[at + c] - max);
-            lossSum += Math.log(sumExp) + max - zs[at + label];
-            correct[r] = argMax == label;
-            if (correct[r]) right++;
+        } else {
+            double[] zs = c.data().asDouble();
+            for (int r = 0; r < rows; r++) {
+                int at = r * classes;
+                int argMax = 0;
+                for (int k = 1; k < classes; k++) if (zs[at + k] > zs[at + argMax]) argMax = k;
+                double max = zs[at + argMax];
+                double sumExp = 0;
+                for (int k = 0; k < classes; k++) sumExp += Math.exp(zs[at + k] - max);
+                lossSum += Math.log(sumExp) + max - zs[at + labels[r]];
+                correct[r] = argMax == labels[r];
+                if (correct[r]) right++;
+            }
         }
         return new Result(new Metrics(rows == 0 ? Double.NaN : lossSum / rows, rows == 0 ? Double.NaN : (double) right / rows, rows), correct);
     }
