@@ -66,6 +66,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class MoveFloorBench {
     private static final String[] PHASES = {"align", "curves", "threshold", "final"};
+    /** Index of the new path's extra measure: the part of "curves" spent in {@link Lmc#prepare} (prefix and first merged layer). */
+    private static final int PREPARE = PHASES.length;
     private static final int GEMM_REPS = 41;
 
     public static void main(String[] args) throws Exception {
@@ -109,12 +111,19 @@ public final class MoveFloorBench {
         List<double[]> oldTimes = new ArrayList<>();
         List<double[]> newTimes = new ArrayList<>();
         List<Double> runnerTimes = new ArrayList<>();
+        List<Map<String, Double>> gemmPerRep = new ArrayList<>();
+        List<Double> floorPerRep = new ArrayList<>();
+        List<Double> oncePerRep = new ArrayList<>();
         Floor floor = new Floor();
+        for (int i = 0; i < moves.size(); i++) {   // the floor's products, from one replay of each move
+            Move m = moves.get(i);
+            floor.add(replay(bench, m, origin, cards.get(m.target()), lossLimit, true));
+        }
         int lambdaDiffers = 0;
         double maxRelLoss = 0;
         for (int r = 0; r < reps; r++) {
-            double[] o = new double[PHASES.length];
-            double[] n = new double[PHASES.length];
+            double[] o = new double[PHASES.length + 1];
+            double[] n = new double[PHASES.length + 1];
             double runner = 0;
             for (int i = 0; i < moves.size(); i++) {
                 Move m = moves.get(i);
@@ -128,7 +137,7 @@ public final class MoveFloorBench {
                     b = replay(bench, m, origin, target, lossLimit, true);
                     a = replay(bench, m, origin, target, lossLimit, false);
                 }
-                for (int p = 0; p < PHASES.length; p++) {
+                for (int p = 0; p <= PHASES.length; p++) {
                     o[p] += a.seconds[p];
                     n[p] += b.seconds[p];
                 }
@@ -138,21 +147,27 @@ public final class MoveFloorBench {
                 if (r == 0) {
                     if (a.lambda != b.lambda) lambdaDiffers++;
                     maxRelLoss = Math.max(maxRelLoss, Math.abs(a.loss - b.loss) / Math.abs(a.loss));
-                    floor.add(b);
                 }
             }
             oldTimes.add(o);
             newTimes.add(n);
             runnerTimes.add(runner);
-            System.out.printf(Locale.ROOT, "rep %d: old %.2f s, new %.2f s, runner %.2f s for %d moves%n", r, sum(o), sum(n), runner, moves.size());
+            // the floor's GEMMs timed between the reps, under the same load as the moves
+            Map<String, Double> g = floor.timeShapes();
+            gemmPerRep.add(g);
+            floorPerRep.add(floor.seconds(g));
+            oncePerRep.add(floor.onceSeconds(g));
+            System.out.printf(Locale.ROOT, "rep %d: old %.2f s, new %.2f s, runner %.2f s for %d moves; floor %.2f s; new evaluation / floor %.2f%n", r,
+                    sum(o), sum(n), runner, moves.size(), floor.seconds(g), (n[1] + n[2] + n[3]) / floor.seconds(g));
         }
         int k = moves.size();
         System.out.println();
         System.out.printf(Locale.ROOT, "same λ on old and new path: %d of %d moves; largest relative difference of the loss at λ: %.2e%n%n",
                 k - lambdaDiffers, k, maxRelLoss);
 
-        Map<String, Double> gemm = floor.timeShapes();
-        double floorMs = 1e3 * floor.seconds(gemm) / k;
+        Map<String, Double> gemm = new TreeMap<>();
+        for (String shape : gemmPerRep.get(0).keySet()) gemm.put(shape, Median.of(gemmPerRep.stream().map(g -> g.get(shape)).toList()));
+        double floorMs = 1e3 * Median.of(floorPerRep) / k;
         double macsPerMove = floor.macs() / k;
         System.out.println("| phase | old ms/move (median of " + reps + ") | new ms/move | old / new |");
         System.out.println("| --- | ---: | ---: | ---: |");
@@ -173,7 +188,7 @@ public final class MoveFloorBench {
         System.out.printf(Locale.ROOT, "| whole move | %.2f | %.2f | %.2f |%n", oldTotal, newTotal, oldTotal / newTotal);
         System.out.printf(Locale.ROOT, "| MoveRunner.run (new) | | %.2f | |%n%n", Median.of(runnerTimes) * 1e3 / k);
 
-        System.out.println("| bare GEMM shape (rows x in -> out) | ms (median of " + GEMM_REPS + ") | GFLOP/s | products per move |");
+        System.out.println("| bare GEMM shape (rows x in -> out) | ms (median of " + GEMM_REPS + " calls, median over reps) | GFLOP/s | products per move |");
         System.out.println("| --- | ---: | ---: | ---: |");
         for (var e : gemm.entrySet()) {
             long[] s = Floor.parse(e.getKey());
@@ -181,12 +196,17 @@ public final class MoveFloorBench {
                     (double) floor.count(e.getKey()) / k);
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "floor per move: %.2f M multiply-adds, %.3f ms at the measured GEMM rates (%.1f GFLOP/s overall)%n",
+        System.out.printf(Locale.ROOT, "floor per move: %.2f M multiply-adds, %.3f ms at the measured GEMM rates (median over reps; %.1f GFLOP/s overall)%n",
                 macsPerMove / 1e6, floorMs, 2 * macsPerMove / (floorMs / 1e3) / 1e9);
         System.out.printf(Locale.ROOT, "new evaluation / floor: %.2f; new whole move / floor: %.2f; old evaluation / floor: %.2f%n",
                 newEval / floorMs, newTotal / floorMs, oldEval / floorMs);
         System.out.printf(Locale.ROOT, "per phase / floor (new): curves %.2f, threshold %.2f, final %.2f (the floor has no separate share for threshold and final: their points are counted in the floor's later-layer products)%n",
                 median(newTimes, 1) * 1e3 / k / floorMs, median(newTimes, 2) * 1e3 / k / floorMs, median(newTimes, 3) * 1e3 / k / floorMs);
+        double onceMs = 1e3 * Median.of(oncePerRep) / k;
+        double prepMs = median(newTimes, PREPARE) * 1e3 / k;
+        System.out.printf(Locale.ROOT, "curves (new) split: prepare (prefix, first merged layer's products) %.2f ms against its floor %.2f ms (%.2f); "
+                + "the λ points (curves' rest, threshold, final) %.2f ms against theirs %.2f ms (%.2f)%n", prepMs, onceMs, prepMs / onceMs,
+                newEval - prepMs, floorMs - onceMs, (newEval - prepMs) / (floorMs - onceMs));
         System.out.printf(Locale.ROOT, "refinement points per move (mean): %.2f%n", (double) floor.refinePoints / k);
     }
 
@@ -196,7 +216,7 @@ public final class MoveFloorBench {
 
     /** One move from the origin, phase by phase, on the old path ({@code fast = false}) or the new. */
     private static Replay replay(Workbench bench, Move move, ModelCard baseCard, ModelCard targetCard, double lossLimit, boolean fast) {
-        double[] s = new double[PHASES.length];
+        double[] s = new double[PHASES.length + 1];
         long t0 = System.nanoTime();
         MoveMethod method = MoveMethod.of(move);
         Model base = bench.zooModel(baseCard.id());
@@ -221,6 +241,7 @@ public final class MoveFloorBench {
         if (fast) {
             Lmc.Evaluation curves = Lmc.prepare(base, mergeAt, firstAligned, org.mal.core.merge.ConvexPath.of(base, naive), firstNaive, sets,
                     Evaluator.DEFAULT_BATCH);
+            s[PREPARE] = (System.nanoTime() - t1) / 1e9;
             Lmc.Report report = curves.report(lambdas, tolerance);
             long t2 = System.nanoTime();
             s[1] = (t2 - t1) / 1e9;
@@ -268,6 +289,8 @@ public final class MoveFloorBench {
     /** The products of the new evaluation that no evaluation of these curves can avoid, by shape. */
     private static final class Floor {
         private final Map<String, Long> products = new LinkedHashMap<>();
+        /** The products done once per task (prefix and the first merged layer's), a part of {@code products}. */
+        private final Map<String, Long> once = new LinkedHashMap<>();
         int refinePoints;
 
         void add(Replay r) {
@@ -276,11 +299,11 @@ public final class MoveFloorBench {
             int first = Math.min(r.firstAligned(), r.firstNaive());
             for (int t = 0; t < r.rows().length; t++) {
                 int rows = r.rows()[t];
-                for (int i = 0; i < first; i++) add(rows, a, i, 1);
+                for (int i = 0; i < first; i++) addOnce(rows, a, i, 1);
                 // first merged layer: the base's product (shared) and each end's
-                add(rows, a, r.firstAligned(), 2);
-                if (r.firstNaive() != r.firstAligned()) add(rows, a, r.firstNaive(), 1);
-                add(rows, a, r.firstNaive(), 1);
+                addOnce(rows, a, r.firstAligned(), 2);
+                if (r.firstNaive() != r.firstAligned()) addOnce(rows, a, r.firstNaive(), 1);
+                addOnce(rows, a, r.firstNaive(), 1);
                 int alignedPoints = r.gridPoints() - 1 + (t == 0 ? r.refinePoints() : 0);
                 int naivePoints = r.gridPoints() - 1;
                 for (int i = r.firstAligned() + 1; i < a.depth(); i++) add(rows, a, i, alignedPoints + 1);   // + λ = 0, the base
@@ -291,6 +314,18 @@ public final class MoveFloorBench {
         private void add(int rows, Architecture a, int layer, long times) {
             var l = a.layers().get(layer);
             products.merge(rows + "x" + l.inputSize() + "->" + l.outputSize(), times, Long::sum);
+        }
+
+        private void addOnce(int rows, Architecture a, int layer, long times) {
+            add(rows, a, layer, times);
+            var l = a.layers().get(layer);
+            once.merge(rows + "x" + l.inputSize() + "->" + l.outputSize(), times, Long::sum);
+        }
+
+        double onceSeconds(Map<String, Double> gemm) {
+            double sec = 0;
+            for (var e : once.entrySet()) sec += gemm.get(e.getKey()) * e.getValue();
+            return sec;
         }
 
         long count(String shape) { return products.getOrDefault(shape, 0L); }
@@ -340,9 +375,10 @@ public final class MoveFloorBench {
         return Median.of(perRep.stream().map(a -> a[phase]).toList());
     }
 
+    /** The phases' total (without the extra measure). */
     private static double sum(double[] a) {
         double s = 0;
-        for (double x : a) s += x;
+        for (int p = 0; p < PHASES.length; p++) s += a[p];
         return s;
     }
 }

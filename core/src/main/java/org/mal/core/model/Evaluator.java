@@ -82,9 +82,10 @@ public final class Evaluator {
     public static INDArray activationsBefore(Model model, int layer, Dataset data, int batchSize) {
         if (layer == 0) return data.sharedFeatures();
         List<INDArray> parts = new ArrayList<>();
+        INDArray x = data.sharedFeatures();
         for (int from = 0; from < data.size(); from += batchSize) {
             int to = Math.min(data.size(), from + batchSize);
-            INDArray h = data.features(from, to);
+            INDArray h = from == 0 && to == data.size() ? x : x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
             for (int i = 0; i < layer; i++) h = model.layerOutput(i, h);
             parts.add(h);
         }
