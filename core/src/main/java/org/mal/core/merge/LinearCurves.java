@@ -30,8 +30,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * after {@code f} are multiplied per λ, with their merged weights {@code W_base + λ·(W_end − W_base)}
  * mixed into buffers (equal to {@link Merge#convex}'s up to rounding); every per-λ array (mixed weights,
  * layer outputs) is allocated once per path and reused, and each such layer is one native call
- * (product, bias and ReLU fused: ND4J's {@code relu_layer}). λ = 0 is the base, computed once for all paths. Results are memoised by λ, so a λ rule's refinement and the final evaluation at
- * the chosen λ cost nothing when the point was on the grid.
+ * (product, bias and ReLU fused: ND4J's {@code relu_layer}). λ = 0 is the base (every merger's
+ * contract), computed once for all paths. Results are memoised by λ, so a λ rule's refinement and
+ * the final evaluation at the chosen λ cost nothing when the point was evaluated before.
  *
  * <p>Any other merge function ({@link DoubleFunction} of λ, e.g. a REPAIRed merge, whose per-λ rescaling is
  * measured in the merged network) is evaluated model by model from the shared prefix, as before.
