@@ -9,9 +9,9 @@ import org.mal.core.align.LayerMap;
 import org.mal.core.align.Transplant;
 import org.mal.core.align.WeightMatching;
 import org.mal.core.data.Dataset;
+import org.mal.core.merge.ConvexPath;
 import org.mal.core.merge.Lmc;
 import org.mal.core.merge.Merge;
-import org.mal.core.merge.Soup;
 import org.mal.core.method.Aligned;
 import org.mal.core.method.LambdaRule;
 import org.mal.core.method.Pair;
@@ -68,28 +68,24 @@ public final class MoveRunner {
         for (String t : bench.tasks(pairs.get(0).baseTask(), pairs.get(0).targetTask())) sets.add(bench.selection(t));
         double[] lambdas = bench.lambdas();
         DoubleFunction<Model> mergeAt = method.merger().soupCurve(pairs, aligned, bench);
-        double[] even = new double[pairs.size()];
-        DoubleFunction<Model> naiveAt = l -> {
-            java.util.Arrays.fill(even, l / pairs.size());
-            return Soup.convex(b, naive, even);
-        };
+        ConvexPath naiveAt = ConvexPath.soup(b, naive);
         int first = Integer.MAX_VALUE;
         int firstNaive = Integer.MAX_VALUE;
         for (int k = 0; k < pairs.size(); k++) {
             first = Math.min(first, Lmc.firstLayer(aligned.get(k).tensors()));
             firstNaive = Math.min(firstNaive, Lmc.firstLayer(naive.get(k)));
         }
-        Lmc.Report report = Lmc.evaluate(b, mergeAt, first, naiveAt, firstNaive, sets, lambdas, bench.evaluation().tolerance(),
-                Evaluator.DEFAULT_BATCH);
+        Lmc.Evaluation curves = Lmc.prepare(b, mergeAt, first, naiveAt, firstNaive, sets, Evaluator.DEFAULT_BATCH);
+        Lmc.Report report = curves.report(lambdas, bench.evaluation().tolerance());
         double[] baseLoss = report.tasks().get(0).aligned().loss();
         double lambda = method.rule().choose(new LambdaRule.Curve(mergeAt, sets.get(0), lambdas, baseLoss,
-                report.tasks().get(0).aligned().accuracy(), lossLimit));
+                report.tasks().get(0).aligned().accuracy(), lossLimit, l -> curves.aligned(0, l)));
         Model merged = mergeAt.apply(lambda);
         Map<String, Double> accuracy = new LinkedHashMap<>();
-        double loss = evaluate(merged, sets, accuracy);
+        double loss = measured(curves, lambda, sets, accuracy);
         String described = "soup of " + pairs.size() + ": " + method.aligner().describe(aligned.get(0));
         return new Outcome(report, lambda, loss, accuracy, described, aligned.get(0).alignment().objectiveAfter(),
-                (System.nanoTime() - started) / 1e9, merged.contentHash(), paired(b, merged, sets.get(0)));
+                (System.nanoTime() - started) / 1e9, merged.contentHash(), paired(curves, lambda, sets.get(0)));
     }
 
     private static Outcome runOne(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lossLimit) {
@@ -104,19 +100,22 @@ public final class MoveRunner {
         double[] lambdas = bench.lambdas();
         // the curves are the merger's own (REPAIRed when it repairs); a merger that learns its coefficients is compared with convex ones
         DoubleFunction<Model> mergeAt = method.merger().takesLambda() ? method.merger().curve(pair, aligned, bench)
-                : l -> Merge.convex(pair.base(), aligned.tensors(), l);
-        Lmc.Report report = Lmc.evaluate(pair.base(), mergeAt, Lmc.firstLayer(aligned.tensors()), naive, sets, lambdas,
-                bench.evaluation().tolerance(), Evaluator.DEFAULT_BATCH);
+                : ConvexPath.of(pair.base(), aligned.tensors());
+        Lmc.Evaluation curves = Lmc.prepare(pair.base(), mergeAt, Lmc.firstLayer(aligned.tensors()), ConvexPath.of(pair.base(), naive),
+                Lmc.firstLayer(naive), sets, Evaluator.DEFAULT_BATCH);
+        Lmc.Report report = curves.report(lambdas, bench.evaluation().tolerance());
         double lambda;
         Model merged;
         Map<String, Double> accuracy = new LinkedHashMap<>();
         double loss;
+        Evaluated.Paired paired;
         if (method.merger().takesLambda()) {
             double[] baseLoss = report.tasks().get(0).aligned().loss();
             lambda = method.rule().choose(new LambdaRule.Curve(mergeAt, sets.get(0), lambdas, baseLoss,
-                    report.tasks().get(0).aligned().accuracy(), lossLimit));
+                    report.tasks().get(0).aligned().accuracy(), lossLimit, l -> curves.aligned(0, l)));
             merged = mergeAt.apply(lambda);
-            loss = evaluate(merged, sets, accuracy);
+            loss = measured(curves, lambda, sets, accuracy);
+            paired = paired(curves, lambda, sets.get(0));
         } else {
             merged = method.merger().merge(pair, aligned, 1.0, bench);
             loss = evaluate(merged, sets, accuracy);
@@ -128,16 +127,34 @@ public final class MoveRunner {
                 for (int k = 0; k < sets.size(); k++) accuracy.put(sets.get(k).name(), report.tasks().get(k).aligned().accuracy()[0]);
                 loss = report.tasks().get(0).aligned().loss()[0];
             }
+            paired = paired(pair.base(), merged, sets.get(0));
         }
         String described = method.aligner().describe(aligned) + (method.merger().takesLambda() ? "" : "+" + method.merger().name());
         return new Outcome(report, lambda, loss, accuracy, described, aligned.alignment().objectiveAfter(),
-                (System.nanoTime() - started) / 1e9, merged.contentHash(), paired(pair.base(), merged, sets.get(0)));
+                (System.nanoTime() - started) / 1e9, merged.contentHash(), paired);
     }
 
     /** The merge against the base, row by row on {@code rows}. */
     private static Evaluated.Paired paired(Model base, Model merged, Dataset rows) {
         McNemar.Result r = McNemar.compare(Evaluator.correct(base, rows), Evaluator.correct(merged, rows));
         return new Evaluated.Paired(r.onlyFirst(), r.onlySecond(), rows.size());
+    }
+
+    /** The merge at {@code lambda} against the base (λ = 0), row by row on {@code rows}, the first of the curves' tasks. */
+    private static Evaluated.Paired paired(Lmc.Evaluation curves, double lambda, Dataset rows) {
+        McNemar.Result r = McNemar.compare(curves.alignedCorrect(0, 0.0), curves.alignedCorrect(0, lambda));
+        return new Evaluated.Paired(r.onlyFirst(), r.onlySecond(), rows.size());
+    }
+
+    /** The curves' accuracy at {@code lambda} on every set into {@code accuracy}; returns the loss on the first (the base's task). */
+    private static double measured(Lmc.Evaluation curves, double lambda, List<Dataset> sets, Map<String, Double> accuracy) {
+        double loss = Double.NaN;
+        for (int k = 0; k < sets.size(); k++) {
+            Metrics m = curves.aligned(k, lambda);
+            if (k == 0) loss = m.loss();
+            accuracy.put(sets.get(k).name(), m.accuracy());
+        }
+        return loss;
     }
 
     /** Accuracy on every set into {@code accuracy}; returns the loss on the first (the base's task). */

@@ -26,6 +26,7 @@ public final class Dataset {
     private final float[] features;
     private final int[] labels;
     private volatile String contentHash;
+    private volatile INDArray shared;
 
     /**
      * @param features row-major, {@code labels.length * featureCount} values; not copied, the caller
@@ -72,6 +73,26 @@ public final class Dataset {
 
     /** Labels as a copy. */
     public int[] labels() { return labels.clone(); }
+
+    /**
+     * Every row as one float32 array of shape [size, featureCount], made on the first call and then
+     * shared by every caller (and thread): it must not be modified; {@link #features(int, int)} gives
+     * an array of one's own. For rows that are read again and again (a search evaluates every move on
+     * the same selection rows): copying them into ND4J each time cost as much as a matrix product.
+     */
+    public INDArray sharedFeatures() {
+        INDArray s = shared;
+        if (s == null) {
+            synchronized (this) {
+                s = shared;
+                if (s == null) {
+                    s = features(0, size());
+                    shared = s;
+                }
+            }
+        }
+        return s;
+    }
 
     /** Rows {@code [from, to)} as a new float32 array of shape [to - from, featureCount]. */
     public INDArray features(int from, int to) {

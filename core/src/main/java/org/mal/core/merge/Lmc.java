@@ -27,7 +27,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </ul>
  *
  * <p>No avoidable work: the layers before the first merged layer do not depend on λ, so their
- * outputs are computed once per dataset and shared by every grid point of both curves.
+ * outputs are computed once per dataset and shared by every grid point of both curves; for a convex
+ * merge ({@link ConvexPath}) the first merged layer is linear in λ and is multiplied once per dataset
+ * too ({@link #prepare}, {@link LinearCurves}).
  */
 public final class Lmc {
     private Lmc() {}
@@ -53,7 +55,7 @@ public final class Lmc {
 
     public static Report evaluate(Model base, Map<String, INDArray> aligned, Map<String, INDArray> naive, List<Dataset> tasks,
                                   double[] lambdas, double tolerance, int batchSize) {
-        return evaluate(base, l -> Merge.convex(base, aligned, l), firstLayer(aligned), naive, tasks, lambdas, tolerance, batchSize);
+        return evaluate(base, ConvexPath.of(base, aligned), firstLayer(aligned), naive, tasks, lambdas, tolerance, batchSize);
     }
 
     /**
@@ -62,22 +64,103 @@ public final class Lmc {
      */
     public static Report evaluate(Model base, DoubleFunction<Model> alignedAt, int firstAligned, Map<String, INDArray> naive,
                                   List<Dataset> tasks, double[] lambdas, double tolerance, int batchSize) {
-        return evaluate(base, alignedAt, firstAligned, l -> Merge.convex(base, naive, l), firstLayer(naive), tasks, lambdas, tolerance, batchSize);
+        return evaluate(base, alignedAt, firstAligned, ConvexPath.of(base, naive), firstLayer(naive), tasks, lambdas, tolerance, batchSize);
     }
 
     /** The same with the naive merge given as a function of λ too (a soup of naive merges, say), leaving the base's layers before {@code firstNaive} unchanged. */
     public static Report evaluate(Model base, DoubleFunction<Model> alignedAt, int firstAligned, DoubleFunction<Model> naiveAt, int firstNaive,
                                   List<Dataset> tasks, double[] lambdas, double tolerance, int batchSize) {
+        return prepare(base, alignedAt, firstAligned, naiveAt, firstNaive, tasks, batchSize).report(lambdas, tolerance);
+    }
+
+    /**
+     * The evaluation of a merge's two curves on {@code tasks}, ready to answer at any λ: the base's
+     * layers before the first merged one are computed once per task, and a {@link ConvexPath} is
+     * evaluated with its first merged layer linear in λ (its products once per task, the base's shared
+     * by both curves; {@link LinearCurves}). Any other merge function is evaluated model by model
+     * from the shared prefix. Results are memoised by λ.
+     */
+    public static Evaluation prepare(Model base, DoubleFunction<Model> alignedAt, int firstAligned, DoubleFunction<Model> naiveAt,
+                                     int firstNaive, List<Dataset> tasks, int batchSize) {
+        if (tasks.isEmpty()) throw new IllegalArgumentException("LMC needs at least one dataset");
+        int first = Math.min(firstAligned, firstNaive);
+        if (alignedAt instanceof ConvexPath p) first = Math.min(first, p.firstLayer());
+        if (naiveAt instanceof ConvexPath p) first = Math.min(first, p.firstLayer());
+        List<LinearCurves.Branch> aligned = new ArrayList<>();
+        List<LinearCurves.Branch> naive = new ArrayList<>();
+        for (Dataset d : tasks) {
+            LinearCurves c = new LinearCurves(base, d, first, Evaluator.activationsBefore(base, first, d, batchSize));
+            aligned.add(c.branch(alignedAt, firstAligned));
+            naive.add(c.branch(naiveAt, firstNaive));
+        }
+        return new Evaluation(List.copyOf(tasks), aligned, naive);
+    }
+
+    /** A merge's curves on its tasks at any λ ({@link #prepare}); one move's, on one thread. */
+    public static final class Evaluation {
+        private final List<Dataset> tasks;
+        private final List<LinearCurves.Branch> aligned;
+        private final List<LinearCurves.Branch> naive;
+
+        private Evaluation(List<Dataset> tasks, List<LinearCurves.Branch> aligned, List<LinearCurves.Branch> naive) {
+            this.tasks = tasks;
+            this.aligned = aligned;
+            this.naive = naive;
+        }
+
+        /** Loss and accuracy of the aligned merge at {@code lambda} on task {@code task} (index into the tasks). */
+        public Metrics aligned(int task, double lambda) { return aligned.get(task).at(lambda).metrics(); }
+
+        /** Per row of task {@code task}, whether the aligned merge at {@code lambda} predicts the label (λ = 0: the base). */
+        public boolean[] alignedCorrect(int task, double lambda) { return aligned.get(task).at(lambda).correct().clone(); }
+
+        /** Loss and accuracy of the naive merge at {@code lambda} on task {@code task}. */
+        public Metrics naive(int task, double lambda) { return naive.get(task).at(lambda).metrics(); }
+
+        /** Both curves over {@code lambdas} on every task, and the metrics read from them. */
+        public Report report(double[] lambdas, double tolerance) {
+            if (lambdas[0] != 0 || lambdas[lambdas.length - 1] != 1) throw new IllegalArgumentException("the λ grid must run from 0 to 1");
+            List<TaskCurves> curves = new ArrayList<>();
+            for (int t = 0; t < tasks.size(); t++) {
+                Dataset d = tasks.get(t);
+                curves.add(new TaskCurves(d.name(), d.contentHash(), curve(aligned.get(t), lambdas), curve(naive.get(t), lambdas)));
+            }
+            return Lmc.report(lambdas, curves, tolerance);
+        }
+
+        private static Curve curve(LinearCurves.Branch b, double[] lambdas) {
+            double[] loss = new double[lambdas.length];
+            double[] acc = new double[lambdas.length];
+            for (int k = 0; k < lambdas.length; k++) {
+                Metrics m = b.at(lambdas[k]).metrics();
+                loss[k] = m.loss();
+                acc[k] = m.accuracy();
+            }
+            return new Curve(loss, acc);
+        }
+    }
+
+    /**
+     * The evaluation as it was before {@link #prepare} (issue 20): a model per λ and curve, each run
+     * from the shared prefix in batches. Kept as the reference the fast path is tested and benchmarked against.
+     */
+    public static Report evaluateReference(Model base, DoubleFunction<Model> alignedAt, int firstAligned, DoubleFunction<Model> naiveAt,
+                                           int firstNaive, List<Dataset> tasks, double[] lambdas, double tolerance, int batchSize) {
         if (tasks.isEmpty()) throw new IllegalArgumentException("LMC needs at least one dataset");
         if (lambdas[0] != 0 || lambdas[lambdas.length - 1] != 1) throw new IllegalArgumentException("the λ grid must run from 0 to 1");
         int first = Math.min(firstAligned, firstNaive);
         List<TaskCurves> curves = new ArrayList<>();
         for (Dataset d : tasks) {
-            INDArray prefix = Evaluator.activationsBefore(base, first, d, batchSize);
+            // as before issue 20: the features copied into ND4J for every evaluation
+            INDArray prefix = first == 0 ? d.features(0, d.size()) : Evaluator.activationsBefore(base, first, d, batchSize);
             curves.add(new TaskCurves(d.name(), d.contentHash(),
-                    curve(alignedAt, lambdas, first, prefix, d, batchSize),
-                    curve(naiveAt, lambdas, first, prefix, d, batchSize)));
+                    referenceCurve(alignedAt, lambdas, first, prefix, d, batchSize),
+                    referenceCurve(naiveAt, lambdas, first, prefix, d, batchSize)));
         }
+        return report(lambdas, curves, tolerance);
+    }
+
+    private static Report report(double[] lambdas, List<TaskCurves> curves, double tolerance) {
         Curve a = curves.get(0).aligned();
         Curve n = curves.get(0).naive();
         double auc = area(lambdas, a.loss());
@@ -89,7 +172,7 @@ public final class Lmc {
                 auc / naiveAuc, lambdas[star], accAtStar);
     }
 
-    private static Curve curve(DoubleFunction<Model> mergeAt, double[] lambdas, int first, INDArray prefix, Dataset d, int batchSize) {
+    private static Curve referenceCurve(DoubleFunction<Model> mergeAt, double[] lambdas, int first, INDArray prefix, Dataset d, int batchSize) {
         double[] loss = new double[lambdas.length];
         double[] acc = new double[lambdas.length];
         for (int k = 0; k < lambdas.length; k++) {
@@ -122,8 +205,7 @@ public final class Lmc {
         return k;
     }
 
-    /** The first layer among tensors named as {@link Architecture#prefix(int)} says ({@code "<2i>.weight"}). */
-    /** The first layer that {@code tensors} (parameter names) touch. */
+    /** The first layer that {@code tensors} (parameter names as {@link Architecture#prefix(int)} makes them, {@code "<2i>.weight"}) touch. */
     public static int firstLayer(Map<String, INDArray> tensors) {
         int first = Integer.MAX_VALUE;
         for (String name : tensors.keySet()) {

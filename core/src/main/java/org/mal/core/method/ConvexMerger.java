@@ -7,7 +7,7 @@ import java.util.function.DoubleFunction;
 import java.util.function.Function;
 import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
-import org.mal.core.merge.Merge;
+import org.mal.core.merge.ConvexPath;
 import org.mal.core.merge.Repair;
 import org.mal.core.merge.Soup;
 import org.mal.core.model.Model;
@@ -45,7 +45,7 @@ public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) i
     @Override
     public DoubleFunction<Model> curve(Pair pair, Aligned aligned, MethodData data) {
         Map<String, INDArray> tensors = aligned.tensors();
-        if (!repair) return lambda -> Merge.convex(pair.base(), tensors, lambda);
+        if (!repair) return ConvexPath.of(pair.base(), tensors);
         Dataset rows = data.training(pair.requireBaseTask("REPAIR"), repairRows);
         INDArray x = rows.features(0, rows.size());
         Repair.View target = aligned.repairView(pair.target(), x);
@@ -63,7 +63,7 @@ public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) i
         Model base = pairs.get(0).base();
         List<Map<String, INDArray>> tensors = aligned.stream().map(Aligned::tensors).toList();
         int k = pairs.size();
-        if (!repair) return lambda -> lambda == 0 ? base : Soup.convex(base, tensors, shares(lambda, k));
+        if (!repair) return ConvexPath.soup(base, tensors);
         if (closedForm) throw new IllegalArgumentException("repair-method closed-form merges one target; a soup is REPAIRed by measured");
         Dataset rows = data.training(pairs.get(0).requireBaseTask("REPAIR"), repairRows);
         INDArray x = rows.features(0, rows.size());

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.function.DoubleFunction;
 import org.mal.core.data.Dataset;
 import org.mal.core.model.Evaluator;
+import org.mal.core.model.Metrics;
 import org.mal.core.model.Model;
 
 /** Chooses the λ of a convex merge from the base-task loss over the grid. */
@@ -17,19 +18,28 @@ public interface LambdaRule {
      * What a rule sees: the merge as a function of λ ({@link Merger#curve}), the base task's rows,
      * the coarse grid with the loss and accuracy at each of its points (already computed; {@code
      * accuracy} may be null, then rules measure it on demand with {@link #metricsAt}), and the largest
-     * admissible loss.
+     * admissible loss; {@code measure} gives the loss and accuracy on {@code task} at any λ (by default
+     * the merged model's, {@link Evaluator#evaluate}; a move passes its curves' evaluation, which shares
+     * the work across λ: {@link org.mal.core.merge.Lmc#prepare}).
      */
-    record Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double[] accuracy, double lossLimit) {
+    record Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double[] accuracy, double lossLimit,
+                 DoubleFunction<Metrics> measure) {
         public Curve {
             Objects.requireNonNull(mergeAt);
+            Objects.requireNonNull(measure);
             if (lambdas.length != loss.length) throw new IllegalArgumentException("a loss per grid point is needed");
             if (accuracy != null && accuracy.length != lambdas.length) throw new IllegalArgumentException("an accuracy per grid point is needed");
         }
 
+        /** Measured by evaluating the merged model at each λ asked. */
+        public Curve(DoubleFunction<Model> mergeAt, Dataset task, double[] lambdas, double[] loss, double[] accuracy, double lossLimit) {
+            this(mergeAt, task, lambdas, loss, accuracy, lossLimit, l -> Evaluator.evaluate(mergeAt.apply(l), task));
+        }
+
         /** The base-task loss of the merge at {@code lambda}. */
-        public double lossAt(double lambda) { return Evaluator.evaluate(mergeAt.apply(lambda), task).loss(); }
+        public double lossAt(double lambda) { return measure.apply(lambda).loss(); }
 
         /** Loss and accuracy on the base task's rows of the merge at {@code lambda}. */
-        public org.mal.core.model.Metrics metricsAt(double lambda) { return Evaluator.evaluate(mergeAt.apply(lambda), task); }
+        public Metrics metricsAt(double lambda) { return measure.apply(lambda); }
     }
 }

@@ -77,14 +77,15 @@ public final class Evaluator {
     /**
      * Inputs of layer {@code layer} for every row of {@code data}: the forward pass through layers
      * {@code 0 .. layer - 1}, shape [rows, input size of {@code layer}]. For {@code layer == 0} the
-     * features themselves.
+     * features themselves, the dataset's shared array ({@link Dataset#sharedFeatures}): not to be modified.
      */
     public static INDArray activationsBefore(Model model, int layer, Dataset data, int batchSize) {
-        if (layer == 0) return data.features(0, data.size());
+        if (layer == 0) return data.sharedFeatures();
         List<INDArray> parts = new ArrayList<>();
+        INDArray x = data.sharedFeatures();
         for (int from = 0; from < data.size(); from += batchSize) {
             int to = Math.min(data.size(), from + batchSize);
-            INDArray h = data.features(from, to);
+            INDArray h = from == 0 && to == data.size() ? x : x.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
             for (int i = 0; i < layer; i++) h = model.layerOutput(i, h);
             parts.add(h);
         }

@@ -12,8 +12,8 @@ import java.util.Map;
 import org.mal.core.Sha256;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * An architecture with its weights. The parameter map holds exactly the tensors the architecture
@@ -81,15 +81,17 @@ public final class Model {
 
     /**
      * Output of layer {@code i} for its input {@code h}: {@code act(h · Wᵀ + b)}, except that the
-     * softmax of the output layer is left to the loss (logits are returned).
+     * softmax of the output layer is left to the loss (logits are returned). One native call into a
+     * new array: ND4J's {@code relu_layer} (product, bias and ReLU fused), or {@code xw_plus_b} for a
+     * layer without ReLU; separate product, bias and ReLU ops made the forward pass take about twice
+     * the time of its products (docs/RESULTS.md §3b).
      */
     public INDArray layerOutput(int i, INDArray h) {
         INDArray w = weight(i);
         if (h.dataType() != w.dataType()) h = h.castTo(w.dataType());
-        INDArray z = Nd4j.gemm(h, w, false, true);
-        z.addiRowVector(bias(i));
-        Activation act = architecture.layers().get(i).activation();
-        if (act == Activation.RELU) Transforms.relu(z, false);
+        INDArray z = Nd4j.createUninitialized(w.dataType(), new long[] {h.rows(), w.rows()}, 'c');
+        String op = architecture.layers().get(i).activation() == Activation.RELU ? "relu_layer" : "xw_plus_b";
+        Nd4j.exec(DynamicCustomOp.builder(op).addInputs(h, w.transpose(), bias(i)).addOutputs(z).build());
         return z;
     }
 
