@@ -181,11 +181,10 @@ public final class Figure1Command implements Callable<Integer> {
                 }
                 String name = bt + "-from-" + tt;
                 Path heat = outDir.resolve("positions-auc-ratio-" + name + ".png");
-                Plots.png(Plots.heatmap("One layer merged, by position: AUC aligned / naive, base on " + bt + ", target on " + tt + " ("
-                        + g.pairs() + " pairs of different depth)", "target hidden layer", "base hidden layer", colLabels, rowLabels, ratio,
+                Plots.png(Plots.heatmap("One layer merged: AUC aligned / naive, " + bt + " <- " + tt + " (" + g.pairs() + " pairs)", "target hidden layer", "base hidden layer", colLabels, rowLabels, ratio,
                         "0.00", 1.0), heat);
                 Path curves = outDir.resolve("positions-loss-" + name + ".png");
-                Plots.png(Plots.lines("Mean loss over λ, one layer merged: base on " + bt + ", target on " + tt, "λ", "loss (base task)",
+                Plots.png(Plots.lines("Mean loss over λ, one layer merged, " + bt + " <- " + tt, "λ", "loss (base task)",
                         List.of(Plots.Line.of(cellName(best) + " aligned (best cell)", lambdas, best.meanAlignedLoss()),
                                 Plots.Line.of(cellName(best) + " naive", lambdas, best.meanNaiveLoss()),
                                 Plots.Line.of(cellName(worst) + " aligned (worst cell)", lambdas, worst.meanAlignedLoss()),
