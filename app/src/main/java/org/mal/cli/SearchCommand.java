@@ -212,15 +212,15 @@ final class SearchCommand implements Runnable {
      * exact p, and the loss difference with its 95% paired bootstrap interval (2,000 resamples, seed 0).
      */
     static String paired(Model origin, Model assembly, org.mal.core.data.Dataset rows) {
-        var r = org.mal.core.stats.McNemar.compare(Evaluator.correct(origin, rows), Evaluator.correct(assembly, rows));
+        return describe(Evaluator.paired(Evaluator.rows(origin, rows), Evaluator.rows(assembly, rows)));
+    }
+
+    private static String describe(Evaluator.Paired p) {
+        var r = p.accuracy();
         String counts = String.format(Locale.ROOT, "%d rows right only with the assembly, %d only with the origin; McNemar exact p = %.4g; ",
                 r.onlySecond(), r.onlyFirst(), r.p());
-        org.mal.core.stats.PairedBootstrap.Interval loss;
-        try {
-            loss = org.mal.core.stats.PairedBootstrap.of(Evaluator.rowLosses(origin, rows), Evaluator.rowLosses(assembly, rows));
-        } catch (IllegalArgumentException notFinite) {
-            return counts + "loss interval: n/a (" + notFinite.getMessage() + ")";
-        }
+        var loss = p.loss();
+        if (loss == null) return counts + "loss interval: n/a (a row's loss is not finite)";
         return counts + String.format(Locale.ROOT, "loss %+.4f (assembly − origin), 95%% paired bootstrap interval [%+.4f, %+.4f]%s",
                 loss.difference(), loss.low(), loss.high(), loss.excludesZero() ? "" : " (contains 0)");
     }
@@ -261,12 +261,14 @@ final class SearchCommand implements Runnable {
         List<String> pairedLines = new java.util.ArrayList<>();
         for (String task : tasks) {
             var held = bench.heldOut(task);
-            Metrics a = Evaluator.evaluate(origin, held);
-            Metrics b = Evaluator.evaluate(last, held);
+            Evaluator.Rows originRows = Evaluator.rows(origin, held);   // one pass per model: the metrics and the paired tests
+            Evaluator.Rows lastRows = Evaluator.rows(last, held);
+            Metrics a = originRows.metrics();
+            Metrics b = lastRows.metrics();
             t.row(task, String.valueOf(held.size()), String.format(Locale.ROOT, "%.4f", a.loss()),
                     String.format(Locale.ROOT, "%.2f%%", 100 * a.accuracy()), String.format(Locale.ROOT, "%.4f", b.loss()),
                     String.format(Locale.ROOT, "%.2f%%", 100 * b.accuracy()));
-            pairedLines.add(task + ": " + paired(origin, last, held));
+            pairedLines.add(task + ": " + describe(Evaluator.paired(originRows, lastRows)));
         }
         t.print(out);
         out.println("paired, on the same rows:");

@@ -224,15 +224,10 @@ public final class GainCheckCommand implements Callable<Integer> {
         String lineage = s.lineage().isEmpty() ? "no move accepted" : String.join(" then ", s.lineage().stream().map(c ->
                 c.accepted().targetNames() + " " + c.accepted().layerMap() + " λ=" + String.format(Locale.ROOT, "%.3f", c.assembly().merge().lambda()))
                 .toList());
-        Cell assembly = Cell.of(Evaluator.evaluate(last, test), lineage, Evaluator.evaluate(last, selection).accuracy());
-        McNemar.Result paired = McNemar.compare(Evaluator.correct(origin, test), Evaluator.correct(last, test));
-        org.mal.core.stats.PairedBootstrap.Interval lossChange;
-        try {
-            lossChange = org.mal.core.stats.PairedBootstrap.of(Evaluator.rowLosses(origin, test), Evaluator.rowLosses(last, test));
-        } catch (IllegalArgumentException notFinite) {
-            lossChange = null;   // a row's loss is not finite: the table says n/a rather than losing the other bases
-        }
-        return new Row(b, assembly, paired, lossChange, s.lineage().size(), s.evaluations(), s.cacheHits());
+        Evaluator.Rows lastRows = Evaluator.rows(last, test);
+        Cell assembly = Cell.of(lastRows.metrics(), lineage, Evaluator.evaluate(last, selection).accuracy());
+        Evaluator.Paired paired = Evaluator.paired(Evaluator.rows(origin, test), lastRows);   // loss null: the table says n/a
+        return new Row(b, assembly, paired.accuracy(), paired.loss(), s.lineage().size(), s.evaluations(), s.cacheHits());
     }
 
     /** Runs the gain search to its budget: a new run in {@code dir} (its cache answers moves evaluated before), or the killed one resumed. */

@@ -8,6 +8,7 @@ import java.util.function.DoubleFunction;
 import org.mal.core.data.Dataset;
 import org.mal.core.model.Activation;
 import org.mal.core.model.Architecture;
+import org.mal.core.model.Evaluator;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.Model;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -224,37 +225,25 @@ final class LinearCurves {
     private Result score(INDArray logits) {
         INDArray c = logits.isView() || logits.ordering() != 'c' || logits.offset() != 0 || logits.data().length() != logits.length()
                 ? logits.dup('c') : logits;
+        double[] zs;
+        if (c.dataType() == DataType.FLOAT) {
+            // one bulk copy out of native memory, widened to double as the loss is computed
+            float[] fs = new float[(int) c.length()];
+            c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(fs);
+            zs = new double[fs.length];
+            for (int k = 0; k < fs.length; k++) zs[k] = fs[k];
+        } else {
+            zs = c.data().asDouble();
+        }
         boolean[] correct = new boolean[rows];
         double lossSum = 0;
         long right = 0;
-        if (c.dataType() == DataType.FLOAT) {
-            // one bulk copy out of native memory
-            float[] zs = new float[(int) c.length()];
-            c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(zs);
-            for (int r = 0; r < rows; r++) {
-                int at = r * classes;
-                int argMax = 0;
-                for (int k = 1; k < classes; k++) if (zs[at + k] > zs[at + argMax]) argMax = k;
-                double max = zs[at + argMax];
-                double sumExp = 0;
-                for (int k = 0; k < classes; k++) sumExp += Math.exp(zs[at + k] - max);
-                lossSum += Math.log(sumExp) + max - zs[at + labels[r]];
-                correct[r] = argMax == labels[r];
-                if (correct[r]) right++;
-            }
-        } else {
-            double[] zs = c.data().asDouble();
-            for (int r = 0; r < rows; r++) {
-                int at = r * classes;
-                int argMax = 0;
-                for (int k = 1; k < classes; k++) if (zs[at + k] > zs[at + argMax]) argMax = k;
-                double max = zs[at + argMax];
-                double sumExp = 0;
-                for (int k = 0; k < classes; k++) sumExp += Math.exp(zs[at + k] - max);
-                lossSum += Math.log(sumExp) + max - zs[at + labels[r]];
-                correct[r] = argMax == labels[r];
-                if (correct[r]) right++;
-            }
+        for (int r = 0; r < rows; r++) {
+            int at = r * classes;
+            int argMax = Evaluator.argMax(zs, at, classes);
+            lossSum += Evaluator.crossEntropy(zs, at, classes, labels[r], zs[at + argMax]);
+            correct[r] = argMax == labels[r];
+            if (correct[r]) right++;
         }
         return new Result(new Metrics(rows == 0 ? Double.NaN : lossSum / rows, rows == 0 ? Double.NaN : (double) right / rows, rows), correct);
     }

@@ -36,42 +36,87 @@ public final class Evaluator {
         return evaluateFrom(model, 0, null, data, batchSize);
     }
 
-    /** Per row of {@code data}, whether the model's most likely class is the label (for paired tests on the same rows). */
-    public static boolean[] correct(Model model, Dataset data) {
-        boolean[] out = new boolean[data.size()];
+    /**
+     * Per row of a dataset, whether the model's most likely class is the label and the softmax
+     * cross-entropy of its logits: what a paired comparison of two models on the same rows needs, and
+     * (averaged) the metrics {@link #evaluate} gives.
+     */
+    public record Rows(boolean[] correct, double[] loss) {
+        /** Mean loss and accuracy, as {@link #evaluate} computes them. */
+        public Metrics metrics() {
+            int n = loss.length;
+            double lossSum = 0;
+            long right = 0;
+            for (int r = 0; r < n; r++) {
+                lossSum += loss[r];
+                if (correct[r]) right++;
+            }
+            return new Metrics(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) right / n, n);
+        }
+    }
+
+    /** {@link Rows} of {@code model} on every row of {@code data}: one forward pass. */
+    public static Rows rows(Model model, Dataset data) {
+        boolean[] correct = new boolean[data.size()];
+        double[] loss = new double[data.size()];
         int classes = data.classCount();
         for (int from = 0; from < data.size(); from += DEFAULT_BATCH) {
             int to = Math.min(data.size(), from + DEFAULT_BATCH);
             double[] z = model.logits(data.features(from, to)).dup('c').data().asDouble();
             for (int r = 0; r < to - from; r++) {
-                int argMax = 0;
-                for (int c = 1; c < classes; c++) if (z[r * classes + c] > z[r * classes + argMax]) argMax = c;
-                out[from + r] = argMax == data.label(from + r);
+                int at = r * classes;
+                int label = data.label(from + r);
+                int argMax = argMax(z, at, classes);
+                correct[from + r] = argMax == label;
+                loss[from + r] = crossEntropy(z, at, classes, label, z[at + argMax]);
             }
         }
-        return out;
+        return new Rows(correct, loss);
     }
+
+    /** Per row of {@code data}, whether the model's most likely class is the label (for paired tests on the same rows). */
+    public static boolean[] correct(Model model, Dataset data) { return rows(model, data).correct(); }
 
     /**
      * Per row of {@code data}, the softmax cross-entropy (natural log) of the model's logits, as
      * {@link #evaluate} averages it (for paired comparisons of loss on the same rows).
      */
-    public static double[] rowLosses(Model model, Dataset data) {
-        double[] out = new double[data.size()];
-        int classes = data.classCount();
-        for (int from = 0; from < data.size(); from += DEFAULT_BATCH) {
-            int to = Math.min(data.size(), from + DEFAULT_BATCH);
-            double[] z = model.logits(data.features(from, to)).dup('c').data().asDouble();
-            for (int r = 0; r < to - from; r++) {
-                int base = r * classes;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < classes; c++) max = Math.max(max, z[base + c]);
-                double sumExp = 0;
-                for (int c = 0; c < classes; c++) sumExp += Math.exp(z[base + c] - max);
-                out[from + r] = Math.log(sumExp) + max - z[base + data.label(from + r)];
-            }
+    public static double[] rowLosses(Model model, Dataset data) { return rows(model, data).loss(); }
+
+    /**
+     * Two models on the same rows: McNemar's exact test of their correctness, and the loss change
+     * (second − first) with its 95% paired bootstrap interval; {@code loss} is {@code null} when a
+     * row's loss is not finite.
+     */
+    public record Paired(org.mal.core.stats.McNemar.Result accuracy, org.mal.core.stats.PairedBootstrap.Interval loss) {}
+
+    /** {@code first} against {@code second}, their {@link Rows} on the same rows. */
+    public static Paired paired(Rows first, Rows second) {
+        var accuracy = org.mal.core.stats.McNemar.compare(first.correct(), second.correct());
+        org.mal.core.stats.PairedBootstrap.Interval loss;
+        try {
+            loss = org.mal.core.stats.PairedBootstrap.of(first.loss(), second.loss());
+        } catch (IllegalArgumentException notFinite) {
+            loss = null;
         }
-        return out;
+        return new Paired(accuracy, loss);
+    }
+
+    /** The index of the largest of the {@code classes} logits from {@code at} (the first, on a tie). */
+    public static int argMax(double[] z, int at, int classes) {
+        int argMax = 0;
+        for (int c = 1; c < classes; c++) if (z[at + c] > z[at + argMax]) argMax = c;
+        return argMax;
+    }
+
+    /**
+     * Softmax cross-entropy (natural log) of the {@code classes} logits from {@code at} against
+     * {@code label}, shifted by their largest value {@code max} (log-sum-exp), in double.
+     */
+    public static double crossEntropy(double[] z, int at, int classes, int label, double max) {
+        double sumExp = 0;
+        for (int c = 0; c < classes; c++) sumExp += Math.exp(z[at + c] - max);
+        return Math.log(sumExp) + max - z[at + label];
     }
 
     /**
@@ -108,16 +153,10 @@ public final class Evaluator {
             for (int i = fromLayer; i < model.architecture().depth(); i++) h = model.layerOutput(i, h);
             double[] z = h.dup('c').data().asDouble();
             for (int r = 0; r < to - from; r++) {
-                int base = r * classes;
+                int at = r * classes;
                 int label = data.label(from + r);
-                double max = Double.NEGATIVE_INFINITY;
-                int argMax = 0;
-                for (int c = 0; c < classes; c++) {
-                    if (z[base + c] > max) { max = z[base + c]; argMax = c; }
-                }
-                double sumExp = 0;
-                for (int c = 0; c < classes; c++) sumExp += Math.exp(z[base + c] - max);
-                lossSum += Math.log(sumExp) + max - z[base + label];
+                int argMax = argMax(z, at, classes);
+                lossSum += crossEntropy(z, at, classes, label, z[at + argMax]);
                 if (argMax == label) correct++;
             }
         }
