@@ -1,9 +1,11 @@
 package org.mal.experiments;
 
 import com.typesafe.config.ConfigFactory;
+import java.io.BufferedWriter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,12 +14,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.mal.cli.DataOption;
 import org.mal.cli.Table;
 import org.mal.core.align.LayerMap;
+import org.mal.core.Sha256;
 import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.Lmc;
+import org.mal.core.method.TrainingSamples;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
@@ -43,22 +52,35 @@ public final class Figure1Command implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DataOption data;
 
-    /** One merged pair. */
+    /**
+     * One merged pair: the loss-curve AUC (area under the loss over λ in [0, 1], trapezoid rule) of the weight-matched merge, the
+     * naive merge and, with {@code repair}, the weight-matched merge REPAIRed ({@code NaN} without),
+     * their ratios to the naive AUC, the barriers and λ*.
+     */
     record Pair(String base, String target, String baseTask, String targetTask, String map, double auc, double naiveAuc, double aucRatio,
-                double barrier, double naiveBarrier, double lambdaStar) {}
+                double barrier, double naiveBarrier, double lambdaStar, double repairedAuc, double repairedAucRatio, double repairedBarrier) {}
+
+    /** A cached pair: the key names everything its numbers depend on (models' bytes and the settings). */
+    record Cached(String key, Pair pair) {}
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         if (!Files.isRegularFile(conf)) throw new IllegalArgumentException("no configuration file " + conf);
         Settings s = Settings.of(ConfigFactory.parseFile(conf.toFile()).resolve().getConfig("figure1"), "figure1")
-                .withReference("mal.figure1").only("zoo", "rows", "grid", "out", "positions-pairs");
+                .withReference("mal.figure1").only("zoo", "rows", "grid", "out", "positions-pairs", "repair", "repair-rows", "threads");
         int rows = s.getInt("rows");
         int grid = s.getInt("grid");
         int positionsPairs = s.getInt("positions-pairs");
+        boolean repair = s.getBoolean("repair");
+        int repairRows = s.getInt("repair-rows");
+        int threads = s.getInt("threads");
         if (positionsPairs < 0) throw s.invalid("positions-pairs", "must be >= 0 (0: rows 3-4 not drawn), got " + positionsPairs);
         if (rows < 1) throw s.invalid("rows", "must be >= 1, got " + rows);
         if (grid < 2) throw s.invalid("grid", "needs at least 2 points, got " + grid);
+        if (repairRows < 1) throw s.invalid("repair-rows", "must be >= 1, got " + repairRows);
+        if (threads < 0) throw s.invalid("threads", "must be >= 0 (0: one per core), got " + threads);
+        if (threads == 0) threads = Runtime.getRuntime().availableProcessors();
         Path outDir = Path.of(s.getString("out"));
         Zoo zoo = new Zoo(Path.of(s.getString("zoo")));
         ZooIndex index = ZooIndex.from(zoo);
@@ -66,27 +88,64 @@ public final class Figure1Command implements Callable<Integer> {
                 + " (the default zoo: ./mal zoo train --conf conf/zoo-default.conf)");
         Files.createDirectories(outDir);
         Map<String, Model> models = new HashMap<>();
-        for (ModelCard c : index.cards()) models.put(c.id(), ModelIO.load(zoo.fileOf(c.id())).model());
-        Map<String, Dataset> tests = new HashMap<>();
+        Map<String, String> hashes = new HashMap<>();
+        for (ModelCard c : index.cards()) {
+            Path file = zoo.fileOf(c.id());
+            models.put(c.id(), ModelIO.load(file).model());
+            hashes.put(c.id(), Sha256.hex(Files.readAllBytes(file)));
+        }
+        Map<String, Dataset> tests = new ConcurrentHashMap<>();
+        for (ModelCard c : index.cards()) tests.computeIfAbsent(c.dataset().task(), t -> ZooExperiment.testSample(data.dir(), t, rows));
+        TrainingSamples training = new TrainingSamples(data.dir()::load, 1);
         double[] lambdas = Lmc.grid(grid);
+        String settings = "rows=" + rows + ",grid=" + grid + ",repair=" + repair + (repair ? ",repair-rows=" + repairRows : "");
+        Path cacheFile = outDir.resolve(CACHE);
+        Map<String, Pair> cached = readCache(cacheFile);
+        List<Callable<Pair>> work = new ArrayList<>();
         List<Pair> pairs = new ArrayList<>();
         long started = System.nanoTime();
-        for (ModelCard a : index.cards()) {
-            Dataset test = tests.computeIfAbsent(a.dataset().task(), t -> ZooExperiment.testSample(data.dir(), t, rows));
-            for (ModelCard b : index.cards()) {
-                if (a.id().equals(b.id())) continue;
-                Model ma = models.get(a.id());
-                Model mb = models.get(b.id());
-                LayerMap map = LayerMap.common(ma.architecture().depth(), mb.architecture().depth());
-                Lmc.Report r = ZooExperiment.evaluate(ma, mb, map, test, lambdas, 0.05);
-                pairs.add(new Pair(a.id(), b.id(), a.dataset().task(), b.dataset().task(), map.toString(), r.auc(), r.naiveAuc(), r.aucRatio(),
-                        r.barrier(), r.naiveBarrier(), r.lambdaStar()));
+        int reused = 0;
+        try (BufferedWriter cache = Files.newBufferedWriter(cacheFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            for (ModelCard a : index.cards()) {
+                for (ModelCard b : index.cards()) {
+                    if (a.id().equals(b.id())) continue;
+                    String key = a.id() + "@" + hashes.get(a.id()) + "<-" + b.id() + "@" + hashes.get(b.id()) + ";" + settings;
+                    Pair hit = cached.get(key);
+                    if (hit != null) {
+                        reused++;
+                        work.add(() -> hit);
+                        continue;
+                    }
+                    work.add(() -> {
+                        Pair p = pair(a, b, models, tests.get(a.dataset().task()), repair ? training.training(a.dataset().task(), repairRows) : null,
+                                lambdas);
+                        synchronized (cache) {
+                            cache.write(SearchJson.MAPPER.writeValueAsString(new Cached(key, p)));
+                            cache.newLine();
+                            cache.flush();
+                        }
+                        return p;
+                    });
+                }
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                for (Future<Pair> f : pool.invokeAll(work)) pairs.add(f.get());
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof Exception ex ? ex : e;
+            } finally {
+                pool.shutdownNow();
             }
         }
+        out.printf(Locale.ROOT, "%d pairs (%d from %s) in %.0f s on %d threads%n", pairs.size(), reused, cacheFile,
+                (System.nanoTime() - started) / 1e9, threads);
         // one heat map per (base task, target task)
         Map<String, List<Pair>> byTasks = new TreeMap<>();
         for (Pair p : pairs) byTasks.computeIfAbsent(p.baseTask() + " <- " + p.targetTask(), k -> new ArrayList<>()).add(p);
-        Table t = new Table("base task <- target task", "pairs", "mean AUC ratio", "pairs with ratio < 1", "mean LMC loss aligned", "naive");
+        Table t = repair
+                ? new Table("base task <- target task", "pairs", "mean AUC naive", "weight matching", "WM + REPAIR", "AUC ratio WM / naive",
+                        "WM+REPAIR / naive", "ratio < 1: WM", "WM+REPAIR")
+                : new Table("base task <- target task", "pairs", "mean AUC ratio", "pairs with ratio < 1", "mean LMC loss aligned", "naive");
         List<String> images = new ArrayList<>();
         for (var e : byTasks.entrySet()) {
             List<String> rowLabels = new ArrayList<>();
@@ -101,48 +160,120 @@ public final class Figure1Command implements Callable<Integer> {
             rowLabels.sort(null);
             colLabels.sort(null);
             double[][] ratio = nan(rowLabels.size(), colLabels.size());
+            double[][] repairedRatio = nan(rowLabels.size(), colLabels.size());
             double[][] loss = nan(rowLabels.size(), colLabels.size());
-            double sumRatio = 0, sumLoss = 0, sumNaive = 0;
-            int below = 0;
+            double[][] naiveLoss = nan(rowLabels.size(), colLabels.size());
+            double[][] repairedLoss = nan(rowLabels.size(), colLabels.size());
             for (Pair p : e.getValue()) {
                 int r = rowLabels.indexOf(label.get(p.base()));
                 int c = colLabels.indexOf(label.get(p.target()));
                 ratio[r][c] = p.aucRatio();
                 loss[r][c] = p.auc();
-                sumRatio += p.aucRatio();
-                sumLoss += p.auc();
-                sumNaive += p.naiveAuc();
-                if (p.aucRatio() < 1) below++;
+                naiveLoss[r][c] = p.naiveAuc();
+                repairedRatio[r][c] = p.repairedAucRatio();
+                repairedLoss[r][c] = p.repairedAuc();
             }
-            int n = e.getValue().size();
+            List<Pair> ps = e.getValue();
+            int n = ps.size();
             String name = e.getKey().replace(" <- ", "-from-");
+            String tasks = "base on " + e.getKey().replace(" <- ", ", target on ");
             Path ratioPng = outDir.resolve("auc-ratio-" + name + ".png");
-            Plots.png(Plots.heatmap("Loss-curve AUC, aligned / naive: base on " + e.getKey().replace(" <- ", ", target on "),
-                    "target architecture", "base architecture", colLabels, rowLabels, ratio, "0.00", 1.0), ratioPng);
             Path lossPng = outDir.resolve("lmc-loss-" + name + ".png");
-            Plots.png(Plots.heatmap("Mean LMC loss over λ (aligned): base on " + e.getKey().replace(" <- ", ", target on "),
-                    "target architecture", "base architecture", colLabels, rowLabels, loss, "0.00"), lossPng);
+            if (repair) {
+                double half = 0;
+                for (Pair p : ps) half = Math.max(half, Math.max(Math.abs(p.aucRatio() - 1), Math.abs(p.repairedAucRatio() - 1)));
+                Plots.pngRow(List.of(
+                        Plots.heatmap("AUC weight matching / naive, " + tasks, "target architecture", "base architecture", colLabels, rowLabels,
+                                ratio, "0.00", 1 - half, 1 + half),
+                        Plots.heatmap("AUC weight matching + REPAIR / naive, " + tasks, "target architecture", "base architecture", colLabels,
+                                rowLabels, repairedRatio, "0.00", 1 - half, 1 + half)), ratioPng);
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (Pair p : ps) {
+                    for (double v : new double[] {p.auc(), p.naiveAuc(), p.repairedAuc()}) {
+                        lo = Math.min(lo, v);
+                        hi = Math.max(hi, v);
+                    }
+                }
+                Plots.pngRow(List.of(
+                        Plots.heatmap("Mean loss over λ, naive, " + tasks, "target architecture", "base architecture", colLabels, rowLabels,
+                                naiveLoss, "0.00", lo, hi),
+                        Plots.heatmap("Mean loss over λ, weight matching", "target architecture", "base architecture", colLabels, rowLabels,
+                                loss, "0.00", lo, hi),
+                        Plots.heatmap("Mean loss over λ, weight matching + REPAIR", "target architecture", "base architecture", colLabels,
+                                rowLabels, repairedLoss, "0.00", lo, hi)), lossPng);
+                t.row(e.getKey(), String.valueOf(n), f(mean(ps, Pair::naiveAuc)), f(mean(ps, Pair::auc)), f(mean(ps, Pair::repairedAuc)),
+                        String.format(Locale.ROOT, "%.3f", mean(ps, Pair::aucRatio)),
+                        String.format(Locale.ROOT, "%.3f", mean(ps, Pair::repairedAucRatio)),
+                        ps.stream().filter(p -> p.aucRatio() < 1).count() + " of " + n,
+                        ps.stream().filter(p -> p.repairedAucRatio() < 1).count() + " of " + n);
+            } else {
+                Plots.png(Plots.heatmap("Loss-curve AUC, aligned / naive: " + tasks, "target architecture", "base architecture", colLabels,
+                        rowLabels, ratio, "0.00", 1.0), ratioPng);
+                Plots.png(Plots.heatmap("Mean LMC loss over λ (aligned): " + tasks, "target architecture", "base architecture", colLabels,
+                        rowLabels, loss, "0.00"), lossPng);
+                t.row(e.getKey(), String.valueOf(n), String.format(Locale.ROOT, "%.3f", mean(ps, Pair::aucRatio)),
+                        ps.stream().filter(p -> p.aucRatio() < 1).count() + " of " + n, f(mean(ps, Pair::auc)), f(mean(ps, Pair::naiveAuc)));
+            }
             images.add(ratioPng.getFileName().toString());
             images.add(lossPng.getFileName().toString());
-            t.row(e.getKey(), String.valueOf(n), String.format(Locale.ROOT, "%.3f", sumRatio / n), below + " of " + n,
-                    String.format(Locale.ROOT, "%.4f", sumLoss / n), String.format(Locale.ROOT, "%.4f", sumNaive / n));
         }
         t.print(out);
         Files.writeString(outDir.resolve("figure1.json"), SearchJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(pairs));
         if (positionsPairs > 0) {
-            images.addAll(positions(index, models, tests, lambdas, positionsPairs, rows, outDir, out));
+            long positionsStarted = System.nanoTime();
+            images.addAll(positions(index, models, tests, lambdas, positionsPairs, threads, outDir, out));
+            out.printf(Locale.ROOT, "rows 3-4 in %.0f s%n", (System.nanoTime() - positionsStarted) / 1e9);
         }
         StringBuilder h = new StringBuilder("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>MAL Figure 1</title></head>"
                 + "<body style=\"font-family:sans-serif;max-width:1100px;margin:2em auto\">\n<h1>Figure 1 on " + zoo.dir() + "</h1>\n"
-                + "<p>Every ordered pair of zoo models merged by weight matching (default layer map), loss curves over " + grid
-                + " values of λ on " + rows + " test rows of the base's task. Numbers: figure1.json.</p>\n");
+                + "<p>Every ordered pair of zoo models merged by weight matching (default layer map)"
+                + (repair ? ", with and without REPAIR (statistics on " + repairRows + " training rows of the base's task)," : "")
+                + " against the naive merge; loss curves over " + grid + " values of λ on " + rows + " test rows of the base's task."
+                + " Numbers: figure1.json.</p>\n");
         for (String img : images) h.append("<p><img style=\"max-width:100%\" src=\"").append(img).append("\"></p>\n");
         h.append("</body></html>\n");
         Files.writeString(outDir.resolve("index.html"), h.toString());
-        out.printf(Locale.ROOT, "%d pairs in %.0f s; heat maps, figure1.json and index.html in %s%n", pairs.size(),
-                (System.nanoTime() - started) / 1e9, outDir);
+        out.printf(Locale.ROOT, "done in %.0f s; heat maps, figure1.json and index.html in %s%n", (System.nanoTime() - started) / 1e9, outDir);
         return 0;
     }
+
+    /** The cache of merged pairs in the output folder: one JSON line per pair, appended as pairs finish. */
+    static final String CACHE = "figure1-pairs.jsonl";
+
+    /** The pairs of a cache file by key; a line that does not parse (the last one of a killed run) is skipped. */
+    static Map<String, Pair> readCache(Path file) throws java.io.IOException {
+        Map<String, Pair> m = new HashMap<>();
+        if (!Files.isRegularFile(file)) return m;
+        for (String line : Files.readAllLines(file)) {
+            try {
+                Cached c = SearchJson.MAPPER.readValue(line, Cached.class);
+                m.put(c.key(), c.pair());
+            } catch (com.fasterxml.jackson.core.JacksonException e) {
+                // a partial line: recomputed
+            }
+        }
+        return m;
+    }
+
+    /** One ordered pair: weight matching (default layer map) against naive, and REPAIRed on {@code repairRows} when given. */
+    static Pair pair(ModelCard a, ModelCard b, Map<String, Model> models, Dataset test, Dataset repairRows, double[] lambdas) {
+        Model ma = models.get(a.id());
+        Model mb = models.get(b.id());
+        LayerMap map = LayerMap.common(ma.architecture().depth(), mb.architecture().depth());
+        ZooExperiment.Curves c = ZooExperiment.curves(ma, mb, map, test, repairRows, lambdas, 0.05);
+        Lmc.Report r = c.weightMatching();
+        Lmc.Report rep = c.repaired();
+        return new Pair(a.id(), b.id(), a.dataset().task(), b.dataset().task(), map.toString(), r.auc(), r.naiveAuc(), r.aucRatio(),
+                r.barrier(), r.naiveBarrier(), r.lambdaStar(), rep == null ? Double.NaN : rep.auc(),
+                rep == null ? Double.NaN : rep.aucRatio(), rep == null ? Double.NaN : rep.barrier());
+    }
+
+    private static double mean(List<Pair> ps, java.util.function.ToDoubleFunction<Pair> f) {
+        return ps.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
+    private static String f(double v) { return String.format(Locale.ROOT, "%.4f", v); }
 
     /**
      * Rows 3–4 ({@link Positions}): per (base task, target task), the heat map of the mean AUC ratio
@@ -151,15 +282,14 @@ public final class Figure1Command implements Callable<Integer> {
      * images' file names.
      */
     private List<String> positions(ZooIndex index, Map<String, Model> models, Map<String, Dataset> tests, double[] lambdas, int maxPairs,
-                                   int rows, Path outDir, PrintWriter out) throws java.io.IOException {
+                                   int threads, Path outDir, PrintWriter out) throws Exception {
         List<String> tasks = index.cards().stream().map(c -> c.dataset().task()).distinct().sorted().toList();
         List<Positions.Grid> grids = new ArrayList<>();
         List<String> images = new ArrayList<>();
         Table t = new Table("positions: base task <- target task", "pairs of different depth", "best cell (AUC ratio)", "worst cell");
         for (String bt : tasks) {
             for (String tt : tasks) {
-                Positions.Grid g = Positions.of(bt, tt, index.cards(), models,
-                        task -> tests.computeIfAbsent(task, x -> ZooExperiment.testSample(data.dir(), x, rows)), lambdas, maxPairs, 1);
+                Positions.Grid g = Positions.of(bt, tt, index.cards(), models, tests::get, lambdas, maxPairs, 1, threads);
                 if (g.cells().isEmpty()) {
                     t.row(bt + " <- " + tt, "0", "-", "-");
                     continue;

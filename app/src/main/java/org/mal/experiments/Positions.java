@@ -4,6 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.mal.core.align.LayerMap;
 import org.mal.core.data.Dataset;
@@ -40,7 +45,7 @@ final class Positions {
      * {@code tests} gives a base task's test rows.
      */
     static Grid of(String baseTask, String targetTask, List<ModelCard> cards, Map<String, Model> models, Function<String, Dataset> tests,
-                   double[] lambdas, int maxPairs, long seed) {
+                   double[] lambdas, int maxPairs, long seed, int threads) throws Exception {
         List<ModelCard[]> pairs = new ArrayList<>();
         for (ModelCard a : cards) {
             if (!a.dataset().task().equals(baseTask)) continue;
@@ -63,23 +68,42 @@ final class Positions {
         double[][][] naiveSum = new double[maxDepth][maxDepth][lambdas.length];
         int[][] count = new int[maxDepth][maxDepth];
         Dataset test = tests.apply(baseTask);
+        // each pair's single-layer merges on the pool; summed in pair order, so the result does not depend on the threads
+        List<Callable<Lmc.Report[][]>> work = new ArrayList<>();
         for (ModelCard[] p : pairs) {
             Model a = models.get(p[0].id());
             Model b = models.get(p[1].id());
             int da = p[0].architecture().hiddenWidths().size();
             int db = p[1].architecture().hiddenWidths().size();
-            for (int i = 0; i < da; i++) {
-                for (int j = 0; j < db; j++) {
-                    Lmc.Report r = ZooExperiment.evaluate(a, b, LayerMap.parse(i + ":" + j), test, lambdas, 0.05);
-                    ratioSum[i][j] += r.aucRatio();
-                    Lmc.TaskCurves curves = r.tasks().get(0);
-                    for (int k = 0; k < lambdas.length; k++) {
-                        alignedSum[i][j][k] += curves.aligned().loss()[k];
-                        naiveSum[i][j][k] += curves.naive().loss()[k];
+            work.add(() -> {
+                Lmc.Report[][] r = new Lmc.Report[da][db];
+                for (int i = 0; i < da; i++) {
+                    for (int j = 0; j < db; j++) r[i][j] = ZooExperiment.evaluate(a, b, LayerMap.parse(i + ":" + j), test, lambdas, 0.05);
+                }
+                return r;
+            });
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        try {
+            for (Future<Lmc.Report[][]> f : pool.invokeAll(work)) {
+                Lmc.Report[][] reports = f.get();
+                for (int i = 0; i < reports.length; i++) {
+                    for (int j = 0; j < reports[i].length; j++) {
+                        Lmc.Report r = reports[i][j];
+                        ratioSum[i][j] += r.aucRatio();
+                        Lmc.TaskCurves curves = r.tasks().get(0);
+                        for (int k = 0; k < lambdas.length; k++) {
+                            alignedSum[i][j][k] += curves.aligned().loss()[k];
+                            naiveSum[i][j][k] += curves.naive().loss()[k];
+                        }
+                        count[i][j]++;
                     }
-                    count[i][j]++;
                 }
             }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        } finally {
+            pool.shutdownNow();
         }
         List<Cell> cells = new ArrayList<>();
         for (int i = 0; i < maxDepth; i++) {

@@ -2,11 +2,14 @@ package org.mal.report;
 
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -78,14 +81,42 @@ public final class Plots {
     /** @param centre the value drawn white (the colour scale is made symmetric around it); NaN: the middle of the range */
     public static HeatMapChart heatmap(String title, String xTitle, String yTitle, List<String> columns, List<String> rows, double[][] values,
                                        String pattern, double centre) {
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (double[] row : values) {
+            for (double v : row) {
+                if (Double.isNaN(v)) continue;
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+        }
+        if (min > max) throw new IllegalArgumentException("a heat map needs at least one value: " + title);
+        if (!Double.isNaN(centre)) {
+            double half = Math.max(Math.abs(max - centre), Math.abs(centre - min));
+            min = centre - half;
+            max = centre + half;
+        }
+        return heatmap(title, xTitle, yTitle, columns, rows, values, pattern, min, max);
+    }
+
+    /**
+     * The same with the colour scale's ends given (heat maps drawn side by side share one scale;
+     * values outside are drawn in the end colours). Large maps (more than 12 columns or rows) get
+     * smaller cells and no printed values.
+     */
+    public static HeatMapChart heatmap(String title, String xTitle, String yTitle, List<String> columns, List<String> rows, double[][] values,
+                                       String pattern, double min, double max) {
+        boolean large = columns.size() > 12 || rows.size() > 12;
+        int cell = large ? 28 : 90;
+        int rowCell = large ? 22 : 46;
         int longest = 0;
         for (String s : columns) longest = Math.max(longest, s.length());
         int rowLabel = 0;
         for (String s : rows) rowLabel = Math.max(rowLabel, s.length());
-        int width = Math.max(720, 260 + rowLabel * 8 + columns.size() * 90);
-        int height = Math.max(420, 200 + longest * 7 + rows.size() * 46);
+        int width = Math.max(720, 260 + rowLabel * 8 + columns.size() * cell);
+        int height = Math.max(420, 200 + longest * 7 + rows.size() * rowCell);
         HeatMapChart c = new HeatMapChartBuilder().width(width).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        c.getStyler().setShowValue(true);
+        c.getStyler().setShowValue(!large);
         c.getStyler().setHeatMapValueDecimalPattern(pattern);
         c.getStyler().setXAxisLabelRotation(longest > 8 ? 60 : 0);
         // every row and column gets its label (XChart thins tick labels closer than the hint)
@@ -98,24 +129,15 @@ public final class Plots {
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         c.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         c.getStyler().setRangeColors(new Color[] {new Color(49, 130, 189), new Color(247, 247, 247), new Color(222, 45, 38)});
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
         List<Number[]> cells = new ArrayList<>();
         for (int r = 0; r < rows.size(); r++) {
             for (int k = 0; k < columns.size(); k++) {
                 double v = values[r][k];
                 if (Double.isNaN(v)) continue;
-                cells.add(new Number[] {k, r, v});
-                min = Math.min(min, v);
-                max = Math.max(max, v);
+                cells.add(new Number[] {k, r, Math.max(min, Math.min(max, v))});
             }
         }
         if (cells.isEmpty()) throw new IllegalArgumentException("a heat map needs at least one value: " + title);
-        if (!Double.isNaN(centre)) {
-            double half = Math.max(Math.abs(max - centre), Math.abs(centre - min));
-            min = centre - half;
-            max = centre + half;
-        }
         // round the colour scale's ends: the legend prints them as they are
         min = Math.floor(min * 100) / 100;
         max = Math.ceil(max * 100) / 100;
@@ -180,5 +202,33 @@ public final class Plots {
 
     public static void png(Chart<?, ?> chart, Path file) throws IOException {
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** Charts drawn side by side, top-aligned on white, into one PNG (e.g. one heat map per method). */
+    public static void pngRow(List<? extends Chart<?, ?>> charts, Path file) throws IOException {
+        if (charts.isEmpty()) throw new IllegalArgumentException("no charts to draw into " + file);
+        List<BufferedImage> images = new ArrayList<>();
+        int width = 0;
+        int height = 0;
+        for (Chart<?, ?> c : charts) {
+            BufferedImage img = BitmapEncoder.getBufferedImage(c);
+            images.add(img);
+            width += img.getWidth();
+            height = Math.max(height, img.getHeight());
+        }
+        BufferedImage row = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = row.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, width, height);
+            int x = 0;
+            for (BufferedImage img : images) {
+                g.drawImage(img, x, 0, null);
+                x += img.getWidth();
+            }
+        } finally {
+            g.dispose();
+        }
+        if (!ImageIO.write(row, "png", file.toFile())) throw new IOException("no PNG writer for " + file);
     }
 }

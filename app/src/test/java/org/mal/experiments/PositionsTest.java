@@ -26,7 +26,7 @@ class PositionsTest {
 
     /** Every cell is the mean over the pairs of different depth that have both layers; same-depth pairs are left out. */
     @Test
-    void eachCellAveragesTheSingleLayerMergesOfPairsOfDifferentDepth() {
+    void eachCellAveragesTheSingleLayerMergesOfPairsOfDifferentDepth() throws Exception {
         TaskData blobs = Synthetic.gaussianBlobs("blobs", 200, 120, 12, 3, 7);
         Model a = Trainer.initialWeights(Architecture.mlp(12, List.of(8, 6), 3), 1);          // 2 hidden layers
         Model b = Trainer.initialWeights(Architecture.mlp(12, List.of(10, 8, 4), 3), 2);      // 3
@@ -35,7 +35,7 @@ class PositionsTest {
         List<ModelCard> cards = List.of(card("a", a), card("b", b), card("c", c));
         double[] lambdas = Lmc.grid(5);
         Dataset test = blobs.test();
-        Positions.Grid g = Positions.of("blobs", "blobs", cards, models, t -> test, lambdas, 10, 1);
+        Positions.Grid g = Positions.of("blobs", "blobs", cards, models, t -> test, lambdas, 10, 1, 2);
         assertEquals(4, g.pairs(), "a<-b, b<-a, b<-c, c<-b; never a<->c (same depth)");
         assertEquals(3, g.maxDepth());
         // cell (0, 2): only the pairs whose target has a layer 2 and base a layer 0: a<-b and c<-b
@@ -49,8 +49,12 @@ class PositionsTest {
         assertEquals(lambdas.length, cell.meanAlignedLoss().length);
         assertEquals(cell.meanAlignedLoss()[0], cell.meanNaiveLoss()[0], 1e-9, "λ = 0 is the base for both");
 
-        Positions.Grid sampled = Positions.of("blobs", "blobs", cards, models, t -> test, lambdas, 2, 1);
+        Positions.Grid sampled = Positions.of("blobs", "blobs", cards, models, t -> test, lambdas, 2, 1, 1);
         assertEquals(2, sampled.pairs(), "at most maxPairs pairs");
-        assertTrue(Positions.of("blobs", "other", cards, models, t -> test, lambdas, 10, 1).cells().isEmpty());
+        assertTrue(Positions.of("blobs", "other", cards, models, t -> test, lambdas, 10, 1, 1).cells().isEmpty());
+        Positions.Grid oneThread = Positions.of("blobs", "blobs", cards, models, t -> test, lambdas, 10, 1, 1);
+        for (Positions.Cell c1 : oneThread.cells()) {
+            assertEquals(c1.meanAucRatio(), g.cell(c1.baseLayer(), c1.targetLayer()).meanAucRatio(), 0.0, "the same sums whatever the threads");
+        }
     }
 }
