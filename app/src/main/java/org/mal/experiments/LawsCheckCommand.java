@@ -6,12 +6,20 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.mal.cli.DataOption;
 import org.mal.cli.Table;
 import org.mal.cli.UsageError;
@@ -21,6 +29,7 @@ import org.mal.core.merge.Lmc;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
 import org.mal.core.model.ModelIO;
+import org.mal.core.stats.ClusterBootstrap;
 import org.mal.core.zoo.Zoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,6 +62,17 @@ public final class LawsCheckCommand implements Callable<Integer> {
     @Option(names = "--tolerance", defaultValue = "0.05", description = "λ* tolerance (default: ${DEFAULT-VALUE}).")
     double tolerance;
 
+    @Option(names = "--threads", defaultValue = "0", description = "Pairs merged at once (0, the default: one per core).")
+    int threads;
+
+    @Option(names = "--law3-pairs", defaultValue = "0", description = "Law 3's single-layer merges on a seeded sample of this many "
+            + "same-dataset pairs (0, the default: every pair; a pair of depths 6 and 6 alone is 36 merges).")
+    int law3Pairs;
+
+    @Option(names = "--resamples", defaultValue = "2000", description = "Bootstrap resamples of the model pairs for the intervals "
+            + "(default: ${DEFAULT-VALUE}).")
+    int resamples;
+
     @Option(names = "--json", description = "Write every evaluated pair here.")
     Path json;
 
@@ -61,7 +81,7 @@ public final class LawsCheckCommand implements Callable<Integer> {
 
     private record Entry(ModelCard card, Model model) {}
 
-    private record Result(String base, String target, String map, String group, double auc, double naiveAuc, double aucRatio,
+    private record Result(String base, String target, String pair, String map, String group, double auc, double naiveAuc, double aucRatio,
                           double barrier, double lambdaStar) {}
 
     @Override
@@ -69,6 +89,9 @@ public final class LawsCheckCommand implements Callable<Integer> {
         PrintWriter out = command.commandLine().getOut();
         if (grid < 2) throw new UsageError("--grid needs at least 2 points, got " + grid);
         if (rows < 1) throw new UsageError("--rows must be >= 1, got " + rows);
+        if (threads < 0) throw new UsageError("--threads must be >= 0 (0: one per core), got " + threads);
+        if (law3Pairs < 0) throw new UsageError("--law3-pairs must be >= 0 (0: every same-dataset pair), got " + law3Pairs);
+        if (resamples < 100) throw new UsageError("--resamples must be >= 100, got " + resamples);
         if (json != null) {
             if (Files.exists(json) && !force) throw new IllegalArgumentException(json + " exists; pass --force to overwrite it");
             Path parent = json.toAbsolutePath().getParent();
@@ -87,74 +110,109 @@ public final class LawsCheckCommand implements Callable<Integer> {
             tests.computeIfAbsent(e.card().dataset().task(), t -> ZooExperiment.testSample(data.dir(), t, rows));
         }
         double[] lambdas = Lmc.grid(grid);
-        List<Result> results = new ArrayList<>();
-        long started = System.nanoTime();
+        // law 3's single-layer merges on every same-dataset pair, or on a seeded sample of them
+        List<String> sameDataset = new ArrayList<>();
+        for (Entry a : zoo) {
+            for (Entry b : zoo) {
+                if (a != b && a.card().dataset().task().equals(b.card().dataset().task())) sameDataset.add(a.card().id() + "<-" + b.card().id());
+            }
+        }
+        Set<String> law3 = new HashSet<>(sameDataset);
+        if (law3Pairs > 0 && law3Pairs < sameDataset.size()) {
+            Collections.shuffle(sameDataset, new Random(1));
+            law3 = new HashSet<>(sameDataset.subList(0, law3Pairs));
+        }
+        List<Callable<List<Result>>> work = new ArrayList<>();
         for (Entry a : zoo) {
             for (Entry b : zoo) {
                 if (a == b) continue;
-                boolean same = a.card().dataset().task().equals(b.card().dataset().task());
-                Dataset test = tests.get(a.card().dataset().task());
-                int dA = a.model().architecture().depth();
-                int dB = b.model().architecture().depth();
-                // laws 1 and 2: every layer to itself
-                String group = same ? "same-dataset" : (a.model().architecture().hiddenWidths().equals(b.model().architecture().hiddenWidths())
-                        ? "cross-dataset, equal widths" : "cross-dataset, other widths");
-                results.add(evaluate(a, b, LayerMap.common(dA, dB), group, test, lambdas));
-                if (!same) continue;
-                // law 3: single hidden layers i <- j, by relative depth
-                for (int i = 0; i < dA - 1; i++) {
-                    for (int j = 0; j < dB - 1; j++) {
-                        double ri = dA > 2 ? (double) i / (dA - 2) : 0;
-                        double rj = dB > 2 ? (double) j / (dB - 2) : 0;
-                        String g = Math.abs(ri - rj) < 1e-9 ? "single layer, depth-matched"
-                                : rj > ri ? "single layer, deep -> shallow" : "single layer, shallow -> deep";
-                        results.add(evaluate(a, b, new LayerMap(List.of(new LayerMap.Pair(i, j))), g, test, lambdas));
-                    }
-                }
+                boolean singles = law3.contains(a.card().id() + "<-" + b.card().id());
+                work.add(() -> pair(a, b, singles, tests.get(a.card().dataset().task()), lambdas));
             }
         }
-        out.printf(Locale.ROOT, "%d merges evaluated in %.0f s (%d models, grid %d, %d test rows per task, weight matching)%n%n",
-                results.size(), (System.nanoTime() - started) / 1e9, zoo.size(), grid, rows);
-
-        out.println("Law 3 (depth order) and laws 1-2 (identity maps), by group:");
-        Table t = new Table("group", "merges", "mean AUC aligned", "mean AUC naive", "mean AUC ratio", "mean barrier", "mean λ*");
-        Map<String, List<Result>> byGroup = new LinkedHashMap<>();
-        for (String g : List.of("same-dataset", "cross-dataset, equal widths", "cross-dataset, other widths",
-                "single layer, depth-matched", "single layer, deep -> shallow", "single layer, shallow -> deep")) {
-            byGroup.put(g, new ArrayList<>());
+        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        List<Result> results = new ArrayList<>();
+        long started = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(nThreads);
+        try {
+            for (Future<List<Result>> f : pool.invokeAll(work)) results.addAll(f.get());
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        } finally {
+            pool.shutdownNow();
         }
+        out.printf(Locale.ROOT, "%d merges evaluated in %.0f s on %d threads (%d models, grid %d, %d test rows per task, weight matching;"
+                        + " law 3 on %d of %d same-dataset pairs)%n%n",
+                results.size(), (System.nanoTime() - started) / 1e9, nThreads, zoo.size(), grid, rows, law3.size(), sameDataset.size());
+
+        out.println("Law 3 (depth order) and laws 1-2 (identity maps), by group; [95% interval, bootstrap over model pairs]:");
+        Table t = new Table("group", "merges", "pairs", "mean AUC aligned", "mean AUC naive", "mean AUC ratio", "mean barrier", "mean λ*");
+        Map<String, List<Result>> byGroup = new LinkedHashMap<>();
+        for (String g : List.of(SAME, CROSS_EQUAL, CROSS_OTHER, MATCHED, DEEP_TO_SHALLOW, SHALLOW_TO_DEEP)) byGroup.put(g, new ArrayList<>());
         for (Result r : results) byGroup.get(r.group()).add(r);
         byGroup.forEach((g, rs) -> {
             if (rs.isEmpty()) return;
-            t.row(g, String.valueOf(rs.size()), f(mean(rs, Result::auc)), f(mean(rs, Result::naiveAuc)), f(mean(rs, Result::aucRatio)),
+            t.row(g, String.valueOf(rs.size()), String.valueOf(rs.stream().map(Result::pair).distinct().count()),
+                    withInterval(rs, Result::auc), f(mean(rs, Result::naiveAuc)), withInterval(rs, Result::aucRatio),
                     f(mean(rs, Result::barrier)), f(mean(rs, Result::lambdaStar)));
         });
         t.print(out);
 
         out.println();
-        out.println("Law 1 (strong base), same-dataset identity merges split at the median of the stronger model's validation accuracy:");
-        List<Result> same = byGroup.get("same-dataset");
-        // a card without validation metrics (e.g. a merged model) counts by its test accuracy
-        Map<String, Double> valAcc = new HashMap<>();
-        for (Entry e : zoo) {
-            ModelCard c = e.card();
-            valAcc.put(c.id(), c.validation() != null ? c.validation().accuracy() : c.test() != null ? c.test().accuracy() : Double.NaN);
-        }
-        long unknown = same.stream().filter(r -> Double.isNaN(Math.max(valAcc.get(r.base()), valAcc.get(r.target())))).count();
+        out.println("Law 1 (strong base), same-dataset identity merges split at the median of the stronger model's accuracy"
+                + " (zoo holdout, else validation, else test):");
+        List<Result> same = byGroup.get(SAME);
+        Map<String, Double> acc = new HashMap<>();
+        for (Entry e : zoo) acc.put(e.card().id(), accuracy(e.card()));
+        long unknown = same.stream().filter(r -> Double.isNaN(Math.max(acc.get(r.base()), acc.get(r.target())))).count();
         if (unknown > 0) out.println("(" + unknown + " merges left out: a model's card has no accuracy)");
-        same = same.stream().filter(r -> !Double.isNaN(Math.max(valAcc.get(r.base()), valAcc.get(r.target())))).toList();
-        List<Double> strength = same.stream().map(r -> Math.max(valAcc.get(r.base()), valAcc.get(r.target()))).sorted().toList();
+        same = same.stream().filter(r -> !Double.isNaN(Math.max(acc.get(r.base()), acc.get(r.target())))).toList();
+        List<Double> strength = same.stream().map(r -> Math.max(acc.get(r.base()), acc.get(r.target()))).sorted().toList();
+        List<Result> strong = List.of();
+        List<Result> weak = List.of();
+        double median = Double.NaN;
         if (!strength.isEmpty()) {
-            double median = strength.get(strength.size() / 2);
-            List<Result> strong = same.stream().filter(r -> Math.max(valAcc.get(r.base()), valAcc.get(r.target())) >= median).toList();
-            List<Result> weak = same.stream().filter(r -> Math.max(valAcc.get(r.base()), valAcc.get(r.target())) < median).toList();
+            double m = strength.get(strength.size() / 2);
+            median = m;
+            strong = same.stream().filter(r -> Math.max(acc.get(r.base()), acc.get(r.target())) >= m).toList();
+            weak = same.stream().filter(r -> Math.max(acc.get(r.base()), acc.get(r.target())) < m).toList();
             Table t1 = new Table("pairs", "merges", "mean AUC aligned", "mean AUC ratio", "mean λ*");
-            t1.row(String.format(Locale.ROOT, "stronger model val acc >= %.4f", median), String.valueOf(strong.size()),
-                    f(mean(strong, Result::auc)), f(mean(strong, Result::aucRatio)), f(mean(strong, Result::lambdaStar)));
-            t1.row(String.format(Locale.ROOT, "stronger model val acc < %.4f", median), String.valueOf(weak.size()),
-                    f(mean(weak, Result::auc)), f(mean(weak, Result::aucRatio)), f(mean(weak, Result::lambdaStar)));
+            for (List<Result> half : List.of(strong, weak)) {
+                if (half.isEmpty()) continue;
+                t1.row(String.format(Locale.ROOT, "stronger model acc %s %.4f", half == strong ? ">=" : "<", m), String.valueOf(half.size()),
+                        withInterval(half, Result::auc), withInterval(half, Result::aucRatio), f(mean(half, Result::lambdaStar)));
+            }
             t1.print(out);
         }
+
+        out.println();
+        out.println("The laws as contrasts (AUC ratio: aligned over naive, lower is better); 95% intervals, bootstrap over model pairs:");
+        Table laws = new Table("law", "contrast", "the law says", "estimate", "95% interval", "verdict");
+        if (!strong.isEmpty() && !weak.isEmpty()) {
+            contrast(laws, "1 strong base", "ratio(stronger acc >= " + String.format(Locale.ROOT, "%.4f", median) + ") - ratio(weaker)", -1,
+                    weak, strong);
+        }
+        List<Result> cross = new ArrayList<>(byGroup.get(CROSS_EQUAL));
+        cross.addAll(byGroup.get(CROSS_OTHER));
+        if (!byGroup.get(CROSS_OTHER).isEmpty()) {
+            level(laws, "2 across datasets", "ratio(cross-dataset, other widths) - 1", byGroup.get(CROSS_OTHER));
+        }
+        if (!byGroup.get(CROSS_OTHER).isEmpty() && !byGroup.get(CROSS_EQUAL).isEmpty()) {
+            contrast(laws, "2 width mismatch", "ratio(cross, other widths) - ratio(cross, equal widths)", 0, byGroup.get(CROSS_EQUAL),
+                    byGroup.get(CROSS_OTHER));
+        }
+        if (!byGroup.get(DEEP_TO_SHALLOW).isEmpty() && !byGroup.get(MATCHED).isEmpty()) {
+            contrast(laws, "3 depth order", "ratio(deep -> shallow) - ratio(depth-matched)", 1, byGroup.get(MATCHED),
+                    byGroup.get(DEEP_TO_SHALLOW));
+        }
+        if (!byGroup.get(DEEP_TO_SHALLOW).isEmpty() && !byGroup.get(SHALLOW_TO_DEEP).isEmpty()) {
+            contrast(laws, "3 depth order", "ratio(deep -> shallow) - ratio(shallow -> deep)", 1, byGroup.get(SHALLOW_TO_DEEP),
+                    byGroup.get(DEEP_TO_SHALLOW));
+        }
+        laws.print(out);
+        out.println("(verdict: \"holds\" when the interval lies on the law's side of 0, \"contradicted\" when on the other side,"
+                + " \"no difference shown\" when it spans 0; for \"width mismatch\" the law expects no cost: an interval spanning 0,"
+                + " or below it, is in line)");
 
         if (json != null) {
             ArrayNode arr = ModelIO.JSON.createArrayNode();
@@ -168,11 +226,90 @@ public final class LawsCheckCommand implements Callable<Integer> {
         return 0;
     }
 
+    static final String SAME = "same-dataset";
+    static final String CROSS_EQUAL = "cross-dataset, equal widths";
+    static final String CROSS_OTHER = "cross-dataset, other widths";
+    static final String MATCHED = "single layer, depth-matched";
+    static final String DEEP_TO_SHALLOW = "single layer, deep -> shallow";
+    static final String SHALLOW_TO_DEEP = "single layer, shallow -> deep";
+
+    /** One ordered pair's merges: the identity map (laws 1-2) and, for same-dataset pairs with {@code singles}, every single hidden layer i <- j (law 3). */
+    private List<Result> pair(Entry a, Entry b, boolean singles, Dataset test, double[] lambdas) {
+        List<Result> rs = new ArrayList<>();
+        boolean same = a.card().dataset().task().equals(b.card().dataset().task());
+        int dA = a.model().architecture().depth();
+        int dB = b.model().architecture().depth();
+        String group = same ? SAME : (a.model().architecture().hiddenWidths().equals(b.model().architecture().hiddenWidths())
+                ? CROSS_EQUAL : CROSS_OTHER);
+        rs.add(evaluate(a, b, LayerMap.common(dA, dB), group, test, lambdas));
+        if (!same || !singles) return rs;
+        for (int i = 0; i < dA - 1; i++) {
+            for (int j = 0; j < dB - 1; j++) {
+                rs.add(evaluate(a, b, new LayerMap(List.of(new LayerMap.Pair(i, j))), depthGroup(i, dA - 1, j, dB - 1), test, lambdas));
+            }
+        }
+        return rs;
+    }
+
+    /** Law 3's group of the single-layer map base hidden layer i (of {@code hiddenA}) <- target hidden layer j, by relative depth. */
+    static String depthGroup(int i, int hiddenA, int j, int hiddenB) {
+        double ri = hiddenA > 1 ? (double) i / (hiddenA - 1) : 0;
+        double rj = hiddenB > 1 ? (double) j / (hiddenB - 1) : 0;
+        return Math.abs(ri - rj) < 1e-9 ? MATCHED : rj > ri ? DEEP_TO_SHALLOW : SHALLOW_TO_DEEP;
+    }
+
+    /** A model's accuracy for law 1: on the zoo's holdout rows, else validation, else test; NaN without any. */
+    static double accuracy(ModelCard c) {
+        if (c.holdout() != null && c.holdout().metrics() != null) return c.holdout().metrics().accuracy();
+        if (c.validation() != null) return c.validation().accuracy();
+        return c.test() != null ? c.test().accuracy() : Double.NaN;
+    }
+
     private Result evaluate(Entry a, Entry b, LayerMap map, String group, Dataset test, double[] lambdas) {
         Lmc.Report r = ZooExperiment.evaluate(a.model(), b.model(), map, test, lambdas, tolerance);
-        return new Result(a.card().id(), b.card().id(), map.toString(), group, r.auc(), r.naiveAuc(), r.aucRatio(), r.barrier(),
-                r.lambdaStar());
+        return new Result(a.card().id(), b.card().id(), a.card().id() + "<-" + b.card().id(), map.toString(), group, r.auc(), r.naiveAuc(),
+                r.aucRatio(), r.barrier(), r.lambdaStar());
     }
+
+    private String withInterval(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
+        double[] v = rs.stream().mapToDouble(f).toArray();
+        String[] c = rs.stream().map(Result::pair).toArray(String[]::new);
+        int[] g = new int[v.length];
+        java.util.Arrays.fill(g, 1);
+        ClusterBootstrap.Interval ci = ClusterBootstrap.of(v, c, g, false, 0.95, resamples, 0);
+        return String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", ci.estimate(), ci.low(), ci.high());
+    }
+
+    /** A row of the laws table: mean AUC ratio of {@code second} − of {@code first}; {@code side}: the sign the law predicts (0: no difference). */
+    private void contrast(Table laws, String law, String what, int side, List<Result> first, List<Result> second) {
+        List<Result> both = new ArrayList<>(first);
+        both.addAll(second);
+        double[] v = both.stream().mapToDouble(Result::aucRatio).toArray();
+        String[] c = both.stream().map(Result::pair).toArray(String[]::new);
+        int[] g = new int[v.length];
+        for (int k = first.size(); k < g.length; k++) g[k] = 1;
+        ClusterBootstrap.Interval ci = ClusterBootstrap.of(v, c, g, true, 0.95, resamples, 0);
+        laws.row(law, what, side < 0 ? "< 0" : side > 0 ? "> 0" : "about 0", String.format(Locale.ROOT, "%+.4f", ci.estimate()),
+                String.format(Locale.ROOT, "[%+.4f, %+.4f]", ci.low(), ci.high()), verdict(ci, side));
+    }
+
+    /** A row of the laws table: the mean AUC ratio of {@code rs} minus 1 (the law: alignment helps, below 0). */
+    private void level(Table laws, String law, String what, List<Result> rs) {
+        double[] v = rs.stream().mapToDouble(r -> r.aucRatio() - 1).toArray();
+        String[] c = rs.stream().map(Result::pair).toArray(String[]::new);
+        int[] g = new int[v.length];
+        java.util.Arrays.fill(g, 1);
+        ClusterBootstrap.Interval ci = ClusterBootstrap.of(v, c, g, false, 0.95, resamples, 0);
+        laws.row(law, what, "< 0", String.format(Locale.ROOT, "%+.4f", ci.estimate()),
+                String.format(Locale.ROOT, "[%+.4f, %+.4f]", ci.low(), ci.high()), verdict(ci, -1));
+    }
+
+    static String verdict(ClusterBootstrap.Interval ci, int side) {
+        if (side == 0) return ci.low() > 0 ? "contradicted (a cost)" : "in line";
+        if (!ci.excludesZero()) return "no difference shown";
+        return (ci.high() < 0) == (side < 0) ? "holds" : "contradicted";
+    }
+
 
     private static double mean(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
         return rs.stream().mapToDouble(f).average().orElse(Double.NaN);
