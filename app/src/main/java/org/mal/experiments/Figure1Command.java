@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -157,8 +158,9 @@ public final class Figure1Command implements Callable<Integer> {
                 if (!rowLabels.contains(label.get(p.base()))) rowLabels.add(label.get(p.base()));
                 if (!colLabels.contains(label.get(p.target()))) colLabels.add(label.get(p.target()));
             }
-            rowLabels.sort(null);
-            colLabels.sort(null);
+            Comparator<String> order = Comparator.comparing(l -> archKey(l));
+            rowLabels.sort(order);
+            colLabels.sort(order);
             double[][] ratio = nan(rowLabels.size(), colLabels.size());
             double[][] repairedRatio = nan(rowLabels.size(), colLabels.size());
             double[][] loss = nan(rowLabels.size(), colLabels.size());
@@ -180,27 +182,32 @@ public final class Figure1Command implements Callable<Integer> {
             Path ratioPng = outDir.resolve("auc-ratio-" + name + ".png");
             Path lossPng = outDir.resolve("lmc-loss-" + name + ".png");
             if (repair) {
-                double half = 0;
-                for (Pair p : ps) half = Math.max(half, Math.max(Math.abs(p.aucRatio() - 1), Math.abs(p.repairedAucRatio() - 1)));
+                // one colour scale per figure, its ends at the 95th percentile (a few diverging merges would wash out the rest)
+                List<Double> deviations = new ArrayList<>();
+                for (Pair p : ps) {
+                    deviations.add(Math.abs(p.aucRatio() - 1));
+                    deviations.add(Math.abs(p.repairedAucRatio() - 1));
+                }
+                double half = percentile(deviations, 0.95);
                 Plots.pngRow(List.of(
-                        Plots.heatmap("AUC weight matching / naive, " + tasks, "target architecture", "base architecture", colLabels, rowLabels,
+                        Plots.heatmap("AUC weight matching / naive, " + tasks + " (scale to the 95th percentile)", "target architecture", "base architecture", colLabels, rowLabels,
                                 ratio, "0.00", 1 - half, 1 + half),
                         Plots.heatmap("AUC weight matching + REPAIR / naive, " + tasks, "target architecture", "base architecture", colLabels,
                                 rowLabels, repairedRatio, "0.00", 1 - half, 1 + half)), ratioPng);
-                double lo = Double.POSITIVE_INFINITY;
-                double hi = Double.NEGATIVE_INFINITY;
+                List<Double> losses = new ArrayList<>();
                 for (Pair p : ps) {
-                    for (double v : new double[] {p.auc(), p.naiveAuc(), p.repairedAuc()}) {
-                        lo = Math.min(lo, v);
-                        hi = Math.max(hi, v);
-                    }
+                    losses.add(p.auc());
+                    losses.add(p.naiveAuc());
+                    losses.add(p.repairedAuc());
                 }
+                double lo = percentile(losses, 0);
+                double hi = percentile(losses, 0.95);
                 Plots.pngRow(List.of(
-                        Plots.heatmap("Mean loss over λ, naive, " + tasks, "target architecture", "base architecture", colLabels, rowLabels,
+                        Plots.heatmap("Loss-curve AUC, naive, " + tasks + " (scale to the 95th percentile)", "target architecture", "base architecture", colLabels, rowLabels,
                                 naiveLoss, "0.00", lo, hi),
-                        Plots.heatmap("Mean loss over λ, weight matching", "target architecture", "base architecture", colLabels, rowLabels,
+                        Plots.heatmap("Loss-curve AUC, weight matching", "target architecture", "base architecture", colLabels, rowLabels,
                                 loss, "0.00", lo, hi),
-                        Plots.heatmap("Mean loss over λ, weight matching + REPAIR", "target architecture", "base architecture", colLabels,
+                        Plots.heatmap("Loss-curve AUC, weight matching + REPAIR", "target architecture", "base architecture", colLabels,
                                 rowLabels, repairedLoss, "0.00", lo, hi)), lossPng);
                 t.row(e.getKey(), String.valueOf(n), f(mean(ps, Pair::naiveAuc)), f(mean(ps, Pair::auc)), f(mean(ps, Pair::repairedAuc)),
                         String.format(Locale.ROOT, "%.3f", mean(ps, Pair::aucRatio)),
@@ -267,6 +274,26 @@ public final class Figure1Command implements Callable<Integer> {
         return new Pair(a.id(), b.id(), a.dataset().task(), b.dataset().task(), map.toString(), r.auc(), r.naiveAuc(), r.aucRatio(),
                 r.barrier(), r.naiveBarrier(), r.lambdaStar(), rep == null ? Double.NaN : rep.auc(),
                 rep == null ? Double.NaN : rep.aucRatio(), rep == null ? Double.NaN : rep.barrier());
+    }
+
+    /** The {@code q} quantile of the finite values (nearest rank; 0: the least). */
+    static double percentile(List<Double> values, double q) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).filter(Double::isFinite).sorted().toArray();
+        if (v.length == 0) throw new IllegalArgumentException("no finite values to draw");
+        return v[(int) Math.min(v.length - 1, Math.floor(q * v.length))];
+    }
+
+    /**
+     * The order of architecture labels ({@link #arch}): by family, then depth, then the widths as
+     * numbers ("equal 16-16" before "equal 128-128").
+     */
+    static String archKey(String label) {
+        int space = label.lastIndexOf(' ');
+        if (space < 0 || !label.substring(space + 1).matches("\\d+(-\\d+)*")) return label;
+        String[] widths = label.substring(space + 1).split("-");
+        StringBuilder k = new StringBuilder(label.substring(0, space)).append('|').append((char) ('a' + widths.length));
+        for (String w : widths) k.append('|').append(String.format(Locale.ROOT, "%06d", Integer.parseInt(w)));
+        return k.toString();
     }
 
     private static double mean(List<Pair> ps, java.util.function.ToDoubleFunction<Pair> f) {

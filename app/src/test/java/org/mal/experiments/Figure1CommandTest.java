@@ -78,4 +78,13 @@ class Figure1CommandTest {
         assertTrue(Double.isNaN(read.get("k1").repairedAuc()));
         assertTrue(Figure1Command.readCache(dir.resolve("none.jsonl")).isEmpty());
     }
+
+    @Test
+    void architecturesAreOrderedByFamilyDepthAndWidthsAsNumbers() {
+        List<String> labels = new java.util.ArrayList<>(List.of("equal 128-128", "pyramid 16-64-16", "equal 16-16-16", "equal 16-16", "custom"));
+        labels.sort(java.util.Comparator.comparing(Figure1Command::archKey));
+        assertEquals(List.of("custom", "equal 16-16", "equal 128-128", "equal 16-16-16", "pyramid 16-64-16"), labels);
+        assertEquals(1.0, Figure1Command.percentile(List.of(3.0, 1.0, 2.0, Double.NaN), 0));
+        assertEquals(3.0, Figure1Command.percentile(List.of(3.0, 1.0, 2.0), 0.95));
+    }
 }
