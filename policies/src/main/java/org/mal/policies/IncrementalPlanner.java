@@ -75,8 +75,11 @@ public final class IncrementalPlanner {
         final double[] score;
         final int[] pattern;
         final String wide;
+        /** The id is {@link #plain}: see {@link #canonicalOrder}. */
+        final boolean plain;
 
         Block(String id, ModelCard card, int n, int[] layerMap, int[] method, double[] score, int[] pattern, String wide) {
+            this.plain = plain(id);
             this.id = id;
             this.card = card;
             this.n = n;
@@ -122,6 +125,12 @@ public final class IncrementalPlanner {
         int at = learning;
         Optional<ExperienceLearner> l = ((Experience) laws.get(at).law()).learner();
         return l.map(x -> new IncrementalPlanner(policy, at, x, laws.get(at).weight()));
+    }
+
+    /** Whether every law but the learning law gives a planning key for {@code base} (else {@link #plan} throws). */
+    public boolean supports(ModelCard base) {
+        for (int k = 0; k < staticLaws; k++) if (policy.laws().get(k).law().planningKey(base).isEmpty()) return false;
+        return true;
     }
 
     /** Takes in one evaluation, in history order; {@code zoo} as it is when the evaluation is taken in. */
@@ -182,10 +191,9 @@ public final class IncrementalPlanner {
                     Ranked worst = worstFirst.peek();
                     int c = Double.compare(s, worst.score);
                     if (c < 0) continue;
-                    Ranked r = new Ranked(s, b, i, this, base.id());
-                    if (c == 0 && r.canonical().compareTo(worst.canonical()) >= 0) continue;
+                    if (c == 0 && canonicalOrder(b, i, null, worst) >= 0) continue;
                     worstFirst.poll();
-                    worstFirst.add(r);
+                    worstFirst.add(new Ranked(s, b, i, this, base.id()));
                 } else {
                     worstFirst.add(new Ranked(s, b, i, this, base.id()));
                 }
@@ -201,8 +209,36 @@ public final class IncrementalPlanner {
     /** Best first: higher score, then smaller canonical encoding (as {@link Policy#propose}). */
     private static final Comparator<Ranked> RANKING = (a, b) -> {
         int c = Double.compare(b.score, a.score);
-        return c != 0 ? c : a.canonical().compareTo(b.canonical());
+        return c != 0 ? c : canonicalOrder(a.block, a.i, a, b);
     };
+
+    /**
+     * The order of the canonical encodings of candidate {@code i} of {@code block} (also {@code a},
+     * when there is one) and {@code b}. Ties of score are common (cross-dataset targets of one
+     * shape score alike), so the encodings are not written when they need not be: two moves of
+     * one base and one method encode alike up to {@code "layerMap":"…"} and differ after it only in
+     * the layer map and in {@code "target":"…"}, the last key; so, when the ids and maps hold only
+     * characters JSON writes as they are and that sort after its quote, the encodings compare as
+     * the layer maps, then the target ids.
+     */
+    private static int canonicalOrder(Block block, int i, Ranked a, Ranked b) {
+        if (block.method[i] == b.block.method[b.i] && block.plain && b.block.plain) {
+            IncrementalPlanner p = b.planner;
+            int c = p.layerMaps.values.get(block.layerMap[i]).compareTo(p.layerMaps.values.get(b.block.layerMap[b.i]));
+            return c != 0 ? c : block.id.compareTo(b.block.id);
+        }
+        if (a == null) a = new Ranked(0, block, i, b.planner, b.base);
+        return a.canonical().compareTo(b.canonical());
+    }
+
+    /** Characters JSON writes unescaped that sort after the closing quote ({@code "}, 0x22). */
+    private static boolean plain(String s) {
+        for (int k = 0; k < s.length(); k++) {
+            char ch = s.charAt(k);
+            if (ch <= '"' || ch == '\\' || ch > '~') return false;
+        }
+        return true;
+    }
 
     private static final class Ranked {
         final double score;
