@@ -90,6 +90,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** The evaluation keys of the moves queued or in flight, computed once when a move is dispatched. */
     private final Map<Move, CacheKey> keys = new HashMap<>();
     private ActorRef<WorkItem> sendNextTo;
+    /** Bounded state: results of steps closed since the last plan, not yet handed to the planner. */
+    private final java.util.List<Evaluated> unsent = new java.util.ArrayList<>();
     private boolean planning;
     private boolean assembling;
     private boolean waitingForZoo;
@@ -142,6 +144,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private void journal(SearchEvent event, Map<CacheKey, String> cacheEntries) {
         SearchState next = state.apply(event);
         deps.store().append(SearchJson.write(event), cacheEntries);
+        // a bounded state forgets the results of a closed step once its base changes: the planner gets them with its next plan
+        if (state.bounded() && event instanceof SearchEvent.StepClosed) unsent.addAll(state.closing());
         state = next;
     }
 
@@ -190,8 +194,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         planning = true;
         planZoo = zoo;
-        deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo.without(unusable), state.history(), exclude, count,
-                getContext().getSelf().narrow()));
+        List<Evaluated> history = state.bounded() ? List.copyOf(unsent) : state.history();
+        unsent.clear();
+        deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo.without(unusable), history, exclude, count,
+                getContext().getSelf().narrow(), state.bounded()));
         return this;
     }
 
