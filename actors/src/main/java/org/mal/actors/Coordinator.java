@@ -93,6 +93,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Bounded state: results of steps closed since the last plan, not yet handed to the planner. */
     private final java.util.List<Evaluated> unsent = new java.util.ArrayList<>();
     private boolean planning;
+    /** When the planner was asked (for the note that says how long planning took, from asking to the answer). */
+    private long planStarted;
     private boolean assembling;
     private boolean waitingForZoo;
     private ActorRef<Done> drainReply;
@@ -193,6 +195,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (why != null) unusable.put(id, "unusable until its file changes: " + why);
         }
         planning = true;
+        planStarted = System.nanoTime();
         planZoo = zoo;
         List<Evaluated> history = state.bounded() ? List.copyOf(unsent) : state.history();
         unsent.clear();
@@ -223,7 +226,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return stop("exhausted: every candidate move for the base has been evaluated" + notTargets());
         }
         journal(new SearchEvent.StepPlanned(state.step(), state.baseHash(), p.moves()));
-        report("step " + state.step() + " planned: " + p.moves().size() + " moves");
+        report(String.format(java.util.Locale.ROOT, "step %d planned: %d moves in %.1f ms", state.step(), p.moves().size(),
+                (System.nanoTime() - planStarted) / 1e6));
         dispatchPending();
         return this;
     }
