@@ -90,7 +90,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** The evaluation keys of the moves queued or in flight, computed once when a move is dispatched. */
     private final Map<Move, CacheKey> keys = new HashMap<>();
     private ActorRef<WorkItem> sendNextTo;
+    /** Bounded state: results of steps closed since the last plan, not yet handed to the planner. */
+    private final java.util.List<Evaluated> unsent = new java.util.ArrayList<>();
     private boolean planning;
+    /** When the planner was asked (for the note that says how long planning took, from asking to the answer). */
+    private long planStarted;
     private boolean assembling;
     private boolean waitingForZoo;
     private ActorRef<Done> drainReply;
@@ -142,6 +146,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private void journal(SearchEvent event, Map<CacheKey, String> cacheEntries) {
         SearchState next = state.apply(event);
         deps.store().append(SearchJson.write(event), cacheEntries);
+        // a bounded state forgets the results of a closed step once its base changes: the planner gets them with its next plan
+        if (state.bounded() && event instanceof SearchEvent.StepClosed) unsent.addAll(state.closing());
         state = next;
     }
 
@@ -189,9 +195,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (why != null) unusable.put(id, "unusable until its file changes: " + why);
         }
         planning = true;
+        planStarted = System.nanoTime();
         planZoo = zoo;
-        deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo.without(unusable), state.history(), exclude, count,
-                getContext().getSelf().narrow()));
+        List<Evaluated> history = state.bounded() ? List.copyOf(unsent) : state.history();
+        unsent.clear();
+        deps.planner().tell(new Planner.Plan(state.step(), state.base(), zoo.without(unusable), history, exclude, count,
+                getContext().getSelf().narrow(), state.bounded()));
         return this;
     }
 
@@ -217,7 +226,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             return stop("exhausted: every candidate move for the base has been evaluated" + notTargets());
         }
         journal(new SearchEvent.StepPlanned(state.step(), state.baseHash(), p.moves()));
-        report("step " + state.step() + " planned: " + p.moves().size() + " moves");
+        report(String.format(java.util.Locale.ROOT, "step %d planned: %d moves in %.1f ms", state.step(), p.moves().size(),
+                (System.nanoTime() - planStarted) / 1e6));
         dispatchPending();
         return this;
     }

@@ -38,6 +38,7 @@ import org.mal.engine.SearchJson;
 import org.mal.engine.SearchSettings;
 import org.mal.engine.SearchState;
 import org.mal.engine.Workbench;
+import org.mal.policies.IncrementalPlanner;
 import org.mal.policies.Policy;
 import org.mal.policies.ZooIndex;
 import org.mal.store.MalStore;
@@ -86,7 +87,7 @@ public final class Search {
         Files.createDirectories(dir);
         MalStore store = MalStore.open(dir.resolve(SearchFolder.STORE), "MAL " + Platform.codeVersion());
         try {
-            SearchFolder.Runs runs = SearchFolder.read(store);
+            SearchFolder.Scan runs = SearchFolder.scan(store, null);   // earlier runs, read page by page
             if (!runs.isEmpty() && runs.last().stopped() == null) {
                 throw new IllegalStateException("the search in " + dir + " (run " + runs.last().run() + ") has not finished; resume it with "
                         + "./mal search resume " + dir);
@@ -97,11 +98,14 @@ public final class Search {
             Model base = bench.zooModel(origin.id());
             double loss = Evaluator.evaluate(base, bench.selection(task)).loss();
             double limit = settings.evaluation().lossLimit(loss);
-            int run = runs.runs().size() + 1;
+            int run = runs.runs() + 1;
             SearchEvent.Started started = new SearchEvent.Started(run, settings.render(), origin, limit,
                     bench.evaluationData(List.of(task)), Instant.now().toString());
             store.append(SearchJson.write(started));
-            return run(store, noteSkipped(store, SearchState.begin(started), index, options), settings, bench, index, dir, options);
+            SearchState begun = SearchState.begin(started);
+            IncrementalPlanner planner = boundedPlanner(settings.policy(), origin);
+            if (planner != null) begun = begun.withBoundedHistory();
+            return run(store, noteSkipped(store, begun, index, options), settings, bench, index, dir, options, planner);
         } catch (RuntimeException | Error e) {
             store.close();
             throw e;
@@ -113,7 +117,10 @@ public final class Search {
         if (!Files.isDirectory(dir.resolve(SearchFolder.STORE))) throw new IllegalArgumentException("no search in " + dir + ": it has no store/ folder");
         MalStore store = MalStore.openExisting(dir.resolve(SearchFolder.STORE));
         try {
-            SearchFolder.Runs runs = SearchFolder.read(store);
+            // the journal is read page by page; a run whose policy plans incrementally is folded bounded, its
+            // history going into the planner as it is read rather than into the state (issue 22)
+            Priming priming = new Priming();
+            SearchFolder.Scan runs = SearchFolder.scan(store, priming);
             if (runs.isEmpty()) throw new IllegalArgumentException("the store in " + dir + " holds no search run");
             SearchState state = runs.last();
             if (state.stopped() != null) {
@@ -129,11 +136,48 @@ public final class Search {
             SearchEvent.Resumed resumed = new SearchEvent.Resumed(Instant.now().toString());
             store.append(SearchJson.write(resumed));
             state = state.apply(resumed);
-            ZooIndex index = ZooIndex.from(bench.zoo());
-            return run(store, noteSkipped(store, state, index, options), settings, bench, index, dir, options);
+            ZooIndex index = priming.index != null ? priming.index : ZooIndex.from(bench.zoo());
+            return run(store, noteSkipped(store, state, index, options), settings, bench, index, dir, options, priming.planner);
         } catch (RuntimeException | IOException | Error e) {
             store.close();
             throw e;
+        }
+    }
+
+    /**
+     * The incremental planner a search with this policy plans with, keeping a bounded state (issue
+     * 22); null when the policy does not allow it (a plug-in law without a planning key, ...): then
+     * the state keeps the whole history and every step is planned from scratch.
+     */
+    static IncrementalPlanner boundedPlanner(Policy policy, ModelCard origin) {
+        return IncrementalPlanner.of(policy).filter(p -> p.supports(origin)).orElse(null);
+    }
+
+    /** Folds each run bounded when its policy plans incrementally, and primes that run's planner with its history. */
+    private static final class Priming implements SearchFolder.ScanListener {
+        IncrementalPlanner planner;
+        ZooIndex index;
+        private java.nio.file.Path indexed;
+
+        @Override
+        public boolean started(SearchEvent.Started started) {
+            SearchSettings s = SearchSettings.ofRun(started.settings()).withOrigin(started.origin());
+            planner = boundedPlanner(s.policy(), started.origin());
+            if (planner != null && Files.isDirectory(s.zoo()) && !s.zoo().equals(indexed)) {
+                try {
+                    index = ZooIndex.from(new Zoo(s.zoo()));
+                    indexed = s.zoo();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot index the zoo " + s.zoo() + ": " + e.getMessage(), e);
+                }
+            }
+            if (planner != null && index == null) planner = null;   // no zoo to read: resume says so below
+            return planner != null;
+        }
+
+        @Override
+        public void closed(List<org.mal.policies.Evaluated> results) {
+            if (planner != null) planner.observeAll(results, index);
         }
     }
 
@@ -161,7 +205,7 @@ public final class Search {
 
     /** SearchFolder.Runs the actors until the coordinator stops; closes the store. */
     private static SearchState run(MalStore store, SearchState state, SearchSettings settings, Workbench bench, ZooIndex index, Path dir,
-                                   Options options) {
+                                   Options options, IncrementalPlanner primed) {
         int workers = settings.workerCount();
         Config config = ConfigFactory.parseMap(Map.of(
                         BLOCKING_DISPATCHER + ".thread-pool-executor.fixed-pool-size", workers + 1,
@@ -179,7 +223,7 @@ public final class Search {
         Behavior<GuardianCommand> guardian = Behaviors.setup(ctx -> {
             var reporter = ctx.spawn(Reporter.create(dir, options.out(), expected, options.progressBar() && System.console() != null, 500,
                     last::set), "reporter");
-            var planner = ctx.spawn(Planner.create(policy), "planner");
+            var planner = ctx.spawn(Planner.create(policy, primed), "planner");
             Worker.Runner runner = options.runner().apply(bench);
             for (int k = 0; local && k < workers; k++) {
                 ctx.spawn(Worker.create("worker-" + k, runner), "worker-" + k);

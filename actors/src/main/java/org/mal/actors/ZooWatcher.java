@@ -21,7 +21,8 @@ import org.mal.policies.ZooIndex;
  * Keeps the zoo open-ended: polls the zoo folder every {@code interval} and, when a model file
  * appears, changes or goes, re-indexes the zoo and tells the coordinator which ids came and went.
  * Polling (names, sizes, modification times) rather than a file-system watch service, because it
- * behaves the same on every file system, network mounts included. A file whose size or time
+ * behaves the same on every file system, network mounts included. Only the files that are new or
+ * whose size, time or fingerprint changed are read again; the others keep their entries. A file whose size or time
  * changed is read once more for its {@link Zoo#fingerprint}: a model whose weights changed under
  * an unchanged card counts as new (a touched but unchanged file does not). A file that is still
  * being copied and does not parse yet is skipped by the index and picked up on a later poll, when
@@ -54,6 +55,7 @@ public final class ZooWatcher {
             timers.startTimerWithFixedDelay(new Poll(), interval);
             return new Object() {
                 Map<Path, FileState> files;   // null: the first poll compares the folder with the initial index by cards only
+                Map<Path, Zoo.Entry> entries = Map.of();   // as last read, by file
                 ZooIndex index = initial;
                 boolean missing;
                 String lastProblem;
@@ -81,7 +83,15 @@ public final class ZooWatcher {
                     missing = false;
                     Map<Path, FileState> now = scan(zoo, files == null ? Map.of() : files);
                     if (now.equals(files)) return;
-                    ZooIndex next = ZooIndex.from(zoo);
+                    // only the files that are new or changed are read again (issue 22: a zoo of 10,000 files)
+                    Map<Path, Zoo.Entry> read = new java.util.TreeMap<>();
+                    for (Map.Entry<Path, FileState> f : now.entrySet()) {
+                        Zoo.Entry kept = entries.get(f.getKey());
+                        boolean same = kept != null && files != null && f.getValue().equals(files.get(f.getKey()));
+                        read.put(f.getKey(), same ? kept : zoo.entry(f.getKey()));
+                    }
+                    entries = read;
+                    ZooIndex next = ZooIndex.from(zoo, new ArrayList<>(read.values()));   // in file-name order, as Zoo.list
                     List<String> added = new ArrayList<>();
                     List<String> removed = new ArrayList<>();
                     for (ModelCard c : next.cards()) {

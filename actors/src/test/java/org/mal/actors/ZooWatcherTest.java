@@ -51,6 +51,32 @@ class ZooWatcherTest {
         assertEquals(1, removed.index().size());
     }
 
+    /**
+     * Issue 22: a change reads only the files that changed. A file overwritten with other bytes of the
+     * same size, its time set back, looks unchanged: when another model arrives, its old entry is kept
+     * (a watcher that read every file again would now find it unreadable).
+     */
+    @Test
+    void aChangeReadsOnlyTheFilesThatChanged() throws Exception {
+        Zoo full = SearchFixture.zoo(dir.resolve("full"));
+        Zoo zoo = new Zoo(dir.resolve("zoo"));
+        Files.createDirectories(zoo.dir());
+        String id = "other-equal-8x8";
+        Files.copy(full.fileOf(SearchFixture.BASE), zoo.fileOf(SearchFixture.BASE));
+        TestProbe<ZooWatcher.Changed> probe = kit.createTestProbe(ZooWatcher.Changed.class);
+        kit.spawn(ZooWatcher.create(zoo, ZooIndex.from(zoo), Duration.ofMillis(100), probe.ref()));
+        probe.expectNoMessage(Duration.ofMillis(400));   // the first poll has read the base's file
+
+        Path base = zoo.fileOf(SearchFixture.BASE);
+        var time = Files.getLastModifiedTime(base);
+        Files.write(base, new byte[(int) Files.size(base)]);   // zeros: no header, no card
+        Files.setLastModifiedTime(base, time);
+        Files.copy(full.fileOf(id), zoo.fileOf(id));
+        ZooWatcher.Changed added = probe.expectMessageClass(ZooWatcher.Changed.class, Duration.ofSeconds(5));
+        assertEquals(List.of(id), added.added());
+        assertTrue(added.index().get(SearchFixture.BASE).isPresent(), "the unchanged-looking file was not read again: " + added.index().describe());
+    }
+
     @Test
     void weightsChangedUnderAnUnchangedCardAreAChangeAndATouchIsNot() throws Exception {
         Zoo full = SearchFixture.zoo(dir.resolve("full"));

@@ -61,11 +61,19 @@ public final class AssemblyRetention {
     public static Swept sweep(MalStore store, SearchFolder.Runs runs, SearchSettings.Assemblies kept, Workbench bench) {
         Set<String> keep = new HashSet<>();
         for (List<SearchEvent> run : runs.runs()) keep.addAll(kept(SearchState.fold(run).lineage(), kept));
+        return sweep(store, keep, runs.isEmpty() ? null : runs.last(), bench);
+    }
+
+    /** The same from a {@link SearchFolder#scan} (the journal read page by page). */
+    public static Swept sweep(MalStore store, SearchFolder.Scan scan, SearchSettings.Assemblies kept, Workbench bench) {
+        return sweep(store, scan.kept(kept), scan.last(), bench);
+    }
+
+    private static Swept sweep(MalStore store, Set<String> keep, SearchState last, Workbench bench) {
         List<String> drop = new ArrayList<>();
         for (String b : store.blobNames()) if (!keep.contains(b)) drop.add(b);
         int blobs = drop.isEmpty() ? 0 : store.deleteBlobs(drop);
         if (blobs > 0) store.reclaimBlobSpace();
-        SearchState last = runs.isEmpty() ? null : runs.last();
         boolean goesOn = last != null && last.stopped() == null;
         int files = bench.share(goesOn ? last.baseHash() : null, goesOn ? last.baseBlob() : null);
         return new Swept(blobs, files);

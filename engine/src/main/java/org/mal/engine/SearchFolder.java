@@ -57,6 +57,62 @@ public final class SearchFolder {
         return new Runs(runs);
     }
 
+    /**
+     * What a search needs to go on, read from the journal one page at a time without holding its
+     * events (issue 22): the number of runs, the last run's state (folded {@link SearchState#withBoundedHistory
+     * bounded} when the listener asks) and every run's lineage (for {@link AssemblyRetention#sweep}).
+     */
+    public record Scan(int runs, SearchState last, List<List<SearchEvent.StepClosed>> lineages) {
+        public boolean isEmpty() { return runs == 0; }
+
+        /** The blobs every run's lineage keeps under {@code kept}. */
+        public java.util.Set<String> kept(SearchSettings.Assemblies kept) {
+            java.util.Set<String> out = new java.util.HashSet<>();
+            for (List<SearchEvent.StepClosed> l : lineages) out.addAll(AssemblyRetention.kept(l, kept));
+            return out;
+        }
+    }
+
+    /** What {@link #scan} tells as it reads. */
+    public interface ScanListener {
+        /** A run starts; true: fold it bounded. */
+        boolean started(SearchEvent.Started started);
+
+        /** A step of the run going on closes with these results ({@link SearchState#closing()}), oldest first. */
+        void closed(List<org.mal.policies.Evaluated> results);
+    }
+
+    /** Events read per page by {@link #scan}. */
+    static final int PAGE = 512;
+
+    /** Folds the store's journal page by page, telling {@code listener} (null: fold every run bounded, tell no one). */
+    public static Scan scan(MalStore store, ScanListener listener) {
+        int runs = 0;
+        SearchState state = null;
+        List<List<SearchEvent.StepClosed>> lineages = new ArrayList<>();
+        long from = 1;
+        while (true) {
+            List<JournalEntry> page = store.readJournal(from, PAGE);
+            if (page.isEmpty()) break;
+            for (JournalEntry e : page) {
+                SearchEvent ev = SearchJson.read(e.eventJson(), SearchEvent.class);
+                if (ev instanceof SearchEvent.Started st) {
+                    if (state != null) lineages.add(state.lineage());
+                    runs++;
+                    state = SearchState.begin(st);
+                    if (listener == null || listener.started(st)) state = state.withBoundedHistory();
+                    continue;
+                }
+                if (state == null) throw new IllegalStateException("journal entry " + e.seq() + " comes before any 'started' event");
+                if (ev instanceof SearchEvent.StepClosed && listener != null) listener.closed(state.closing());
+                state = state.apply(ev);
+            }
+            from = page.get(page.size() - 1).seq() + 1;
+        }
+        if (state != null) lineages.add(state.lineage());
+        return new Scan(runs, state, lineages);
+    }
+
     /** The last run's state, read from the store (fails while a search holds it; then read {@code status.json}). */
     public static Runs inspect(Path dir) {
         if (!Files.isDirectory(dir.resolve(STORE))) throw new IllegalArgumentException("no search in " + dir + ": it has no store/ folder");
@@ -67,7 +123,7 @@ public final class SearchFolder {
 
     public static Workbench workbench(SearchSettings settings, Path dir, MalStore store, Function<String, TaskData> tasks) {
         return new Workbench(new Zoo(settings.zoo()), dir.resolve(ASSEMBLIES), store, tasks, settings.evaluation(), settings.seed(),
-                settings.cluster().enabled());
+                settings.cluster().enabled(), settings.modelCacheBytes());
     }
 
 }

@@ -124,7 +124,7 @@ public record SearchSettings(
         Settings s = Settings.of(root.hasPath("search") ? root.getConfig("search") : ConfigFactory.empty(), "search")
                 .withReference(DEFAULTS)
                 .only("zoo", "base", "seed", "workers", "moves-per-step", "evaluation", "budget", "retries",
-                        "zoo-poll-seconds", "drain-seconds", "cluster", "assemblies");
+                        "zoo-poll-seconds", "drain-seconds", "cluster", "assemblies", "model-cache-mb");
         for (String key : root.root().keySet()) {
             if (!List.of("search", "policy").contains(key)) {
                 throw new com.typesafe.config.ConfigException.BadPath(root.root().get(key).origin(), key,
@@ -161,6 +161,8 @@ public record SearchSettings(
         if (retries < 0) throw s.invalid("retries", "must be >= 0, got " + retries);
         double poll = s.getDouble("zoo-poll-seconds");
         if (!(poll > 0)) throw s.invalid("zoo-poll-seconds", "must be > 0, got " + poll);
+        int cacheMb = s.getInt("model-cache-mb");
+        if (cacheMb < 1) throw s.invalid("model-cache-mb", "must be >= 1 (megabytes of weights per model cache), got " + cacheMb);
         double drain = s.getDouble("drain-seconds");
         if (!(drain >= 0)) throw s.invalid("drain-seconds", "must be >= 0, got " + drain);
         Settings c = s.sub("cluster").only("enabled", "host", "port", "local-workers", "stable-after-seconds");
@@ -179,6 +181,14 @@ public record SearchSettings(
         return new SearchSettings(Path.of(s.getString("zoo")), s.getString("base"), s.config().getLong("seed"), workers, perStep,
                 new Evaluation(grid, rows, tol, e.getBoolean("target-tasks"), selection, null), budget,
                 retries, poll, drain, cluster, assemblies, root);
+    }
+
+    /**
+     * The bytes of weights each of a workbench's model caches may hold ({@code search.model-cache-mb},
+     * checked when the settings are read; a run journaled before it existed gets the default).
+     */
+    public long modelCacheBytes() {
+        return (root.hasPath("search.model-cache-mb") ? root.getLong("search.model-cache-mb") : Workbench.CACHE_BYTES >> 20) << 20;
     }
 
     /** Reads {@code root}'s {@code search} block (and checks its {@code policy} block); selection on validation rows unless it says otherwise. */

@@ -22,7 +22,8 @@ import org.mal.policies.Move;
  * move by the objective is accepted or none is, and the next step starts from the resulting base.
  *
  * @param history every result of closed steps, in (step, canonical move) order, so that what a
- *     learning law sees does not depend on the order in which workers finished
+ *     learning law sees does not depend on the order in which workers finished; when
+ *     {@code bounded}, only those from the current base
  * @param planned the current step's moves (empty: not planned yet)
  * @param results the current step's outcomes by move
  * @param failed the current step's moves that failed for good, with the reason
@@ -32,6 +33,7 @@ import org.mal.policies.Move;
  *     move (when the event recorded it); carried into {@link Evaluated#targetWeights()}
  * @param skipped the zoo entries that are not targets, with the reason, as last journaled
  * @param unusable zoo models whose file failed to load deterministically, by id, until it changes
+ * @param bounded {@code history} keeps only the results from the current base ({@link #withBoundedHistory()})
  */
 public record SearchState(
         int run,
@@ -57,7 +59,8 @@ public record SearchState(
         String stopped,
         Map<Move, String> targetWeights,
         Map<String, String> skipped,
-        Map<String, SearchEvent.ModelUnusable> unusable) {
+        Map<String, SearchEvent.ModelUnusable> unusable,
+        boolean bounded) {
 
     public SearchState {
         planned = List.copyOf(planned);
@@ -78,7 +81,7 @@ public record SearchState(
     public static SearchState begin(SearchEvent.Started s) {
         return new SearchState(s.run(), s.settings(), s.origin(), s.lossLimit(), s.evaluationData(), Instant.parse(s.at()),
                 s.origin(), null, 0, List.of(), Map.of(), Map.of(), Map.of(), List.of(), List.of(), 0, 0, 0, 0, null, null, Map.of(), Map.of(),
-                Map.of());
+                Map.of(), false);
     }
 
     /**
@@ -160,26 +163,24 @@ public record SearchState(
         if (event instanceof SearchEvent.StepClosed c) return close(c);
         if (event instanceof SearchEvent.Paused p) {
             return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, p.reason(), null, targetWeights, skipped, unusable);
+                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, p.reason(), null, targetWeights, skipped, unusable, bounded);
         }
         if (event instanceof SearchEvent.Resumed) {
             return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, null, null, targetWeights, skipped, unusable);
+                    failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, null, null, targetWeights, skipped, unusable, bounded);
         }
         SearchEvent.Stopped s = (SearchEvent.Stopped) event;
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
                 failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, s.reason(), targetWeights, skipped,
-                unusable);
+                unusable, bounded);
     }
 
     private SearchState close(SearchEvent.StepClosed c) {
         require(c.step() == step, "closed step " + c.step() + " while at step " + step);
         require(phase() == Phase.CLOSING, "step " + step + " closed with moves still pending: " + pending());
-        List<Evaluated> h = new ArrayList<>(history);
-        for (Move m : inCanonicalOrder(planned)) {
-            h.add((results.containsKey(m) ? results.get(m).evaluated(m) : Evaluated.failed(m, failed.get(m)))
-                    .withTargetWeights(targetWeights.get(m)));
-        }
+        // bounded: only the results from the base the next step plans from (none after an accepted move)
+        List<Evaluated> h = new ArrayList<>(bounded && c.accepted() != null ? List.of() : history);
+        if (!bounded || c.accepted() == null) h.addAll(closing());
         List<SearchEvent.StepClosed> l = lineage;
         ModelCard nextBase = base;
         String nextBlob = baseBlob;
@@ -193,7 +194,33 @@ public record SearchState(
         }
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, nextBase, nextBlob, step + 1, List.of(),
                 Map.of(), Map.of(), Map.of(), h, l, evaluations, cacheHits, failures,
-                c.accepted() == null ? idleSteps + 1 : 0, paused, null, Map.of(), skipped, unusable);
+                c.accepted() == null ? idleSteps + 1 : 0, paused, null, Map.of(), skipped, unusable, bounded);
+    }
+
+    /**
+     * The results the current step's close adds to the history: every planned move's evaluation or
+     * failure, in canonical order, with the target weights it used.
+     */
+    public List<Evaluated> closing() {
+        List<Evaluated> out = new ArrayList<>();
+        for (Move m : inCanonicalOrder(planned)) {
+            out.add((results.containsKey(m) ? results.get(m).evaluated(m) : Evaluated.failed(m, failed.get(m)))
+                    .withTargetWeights(targetWeights.get(m)));
+        }
+        return out;
+    }
+
+    /**
+     * This state with a bounded history (issue 22): from now on {@link #history()} holds only the
+     * results from the current base (what excludes moves from being planned again), not every result
+     * of the run; whoever learns from the whole history (an incremental planner) takes in each
+     * step's {@link #closing()} results as the step closes.
+     */
+    public SearchState withBoundedHistory() {
+        List<Evaluated> h = new ArrayList<>();
+        for (Evaluated e : history) if (e.move().base().equals(base.id())) h.add(e);
+        return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
+                failed, attempts, h, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, targetWeights, skipped, unusable, true);
     }
 
     private SearchState with(List<Move> planned, Map<Move, Outcome> results, Map<Move, String> failed,
@@ -204,12 +231,12 @@ public record SearchState(
     private SearchState with(List<Move> planned, Map<Move, Outcome> results, Map<Move, String> failed,
                              Map<Move, Integer> attempts, int evaluations, int cacheHits, int failures, Map<Move, String> weights) {
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, weights, skipped, unusable);
+                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, weights, skipped, unusable, bounded);
     }
 
     private SearchState withZoo(Map<String, String> skipped, Map<String, SearchEvent.ModelUnusable> unusable) {
         return new SearchState(run, settings, origin, lossLimit, evaluationData, startedAt, base, baseBlob, step, planned, results,
-                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, targetWeights, skipped, unusable);
+                failed, attempts, history, lineage, evaluations, cacheHits, failures, idleSteps, paused, stopped, targetWeights, skipped, unusable, bounded);
     }
 
     private Map<Move, String> recording(Move move, String weights) {

@@ -53,8 +53,10 @@ public final class Workbench implements MethodData {
     private final TrainingSamples training;
     /** Models kept in memory, each cache: a long search over a big zoo must not keep every model it ever read. */
     public static final int MODELS_KEPT = 256;
-    private final Map<String, Loaded> zooModels = lru(MODELS_KEPT);
-    private final Map<String, Model> assemblyModels = lru(MODELS_KEPT);
+    /** The default bound on the bytes of the weights each model cache holds (issue 22: {@code search.model-cache-mb}). */
+    public static final long CACHE_BYTES = 256L << 20;
+    private final Map<String, Loaded> zooModels;
+    private final Map<String, Model> assemblyModels;
     private final Map<String, Dataset[]> data = new ConcurrentHashMap<>();
 
     private record Loaded(long modified, long size, Model model) {}
@@ -75,6 +77,19 @@ public final class Workbench implements MethodData {
      */
     public Workbench(Zoo zoo, Path assemblies, MalStore store, Function<String, TaskData> tasks, SearchSettings.Evaluation evaluation,
                      long seed, boolean shareFiles) {
+        this(zoo, assemblies, store, tasks, evaluation, seed, shareFiles, CACHE_BYTES);
+    }
+
+    /**
+     * @param cacheBytes each of the two model caches (zoo models, assemblies) forgets its least
+     *     recently used models while the weights it holds exceed this many bytes (and it holds more
+     *     than one), and holds at most {@value #MODELS_KEPT} models
+     */
+    public Workbench(Zoo zoo, Path assemblies, MalStore store, Function<String, TaskData> tasks, SearchSettings.Evaluation evaluation,
+                     long seed, boolean shareFiles, long cacheBytes) {
+        if (cacheBytes < 1) throw new IllegalArgumentException("the model cache needs a positive size in bytes, got " + cacheBytes);
+        this.zooModels = lru(MODELS_KEPT, cacheBytes, l -> bytes(l.model()));
+        this.assemblyModels = lru(MODELS_KEPT, cacheBytes, Workbench::bytes);
         this.shareFiles = shareFiles;
         this.zoo = zoo;
         this.assemblies = assemblies;
@@ -98,11 +113,45 @@ public final class Workbench implements MethodData {
     public double[] lambdas() { return lambdas.clone(); }
 
     /** A synchronized map that forgets its least recently used entry beyond {@code max}. */
-    static <K, V> Map<K, V> lru(int max) {
+    static <K, V> Map<K, V> lru(int max) { return lru(max, Long.MAX_VALUE, v -> 0L); }
+
+    /**
+     * A synchronized map that forgets its least recently used entries while it holds more than
+     * {@code max} entries, or more than {@code maxBytes} by {@code size} (the most recent entry is
+     * always kept, however large).
+     */
+    static <K, V> Map<K, V> lru(int max, long maxBytes, java.util.function.ToLongFunction<V> size) {
         return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<K, V>(16, 0.75f, true) {
+            private long bytes;
+
             @Override
-            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) { return size() > max; }
+            public V put(K key, V value) {
+                V old = super.put(key, value);
+                if (old != null) bytes -= size.applyAsLong(old);
+                bytes += size.applyAsLong(value);
+                var it = entrySet().iterator();
+                while (size() > 1 && (size() > max || bytes > maxBytes)) {
+                    Map.Entry<K, V> eldest = it.next();
+                    bytes -= size.applyAsLong(eldest.getValue());
+                    it.remove();
+                }
+                return old;
+            }
+
+            @Override
+            public V remove(Object key) {
+                V old = super.remove(key);
+                if (old != null) bytes -= size.applyAsLong(old);
+                return old;
+            }
         });
+    }
+
+    /** The bytes of a model's weights (what a cache entry holds). */
+    static long bytes(Model m) {
+        long b = 0;
+        for (var t : m.params().values()) b += t.length() * t.dataType().width();
+        return b;
     }
 
     /**

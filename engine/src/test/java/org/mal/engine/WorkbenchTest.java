@@ -31,6 +31,32 @@ class WorkbenchTest {
     }
 
     @Test
+    void theModelCachesForgetTheLeastRecentlyUsedBeyondTheirBytes() {
+        Map<String, Integer> m = Workbench.lru(100, 10, v -> v);   // an entry's size is its value
+        m.put("a", 4);
+        m.put("b", 4);
+        m.get("a");
+        m.put("c", 4);   // 12 bytes > 10: b, the least recently used, goes
+        assertEquals(Map.of("a", 4, "c", 4), Map.copyOf(m));
+        m.put("a", 1);   // replacing an entry counts its new size only: 5 bytes
+        m.put("d", 5);
+        assertEquals(Map.of("a", 1, "c", 4, "d", 5), Map.copyOf(m));
+        m.put("huge", 50);   // larger than the bound: kept alone, the others go
+        assertEquals(Map.of("huge", 50), Map.copyOf(m));
+    }
+
+    @Test
+    void aModelsBytesAreItsWeights() {
+        var a = org.mal.core.model.Architecture.mlp(3, java.util.List.of(4), 2);
+        java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> p = new java.util.HashMap<>();
+        p.put("0.weight", org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 4, 3));
+        p.put("0.bias", org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 4));
+        p.put("2.weight", org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 4));
+        p.put("2.bias", org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2));
+        assertEquals(4L * (12 + 4 + 8 + 2), Workbench.bytes(new org.mal.core.model.Model(a, p)));
+    }
+
+    @Test
     void aZooFileWhoseWeightsChangedUnderItsCardIsUnusableUntilItChanges() throws Exception {
         Zoo full = SearchFixture.zoo(dir.resolve("full"));
         Path file = full.fileOf(SearchFixture.BASE);

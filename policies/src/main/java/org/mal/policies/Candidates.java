@@ -101,18 +101,28 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
         List<Move> out = new ArrayList<>();
         for (ModelCard target : ctx.zoo().cards()) {
             if (target.id().equals(ctx.base().id())) continue;
-            int dA = ctx.base().architecture().depth();
-            int dB = target.architecture().depth();
-            for (LayerMap map : maps(dA, dB)) out.add(move.of(ctx.base().id(), target.id(), map));
-            if (depthCka && dA != dB) {
-                // the map is chosen by the worker from the CKA of the two models' activations; the nominal map names the move
-                Move m = move.of(ctx.base().id(), target.id(), LayerMap.common(dA, dB));
-                Map<String, Object> settings = new LinkedHashMap<>(m.alignerSettings());
-                settings.put(DEPTH, "cka");
-                out.add(m.withAligner(m.aligner(), settings));
-            }
+            out.addAll(generateFor(ctx, target));
         }
         if (soupSize >= 2) out.addAll(soups(ctx));
+        return out;
+    }
+
+    /**
+     * The moves of one target (not soups), in the order {@link #generate} lists them: they depend
+     * only on the base's id and depth and on the target's card.
+     */
+    public List<Move> generateFor(PolicyContext ctx, ModelCard target) {
+        List<Move> out = new ArrayList<>();
+        int dA = ctx.base().architecture().depth();
+        int dB = target.architecture().depth();
+        for (LayerMap map : maps(dA, dB)) out.add(move.of(ctx.base().id(), target.id(), map));
+        if (depthCka && dA != dB) {
+            // the map is chosen by the worker from the CKA of the two models' activations; the nominal map names the move
+            Move m = move.of(ctx.base().id(), target.id(), LayerMap.common(dA, dB));
+            Map<String, Object> settings = new LinkedHashMap<>(m.alignerSettings());
+            settings.put(DEPTH, "cka");
+            out.add(m.withAligner(m.aligner(), settings));
+        }
         return out;
     }
 

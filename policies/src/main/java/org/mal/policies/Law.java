@@ -32,4 +32,15 @@ public interface Law {
 
     /** The move as this law wants it run; the layer map may change, the base and target may not. */
     default Move parameterise(Move move, MoveFeatures features, PolicyContext ctx) { return move; }
+
+    /**
+     * For incremental planning ({@link IncrementalPlanner}): a law that returns a value here
+     * promises that its {@link #admits}, {@link #score} and {@link #parameterise} of a move depend
+     * only on the move without its base id (targets, layer map, methods), the move's features, the
+     * target cards in the zoo, and, of the base's card, on nothing but its architecture, its dataset
+     * task and the value returned (compared by {@code equals}); never on the history. A planner may
+     * then keep its verdicts and scores from step to step and across bases that agree on these.
+     * Empty (the default): not known, and a policy with such a law is planned from scratch at every step.
+     */
+    default java.util.Optional<Object> planningKey(org.mal.core.model.ModelCard base) { return java.util.Optional.empty(); }
 }

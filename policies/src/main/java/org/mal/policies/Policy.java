@@ -107,23 +107,52 @@ public final class Policy {
 
     public List<WeightedLaw> laws() { return laws; }
 
+    private Move admittedBy(int k, Move m, PolicyContext ctx) {
+        Law law = laws.get(k).law();
+        MoveFeatures f = ctx.features(m);
+        if (!law.admits(m, f, ctx)) return null;
+        Move p = law.parameterise(m, f, ctx);
+        if (!p.base().equals(m.base()) || !p.target().equals(m.target())) {
+            throw new IllegalStateException("law " + law.name() + " changed the base or target of " + m);
+        }
+        return p;
+    }
+
     public Objective objective() { return objective; }
 
     public Candidates candidates() { return candidates; }
 
+    /** The max-proposals setting (0: all). */
+    public int maxProposals() { return maxProposals; }
+
+    /**
+     * {@code m} as laws {@code 0 .. upTo-1} admit and rewrite it, in order; null when one drops it.
+     * The same steps as {@link #propose}, for one move.
+     */
+    Move admitted(Move m, PolicyContext ctx, int upTo) {
+        for (int k = 0; k < upTo && m != null; k++) m = admittedBy(k, m, ctx);
+        return m;
+    }
+
+    /** The weighted score of law {@code k} for a move, checked to be finite. */
+    double weighted(int k, Move m, MoveFeatures f, PolicyContext ctx) {
+        WeightedLaw wl = laws.get(k);
+        double raw = wl.law().score(m, f, ctx);
+        if (!Double.isFinite(raw)) {
+            throw new IllegalStateException("law " + wl.law().name() + " scored " + raw + " for move " + m.canonical()
+                    + "; scores must be finite");
+        }
+        return wl.weight() * raw;
+    }
+
     /** Ranked proposals for the base in {@code ctx}; see the class comment. */
     public List<Proposal> propose(PolicyContext ctx) {
         List<Move> moves = new ArrayList<>(candidates.generate(ctx));
-        for (WeightedLaw wl : laws) {
+        for (int k = 0; k < laws.size(); k++) {
             List<Move> next = new ArrayList<>();
             for (Move m : moves) {
-                MoveFeatures f = ctx.features(m);
-                if (!wl.law().admits(m, f, ctx)) continue;
-                Move p = wl.law().parameterise(m, f, ctx);
-                if (!p.base().equals(m.base()) || !p.target().equals(m.target())) {
-                    throw new IllegalStateException("law " + wl.law().name() + " changed the base or target of " + m);
-                }
-                next.add(p);
+                Move p = admittedBy(k, m, ctx);
+                if (p != null) next.add(p);
             }
             moves = next;
         }

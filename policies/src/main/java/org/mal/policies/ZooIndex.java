@@ -38,10 +38,13 @@ public final class ZooIndex {
     public static ZooIndex of(List<ModelCard> cards) { return new ZooIndex(cards, Map.of()); }
 
     /** Every entry of {@code zoo} that has a card in the file named after its id; the others are listed in {@link #skipped()}. */
-    public static ZooIndex from(Zoo zoo) throws IOException {
+    public static ZooIndex from(Zoo zoo) throws IOException { return from(zoo, zoo.list()); }
+
+    /** The same from entries already read (in id order), e.g. those a watcher keeps and reads again only when their file changes. */
+    public static ZooIndex from(Zoo zoo, List<Zoo.Entry> entries) {
         List<ModelCard> cards = new ArrayList<>();
         Map<String, String> skipped = new LinkedHashMap<>();
-        for (Zoo.Entry e : zoo.list()) {
+        for (Zoo.Entry e : entries) {
             if (e.card().isEmpty()) {
                 skipped.put(e.id(), e.problem().orElse(NO_CARD));
             } else if (!e.card().get().id().equals(e.id())) {

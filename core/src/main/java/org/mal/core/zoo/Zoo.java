@@ -59,17 +59,21 @@ public final class Zoo {
                     .toList();
         }
         List<Entry> out = new ArrayList<>();
-        for (Path file : files) {
-            String name = file.getFileName().toString();
-            String id = name.substring(0, name.length() - EXTENSION.length());
-            try {
-                Optional<ModelCard> card = ModelIO.readCard(file);
-                Architecture arch = card.isPresent() ? card.get().architecture() : ModelIO.readArchitecture(file);
-                out.add(new Entry(id, file, card, Optional.of(arch), Optional.empty()));
-            } catch (IOException | RuntimeException e) {
-                out.add(new Entry(id, file, Optional.empty(), Optional.empty(), Optional.of(String.valueOf(e.getMessage()))));
-            }
-        }
+        for (Path file : files) out.add(entry(file));
         return out;
+    }
+
+    /** The entry of one model file of this zoo (read now; a file that cannot be read gives an entry that says why). */
+    public Entry entry(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(EXTENSION)) throw new IllegalArgumentException("not a zoo model file (" + EXTENSION + "): " + file);
+        String id = name.substring(0, name.length() - EXTENSION.length());
+        try {
+            Optional<ModelCard> card = ModelIO.readCard(file);
+            Architecture arch = card.isPresent() ? card.get().architecture() : ModelIO.readArchitecture(file);
+            return new Entry(id, file, card, Optional.of(arch), Optional.empty());
+        } catch (IOException | RuntimeException e) {
+            return new Entry(id, file, Optional.empty(), Optional.empty(), Optional.of(String.valueOf(e.getMessage())));
+        }
     }
 }

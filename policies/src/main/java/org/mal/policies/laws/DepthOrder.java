@@ -34,6 +34,9 @@ public record DepthOrder(double tolerance, boolean requireOrder) implements Law 
 
     @Override public String name() { return NAME; }
 
+    /** Reads nothing of the history, nor of the base beyond the move's features. */
+    @Override public java.util.Optional<Object> planningKey(org.mal.core.model.ModelCard base) { return java.util.Optional.of(true); }
+
     @Override
     public boolean admits(Move move, MoveFeatures f, PolicyContext ctx) {
         // A small epsilon so that a gap equal to the tolerance in exact arithmetic is not lost to rounding.

@@ -180,6 +180,11 @@ public final class Experience implements Law {
 
     /** The features {@code names} of a move, each as {@code name:value}, in that order. */
     static List<String> ridgeFeatures(List<String> names, Move move, MoveFeatures f, PolicyContext ctx) {
+        return ridgeFeatures(names, move.target(), move.layerMap(), f, ctx.target(move));
+    }
+
+    /** The same, from what they read: the target's id and card, the layer map and the move's features. */
+    static List<String> ridgeFeatures(List<String> names, String target, String layerMap, MoveFeatures f, ModelCard targetCard) {
         String[] parts = arm(f).split("/");
         List<String> out = new ArrayList<>(names.size());
         for (String name : names) {
@@ -191,11 +196,11 @@ public final class Experience implements Law {
                 case "extent" -> parts[4];
                 case "base-layers" -> join(f.layers(), true);
                 case "target-layers" -> join(f.layers(), false);
-                case "layer-map" -> move.layerMap();
-                case "target" -> move.target();
-                case "target-architecture" -> ctx.target(move).architecture().layers().stream()
+                case "layer-map" -> layerMap;
+                case "target" -> target;
+                case "target-architecture" -> targetCard.architecture().layers().stream()
                         .map(l -> l.inputSize() + ">" + l.outputSize()).collect(Collectors.joining(","));
-                case "target-dataset" -> String.valueOf(ctx.target(move).dataset() == null ? null : ctx.target(move).dataset().task());
+                case "target-dataset" -> String.valueOf(targetCard.dataset() == null ? null : targetCard.dataset().task());
                 default -> throw new IllegalStateException(name);
             };
             out.add(name + ":" + value);
@@ -215,7 +220,7 @@ public final class Experience implements Law {
     }
 
     /** Below any difference the models make (rewards are in [0, 1]); 0 without a seed. */
-    private double tieBreak(Move move) {
+    public double tieBreak(Move move) {
         if (seed == 0) return 0.0;
         return 1e-9 * new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ move.canonical().hashCode()).nextDouble();
     }
@@ -234,6 +239,22 @@ public final class Experience implements Law {
     public record Learned(String model, Map<String, Double> values, Map<String, Integer> counts) {}
 
     public Learned learned(PolicyContext ctx) { return stats(ctx).fit().learned(); }
+
+    /**
+     * A fresh learning state for incremental planning: fed one evaluation at a time, it keeps
+     * sufficient statistics instead of the history. Empty unless the model is {@code ridge} (the
+     * default); a policy with this law in another model is planned from scratch at every step.
+     */
+    public java.util.Optional<ExperienceLearner> learner() {
+        if (!(model instanceof ValueModel.RidgeModel r) || seed != 0 || new HashSet<>(r.features()).size() != r.features().size()) {
+            return java.util.Optional.empty();   // (a seed's jitter reads every candidate's canonical encoding, which names the base)
+        }
+        return java.util.Optional.of(new ExperienceLearner(this, r.features(), r.exploration(), r.optimism(), r.priorWeight()));
+    }
+
+    boolean skipEvaluated() { return skipEvaluated; }
+
+    double reward(Evaluated e) { return reward.of(e); }
 
     /** The model fitted on a history, and the moves of it evaluated with their targets as they are now. */
     private record Stats(ValueModel.Fit fit, Set<Move> evaluated) {}

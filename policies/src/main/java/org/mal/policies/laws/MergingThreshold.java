@@ -45,6 +45,9 @@ public record MergingThreshold(String method, int refine, int steps) implements 
 
     @Override public String name() { return NAME; }
 
+    /** Reads nothing of the history, nor of the base beyond the move's features. */
+    @Override public java.util.Optional<Object> planningKey(org.mal.core.model.ModelCard base) { return java.util.Optional.of(true); }
+
     @Override
     public Move parameterise(Move move, MoveFeatures f, PolicyContext ctx) {
         Map<String, Object> settings = new TreeMap<>();

@@ -37,6 +37,9 @@ public record StrongBase(double weakBelow) implements Law {
 
     @Override public String name() { return NAME; }
 
+    /** Reads nothing of the history; of the base, only whether it is weak. */
+    @Override public java.util.Optional<Object> planningKey(org.mal.core.model.ModelCard base) { return java.util.Optional.of(accuracy(base) >= weakBelow); }
+
     @Override
     public boolean admits(Move move, MoveFeatures f, PolicyContext ctx) {
         if (!f.sameDataset()) return true;

@@ -26,6 +26,9 @@ public record WidthTolerance(boolean incompatibleAcrossDatasets) implements Law 
 
     @Override public String name() { return NAME; }
 
+    /** Reads nothing of the history, nor of the base beyond the move's features. */
+    @Override public java.util.Optional<Object> planningKey(org.mal.core.model.ModelCard base) { return java.util.Optional.of(true); }
+
     @Override
     public boolean admits(Move move, MoveFeatures f, PolicyContext ctx) {
         return f.sameDataset() || incompatibleAcrossDatasets || !f.shapeCounts().containsKey(MoveFeatures.ShapeRelation.INCOMPATIBLE);
