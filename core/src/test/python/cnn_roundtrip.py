@@ -39,7 +39,7 @@ def pooled():
         nn.Flatten(), nn.Linear(7, 10, bias=False))
 
 
-NETS = {"plain": plain, "pooled": pooled}
+NETS = {"plain": plain, "pooled": pooled, "plain-b": plain}   # plain-b: a second, independently initialised plain net
 TYPES = {"F32": ("<f4", torch.float32), "F64": ("<f8", torch.float64), "I64": ("<i8", torch.int64)}
 
 

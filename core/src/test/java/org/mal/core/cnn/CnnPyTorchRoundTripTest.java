@@ -121,4 +121,24 @@ class CnnPyTorchRoundTripTest {
         });
         assertEquals(4, written.size());
     }
+
+    @Test
+    void aMergeOfTwoPyTorchNetsAndAChannelPermutedCopyGiveInPyTorchWhatMalComputes() throws Exception {
+        CnnModel a = CnnIO.load(work.resolve("plain.safetensors")).model();
+        CnnModel b = CnnIO.load(work.resolve("plain-b.safetensors")).model();
+        CnnWeightMatching.Result r = CnnWeightMatching.align(a, b, CnnWeightMatching.Settings.DEFAULT);
+        assertTrue(r.objectiveAfter() > r.objectiveBefore(), r.toString());
+        CnnModel merged = CnnMerge.convex(a, b.permuted(r.perms()), 0.5);
+        CnnModel permuted = a.permuted(CnnTestNets.randomPerms(a.architecture(), 3));
+        Path mergedFile = work.resolve("merged.safetensors");
+        Path permutedFile = work.resolve("permuted.safetensors");
+        CnnIO.save(mergedFile, merged);
+        CnnIO.save(permutedFile, permuted);
+        python("eval", "--work", work.toString(), "--model", "plain=" + mergedFile, "plain=" + permutedFile);
+        INDArray x = inputs();
+        assertClose(logitsOf(Path.of(mergedFile + ".logits.safetensors")), merged.logits(x), FLOAT_TOLERANCE, "merge at 0.5");
+        INDArray permutedInTorch = logitsOf(Path.of(permutedFile + ".logits.safetensors"));
+        assertClose(permutedInTorch, permuted.logits(x), FLOAT_TOLERANCE, "permuted copy");
+        assertClose(logitsOf(work.resolve("plain.logits.safetensors")), permutedInTorch, FLOAT_TOLERANCE, "permuted copy against the original in PyTorch");
+    }
 }
