@@ -4,7 +4,8 @@
   make --work DIR       builds seeded nn.Sequential CNNs (running statistics filled by a few train-mode
                         passes), saves each state dict as DIR/<name>.safetensors WITHOUT metadata, the
                         input images as DIR/inputs.safetensors ("x", [N, 1, 28, 28]) and each net's eval-mode
-                        logits as DIR/<name>.logits.safetensors ("logits").
+                        logits as DIR/<name>.logits.safetensors ("logits"), and its state dict after
+                        REPAIR's reset_bn_stats on the inputs in batches of 8 as DIR/<name>.reset.safetensors.
   eval --work DIR --model NAME=FILE [NAME=FILE ...]
                         loads each file MAL wrote into the nn.Sequential NAME with load_state_dict(strict=True)
                         and saves its logits on DIR/inputs.safetensors to FILE.logits.safetensors.
@@ -91,6 +92,16 @@ def make(work):
             logits = net(x)
         save(net.state_dict(), os.path.join(work, name + ".safetensors"))
         save({"logits": logits}, os.path.join(work, name + ".logits.safetensors"))
+        # REPAIR's reset_bn_stats: running statistics measured on x in batches of 8, momentum None
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.momentum = None
+                m.reset_running_stats()
+        net.train()
+        with torch.no_grad():
+            for batch in x.split(8):
+                net(batch)
+        save(net.state_dict(), os.path.join(work, name + ".reset.safetensors"))
         print("made %s: %d tensors, logits %s" % (name, len(net.state_dict()), tuple(logits.shape)), flush=True)
 
 

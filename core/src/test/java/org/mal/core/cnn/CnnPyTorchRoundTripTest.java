@@ -123,6 +123,24 @@ class CnnPyTorchRoundTripTest {
     }
 
     @Test
+    void batchNormStatisticsMeasuredOnDataMatchPyTorchsResetBnStats() throws Exception {
+        for (String name : List.of("plain", "pooled")) {
+            CnnModel model = CnnIO.load(work.resolve(name + ".safetensors")).model();
+            CnnModel torch = CnnIO.load(work.resolve(name + ".reset.safetensors")).model();
+            CnnModel reset = BatchNormStatistics.reset(model, inputs(), 8);
+            int checked = 0;
+            for (String tensor : model.params().keySet()) {
+                if (tensor.endsWith("running_mean") || tensor.endsWith("running_var")) {
+                    assertClose(torch.params().get(tensor), reset.params().get(tensor), FLOAT_TOLERANCE, name + " " + tensor);
+                    assertTrue(CnnTestNets.maxAbsDiff(model.params().get(tensor), reset.params().get(tensor)) > 1e-3, "the statistics changed");
+                    checked++;
+                }
+            }
+            assertEquals(name.equals("plain") ? 4 : 2, checked);
+        }
+    }
+
+    @Test
     void aMergeOfTwoPyTorchNetsAndAChannelPermutedCopyGiveInPyTorchWhatMalComputes() throws Exception {
         CnnModel a = CnnIO.load(work.resolve("plain.safetensors")).model();
         CnnModel b = CnnIO.load(work.resolve("plain-b.safetensors")).model();
