@@ -40,7 +40,34 @@ def pooled():
         nn.Flatten(), nn.Linear(7, 10, bias=False))
 
 
-NETS = {"plain": plain, "pooled": pooled, "plain-b": plain}   # plain-b: a second, independently initialised plain net
+class BasicBlock(nn.Module):
+    """torchvision's BasicBlock: 3x3 convs without bias, batch norms, identity or 1x1 projection shortcut."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = torch.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return torch.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+def resnet():
+    """Stem conv - BN - ReLU - blocks 6->6, 6->8 (stride 2, projection), 8->8 - global average pool - Flatten - Linear."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6), nn.ReLU(),
+        BasicBlock(6, 6, 1), BasicBlock(6, 8, 2), BasicBlock(8, 8, 1),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
+
+
+NETS = {"plain": plain, "pooled": pooled, "plain-b": plain, "resnet": resnet}   # plain-b: a second, independently initialised plain net
 TYPES = {"F32": ("<f4", torch.float32), "F64": ("<f8", torch.float64), "I64": ("<i8", torch.int64)}
 
 

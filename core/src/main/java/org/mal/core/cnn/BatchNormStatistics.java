@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Recomputes every batch norm's running statistics from data, as PyTorch does with
@@ -32,44 +32,24 @@ public final class BatchNormStatistics {
         if (batchSize < 2) throw new IllegalArgumentException("batch size must be at least 2 to measure a variance, got " + batchSize);
         long rows = images.size(0);
         if (rows < 2) throw new IllegalArgumentException("statistics need at least 2 rows, got " + rows);
-        CnnArchitecture arch = model.architecture();
         DataType type = model.floatType();
-        Map<Integer, INDArray> meanSums = new LinkedHashMap<>();
-        Map<Integer, INDArray> varSums = new LinkedHashMap<>();
+        Map<String, INDArray> meanSums = new LinkedHashMap<>();
+        Map<String, INDArray> varSums = new LinkedHashMap<>();
         int batches = 0;
         for (long from = 0; from < rows; from += batchSize) {
             long to = Math.min(rows, from + batchSize);
             if (to - from < 2) continue;
             batches++;
-            INDArray h = input(arch, images.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)), type);
-            for (int i = 0; i < arch.layers().size(); i++) {
-                if (arch.layers().get(i) instanceof CnnLayer.BatchNorm2d b) {
-                    INDArray mean = h.mean(0, 2, 3);
-                    INDArray centred = h.sub(mean.reshape(1, b.channels(), 1, 1).broadcast(h.shape()));
-                    long n = h.size(0) * h.size(2) * h.size(3);
-                    INDArray biased = centred.mul(centred).mean(0, 2, 3);
-                    meanSums.merge(i, mean, INDArray::addi);
-                    varSums.merge(i, biased.mul((double) n / (n - 1)), INDArray::addi);
-                    String p = i + ".";
-                    INDArray scale = Nd4j.math().sqrt(biased.add(b.eps())).rdivi(1.0).muli(model.params().get(p + "weight"));
-                    h = centred.muli(scale.reshape(1, b.channels(), 1, 1).broadcast(h.shape()))
-                            .addi(model.params().get(p + "bias").reshape(1, b.channels(), 1, 1).broadcast(h.shape()));
-                } else {
-                    h = model.layerOutput(i, h);
-                }
-            }
+            model.logitsTrainMode(images.get(NDArrayIndex.interval(from, to)), (prefix, mean, variance) -> {
+                meanSums.merge(prefix, mean.castTo(DataType.DOUBLE), INDArray::addi);
+                varSums.merge(prefix, variance.castTo(DataType.DOUBLE), INDArray::addi);
+            });
         }
         Map<String, INDArray> params = new LinkedHashMap<>(model.params());
-        for (int i : meanSums.keySet()) {
-            params.put(i + ".running_mean", meanSums.get(i).divi(batches).castTo(type));
-            params.put(i + ".running_var", varSums.get(i).divi(batches).castTo(type));
+        for (String prefix : meanSums.keySet()) {
+            params.put(prefix + "running_mean", meanSums.get(prefix).divi(batches).castTo(type));
+            params.put(prefix + "running_var", varSums.get(prefix).divi(batches).castTo(type));
         }
-        return new CnnModel(arch, params);
-    }
-
-    private static INDArray input(CnnArchitecture arch, INDArray x, DataType type) {
-        long[] in = arch.inputShape();
-        INDArray h = x.rank() == 2 ? x.dup('c').reshape('c', x.size(0), in[0], in[1], in[2]) : x;
-        return h.dataType() == type ? h : h.castTo(type);
+        return new CnnModel(model.architecture(), params);
     }
 }

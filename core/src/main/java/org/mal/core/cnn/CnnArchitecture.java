@@ -97,9 +97,27 @@ public record CnnArchitecture(int channels, int height, int width, List<CnnLayer
             } else if (layer instanceof CnnLayer.Linear l) {
                 all.add(new Param(p + "weight", new long[] {l.outFeatures(), l.inFeatures()}, false));
                 if (l.bias()) all.add(new Param(p + "bias", new long[] {l.outFeatures()}, false));
+            } else if (layer instanceof CnnLayer.ResidualBlock r) {
+                all.add(convWeight(p + "conv1.", r.conv1()));
+                batchNorm(all, p + "bn1.", r.outChannels());
+                all.add(convWeight(p + "conv2.", r.conv2()));
+                batchNorm(all, p + "bn2.", r.outChannels());
+                if (r.projection()) {
+                    all.add(convWeight(p + "downsample.0.", r.downsample()));
+                    batchNorm(all, p + "downsample.1.", r.outChannels());
+                }
             }
         }
         return all;
+    }
+
+    private static Param convWeight(String prefix, CnnLayer.Conv2d c) {
+        return new Param(prefix + "weight", new long[] {c.outChannels(), c.inChannels(), c.kernel(), c.kernel()}, false);
+    }
+
+    private static void batchNorm(List<Param> all, String prefix, int channels) {
+        for (String n : BATCH_NORM_VECTORS) all.add(new Param(prefix + n, new long[] {channels}, false));
+        all.add(new Param(prefix + NUM_BATCHES_TRACKED, new long[0], true));
     }
 
     /** Number of scalar parameters and float buffers (running statistics count; the int64 counters do not). */
@@ -130,7 +148,8 @@ public record CnnArchitecture(int channels, int height, int width, List<CnnLayer
      * linear. A {@code Flatten} of {@code [c, h, w]} maps makes each channel a block of {@code h·w}
      * consecutive inputs of the next linear, so the group acts there on blocks
      * ({@link CnnPermutationSpec.AxisRef#block()} = {@code h·w}); after global pooling {@code h·w = 1},
-     * one input per channel. The network's input channels and logits are never permuted.
+     * one input per channel. The network's input channels and logits are never permuted. Residual
+     * blocks: see {@link #residual}.
      */
     @JsonIgnore
     public CnnPermutationSpec permutationSpec() {
@@ -154,10 +173,50 @@ public record CnnArchitecture(int channels, int height, int width, List<CnnLayer
                 for (String n : BATCH_NORM_VECTORS) groups.get(current).add(new CnnPermutationSpec.AxisRef(p + n, 0, 1));
             } else if (layer instanceof CnnLayer.Flatten) {
                 block = (int) (shape[1] * shape[2]);
+            } else if (layer instanceof CnnLayer.ResidualBlock r) {
+                current = residual(sizes, groups, i, r, current);
             }
             shape = layer.outputShape(shape);
         }
         return new CnnPermutationSpec(sizes, groups);
+    }
+
+    /**
+     * A residual block's groups: the block's input group (the stream, {@code stream}) reaches the
+     * inputs of {@code conv1} and of the projection; a group {@code "P_<i>.inner"} runs from
+     * {@code conv1}'s outputs through {@code bn1} to {@code conv2}'s inputs. The outputs of
+     * {@code conv2} and {@code bn2} are added to the shortcut, so they must be in the shortcut's
+     * basis: with the identity shortcut they join the stream group (one permutation for the stem and
+     * every block of a stage); with a projection they start a new stream group {@code "P_<i>"} shared
+     * with the projection's conv and batch norm. Returns the group of the block's output.
+     */
+    private static String residual(Map<String, Integer> sizes, Map<String, List<CnnPermutationSpec.AxisRef>> groups, int i,
+                                   CnnLayer.ResidualBlock r, String stream) {
+        String p = i + ".";
+        if (stream != null) {
+            groups.get(stream).add(new CnnPermutationSpec.AxisRef(p + "conv1.weight", 1, 1));
+            if (r.projection()) groups.get(stream).add(new CnnPermutationSpec.AxisRef(p + "downsample.0.weight", 1, 1));
+        }
+        String inner = "P_" + i + ".inner";
+        sizes.put(inner, r.outChannels());
+        List<CnnPermutationSpec.AxisRef> innerAxes = new ArrayList<>();
+        innerAxes.add(new CnnPermutationSpec.AxisRef(p + "conv1.weight", 0, 1));
+        for (String n : BATCH_NORM_VECTORS) innerAxes.add(new CnnPermutationSpec.AxisRef(p + "bn1." + n, 0, 1));
+        innerAxes.add(new CnnPermutationSpec.AxisRef(p + "conv2.weight", 1, 1));
+        groups.put(inner, innerAxes);
+        String out = stream;
+        if (r.projection()) {
+            out = "P_" + i;
+            sizes.put(out, r.outChannels());
+            groups.put(out, new ArrayList<>());
+            groups.get(out).add(new CnnPermutationSpec.AxisRef(p + "downsample.0.weight", 0, 1));
+            for (String n : BATCH_NORM_VECTORS) groups.get(out).add(new CnnPermutationSpec.AxisRef(p + "downsample.1." + n, 0, 1));
+        }
+        if (out != null) {
+            groups.get(out).add(new CnnPermutationSpec.AxisRef(p + "conv2.weight", 0, 1));
+            for (String n : BATCH_NORM_VECTORS) groups.get(out).add(new CnnPermutationSpec.AxisRef(p + "bn2." + n, 0, 1));
+        }
+        return out;
     }
 
     private static String startGroup(Map<String, Integer> sizes, Map<String, List<CnnPermutationSpec.AxisRef>> groups, int i, int size,

@@ -135,6 +135,13 @@ public final class CnnIO {
      * the modules at fault and what was assumed; such a file needs its architecture given
      * ({@link #load(Path, CnnArchitecture)}).
      *
+     * <p>Residual blocks: a module with {@code conv1.weight} is a {@link CnnLayer.ResidualBlock}
+     * (torchvision's {@code BasicBlock} names: {@code conv1, bn1, conv2, bn2, downsample.0,
+     * downsample.1}); its stride is assumed 1 without a downsample and 2 with one (torchvision's
+     * ResNets); no module without tensors may follow a block but pooling and the flatten before the
+     * first linear. A ResNet written with named stages ({@code conv1, bn1, layer1.0.conv1, …, fc})
+     * rather than as an {@code nn.Sequential} is not inferred.
+     *
      * @param shapes tensor name → shape, in the file's order
      * @throws IllegalArgumentException one line naming what could not be inferred
      */
@@ -145,7 +152,7 @@ public final class CnnIO {
             String name = e.getKey();
             int dot = name.indexOf('.');
             Integer index = null;
-            if (dot > 0 && name.indexOf('.', dot + 1) < 0) {
+            if (dot > 0) {
                 try {
                     index = Integer.parseInt(name.substring(0, dot));
                 } catch (NumberFormatException notANumber) {
@@ -167,6 +174,7 @@ public final class CnnIO {
         int position = 0;
         boolean convs = false;
         boolean flattened = false;
+        boolean afterBlock = false;
         for (Map.Entry<Integer, CnnLayer> m : withTensors.entrySet()) {
             int index = m.getKey();
             CnnLayer layer = m.getValue();
@@ -176,14 +184,17 @@ public final class CnnIO {
                 if (gap < 1) {
                     throw new IllegalArgumentException("module " + index + " (Linear) follows maps directly: no position is left for a Flatten before it");
                 }
-                if (gap > 3) throw new IllegalArgumentException(gapError(position, index, "3 (ReLU, pooling, Flatten)"));
-                if (gap >= 2) fill.add(new CnnLayer.Relu());
-                if (gap == 3) {
+                int most = afterBlock ? 2 : 3;     // a residual block ends in its own ReLU
+                if (gap > most) throw new IllegalArgumentException(gapError(position, index, afterBlock ? "2 (pooling, Flatten)" : "3 (ReLU, pooling, Flatten)"));
+                if (gap >= 2 && !afterBlock) fill.add(new CnnLayer.Relu());
+                if (gap == most) {
                     boolean global = shape.length == 3 && l.inFeatures() == shape[0] && shape[1] * shape[2] > 1;
                     fill.add(global ? new CnnLayer.GlobalAvgPool() : new CnnLayer.MaxPool2d(2, 2));
                 }
                 fill.add(new CnnLayer.Flatten());
                 flattened = true;
+            } else if (!flattened && afterBlock && gap > 0) {
+                throw new IllegalArgumentException(gapError(position, index, "0 after a residual block (it ends in its own ReLU)"));
             } else if (!flattened) {
                 if (gap > 0 && !convs) {
                     throw new IllegalArgumentException("modules " + position + ".." + (index - 1) + " have no tensors and come before any conv; what they are cannot be told from a state dict");
@@ -202,7 +213,8 @@ public final class CnnIO {
                 layers.add(f);
                 shape = f.outputShape(shape);
             }
-            if (layer instanceof CnnLayer.Conv2d) convs = true;
+            if (layer instanceof CnnLayer.Conv2d || layer instanceof CnnLayer.ResidualBlock) convs = true;
+            afterBlock = layer instanceof CnnLayer.ResidualBlock;
             try {
                 shape = layer.outputShape(shape);
             } catch (IllegalArgumentException e) {
@@ -212,9 +224,11 @@ public final class CnnIO {
             position = index + 1;
         }
         if (!flattened) throw new IllegalArgumentException("has no Linear (2-D weight) after its convs: the logits cannot be found");
-        if (layers.stream().anyMatch(l -> l instanceof CnnLayer.Conv2d)) {
+        if (layers.stream().anyMatch(l -> l instanceof CnnLayer.Conv2d || l instanceof CnnLayer.ResidualBlock)) {
             notes.add("convs assumed stride 1 and padding (k-1)/2; positions without tensors assumed " + describe(layers)
-                    + "; batch norm eps assumed " + CnnLayer.BatchNorm2d.DEFAULT_EPS);
+                    + "; batch norm eps assumed " + CnnLayer.BatchNorm2d.DEFAULT_EPS
+                    + (layers.stream().anyMatch(l -> l instanceof CnnLayer.ResidualBlock r && r.projection())
+                            ? "; residual blocks with a downsample assumed stride 2 (torchvision's convention)" : ""));
         }
         return new Inferred(new CnnArchitecture(channels, height, width, layers), notes);
     }
@@ -231,9 +245,10 @@ public final class CnnIO {
 
     /** The module with tensors at {@code index}, from their names and shapes. */
     private static CnnLayer module(int index, Map<String, long[]> t) {
+        String what = "module " + index + " has tensors " + describeShapes(t);
+        if (t.containsKey("conv1.weight")) return block(index, t, what);
         long[] w = t.get("weight");
         long[] b = t.get("bias");
-        String what = "module " + index + " has tensors " + describeShapes(t);
         if (w == null) throw new IllegalArgumentException(what + " and no weight: not a Conv2d, BatchNorm2d or Linear");
         if (w.length == 4) {
             if (!onlyKeys(t, "weight", "bias")) throw new IllegalArgumentException(what + ": a 4-D weight is a Conv2d, which has only weight and bias");
@@ -262,6 +277,41 @@ public final class CnnIO {
             return new CnnLayer.BatchNorm2d((int) w[0], CnnLayer.BatchNorm2d.DEFAULT_EPS);
         }
         throw new IllegalArgumentException(what + ": a " + w.length + "-D weight is none of Conv2d (4-D), Linear (2-D), BatchNorm2d (1-D)");
+    }
+
+    /**
+     * A residual block ({@link CnnLayer.ResidualBlock}) from {@code conv1, bn1, conv2, bn2} and an
+     * optional {@code downsample.0/1}; the stride is not in the tensors: 1 without a downsample,
+     * assumed 2 with one.
+     */
+    private static CnnLayer block(int index, Map<String, long[]> t, String what) {
+        long[] c1 = t.get("conv1.weight");
+        long[] c2 = t.get("conv2.weight");
+        if (c1.length != 4 || c2 == null || c2.length != 4) throw new IllegalArgumentException(what + ": a residual block needs 4-D conv1.weight and conv2.weight");
+        int in = (int) c1[1];
+        int out = (int) c1[0];
+        boolean projection = t.containsKey("downsample.0.weight");
+        CnnLayer.ResidualBlock block = new CnnLayer.ResidualBlock(in, out, projection ? 2 : 1);
+        if (!projection && in != out) throw new IllegalArgumentException(what + ": a residual block from " + in + " to " + out + " channels needs a downsample");
+        Map<String, long[]> expected = new LinkedHashMap<>();
+        long[] after = block.outputShape(new long[] {in, 8, 8});
+        CnnArchitecture probe = new CnnArchitecture(in, 8, 8, List.of(block, new CnnLayer.Flatten(), new CnnLayer.Linear((int) (after[0] * after[1] * after[2]), 1, false)));
+        for (CnnArchitecture.Param p : probe.params()) if (p.name().startsWith("0.")) expected.put(p.name().substring(2), p.shape());
+        expected.remove("bn1." + CnnArchitecture.NUM_BATCHES_TRACKED);
+        expected.remove("bn2." + CnnArchitecture.NUM_BATCHES_TRACKED);
+        expected.remove("downsample.1." + CnnArchitecture.NUM_BATCHES_TRACKED);
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            long[] got = t.get(e.getKey());
+            if (got == null || !Arrays.equals(got, e.getValue())) {
+                throw new IllegalArgumentException(what + ": as a residual block (" + block.describe() + ") it needs " + e.getKey() + " " + Arrays.toString(e.getValue()));
+            }
+        }
+        for (String k : t.keySet()) {
+            if (!expected.containsKey(k) && !k.endsWith(CnnArchitecture.NUM_BATCHES_TRACKED)) {
+                throw new IllegalArgumentException(what + ": " + k + " is not a tensor of a residual block (conv1, bn1, conv2, bn2, downsample.0, downsample.1)");
+            }
+        }
+        return block;
     }
 
     private static boolean onlyKeys(Map<String, long[]> t, String... allowed) {

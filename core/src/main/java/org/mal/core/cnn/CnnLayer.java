@@ -32,7 +32,8 @@ import java.util.Arrays;
         @JsonSubTypes.Type(value = CnnLayer.AvgPool2d.class, name = "avgpool2d"),
         @JsonSubTypes.Type(value = CnnLayer.GlobalAvgPool.class, name = "globalavgpool"),
         @JsonSubTypes.Type(value = CnnLayer.Flatten.class, name = "flatten"),
-        @JsonSubTypes.Type(value = CnnLayer.Linear.class, name = "linear")})
+        @JsonSubTypes.Type(value = CnnLayer.Linear.class, name = "linear"),
+        @JsonSubTypes.Type(value = CnnLayer.ResidualBlock.class, name = "residual")})
 public sealed interface CnnLayer {
 
     /**
@@ -185,7 +186,49 @@ public sealed interface CnnLayer {
         public String describe() { return "Linear(in_features=" + inFeatures + ", out_features=" + outFeatures + (bias ? "" : ", bias=False") + ")"; }
     }
 
+    /**
+     * A residual block as torchvision's {@code BasicBlock}: {@code relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))}
+     * with 3×3 convs without bias ({@code conv1} with the block's stride, {@code conv2} stride 1,
+     * padding 1), and a shortcut that is the identity, or, when the stride is not 1 or the channels
+     * change, a projection {@code downsample = Sequential(Conv2d(in, out, 1, stride, bias=False),
+     * BatchNorm2d(out))}. Its tensors are named as that module's state dict under the block's
+     * position: {@code "<i>.conv1.weight"}, {@code "<i>.bn1.*"}, {@code "<i>.conv2.weight"},
+     * {@code "<i>.bn2.*"}, {@code "<i>.downsample.0.weight"}, {@code "<i>.downsample.1.*"}.
+     */
+    record ResidualBlock(int inChannels, int outChannels, int stride) implements CnnLayer {
+        public ResidualBlock {
+            if (inChannels <= 0 || outChannels <= 0) throw new IllegalArgumentException("residual block channels must be positive, got " + inChannels + " -> " + outChannels);
+            if (stride <= 0) throw new IllegalArgumentException("residual block stride must be positive, got " + stride);
+        }
+
+        /** Whether the shortcut is a projection (1×1 conv + batch norm) rather than the identity. */
+        @JsonIgnore
+        public boolean projection() { return stride != 1 || inChannels != outChannels; }
+
+        /** The block's first conv. */
+        @JsonIgnore
+        public Conv2d conv1() { return new Conv2d(inChannels, outChannels, 3, stride, 1, false); }
+
+        /** The block's second conv. */
+        @JsonIgnore
+        public Conv2d conv2() { return new Conv2d(outChannels, outChannels, 3, 1, 1, false); }
+
+        /** The projection's conv (only used when {@link #projection()}). */
+        @JsonIgnore
+        public Conv2d downsample() { return new Conv2d(inChannels, outChannels, 1, stride, 0, false); }
+
+        @Override
+        public long[] outputShape(long[] in) {
+            requireMap(this, in);
+            if (in[0] != inChannels) throw new IllegalArgumentException(describe() + " expects " + inChannels + " channels but receives " + in[0]);
+            return conv2().outputShape(conv1().outputShape(in));
+        }
+
+        @Override
+        public String describe() { return "BasicBlock(" + inChannels + ", " + outChannels + ", stride=" + stride + (projection() ? ", downsample" : "") + ")"; }
+    }
+
     /** Whether this module has tensors of its own. */
     @JsonIgnore
-    default boolean hasParams() { return this instanceof Conv2d || this instanceof BatchNorm2d || this instanceof Linear; }
+    default boolean hasParams() { return this instanceof Conv2d || this instanceof BatchNorm2d || this instanceof Linear || this instanceof ResidualBlock; }
 }

@@ -93,38 +93,54 @@ public final class CnnModel {
      * Computed in the model's float type; {@code x} is not modified.
      */
     public INDArray logits(INDArray x) {
-        long[] in = architecture.inputShape();
-        long per = in[0] * in[1] * in[2];
-        if (x.rank() == 2 && x.size(1) == per) {
-            x = x.reshape('c', x.size(0), in[0], in[1], in[2]);
-        }
-        if (x.rank() != 4 || x.size(1) != in[0] || x.size(2) != in[1] || x.size(3) != in[2]) {
-            throw new IllegalArgumentException("input has shape " + Arrays.toString(x.shape()) + "; the CNN takes [batch, " + in[0] + ", " + in[1]
-                    + ", " + in[2] + "] or [batch, " + per + "]");
-        }
-        INDArray h = x.dataType() == floatType ? x : x.castTo(floatType);
+        INDArray h = input(x);
         for (int i = 0; i < architecture.layers().size(); i++) h = layerOutput(i, h);
         return h;
     }
 
-    /** Output of module {@code i} for its input {@code h} (a new array; {@code h} is not modified). */
+    /** Output of module {@code i} for its input {@code h} (a new array; {@code h} is not modified). Eval mode. */
     public INDArray layerOutput(int i, INDArray h) {
+        return layerOutput(i, h, null);
+    }
+
+    /**
+     * Batch statistics seen by batch norms in train mode: per batch norm (its tensor prefix, e.g.
+     * {@code "5."} or {@code "3.bn1."}) the batch's channel means and unbiased variances.
+     */
+    interface BatchStatistics {
+        void record(String prefix, INDArray mean, INDArray unbiasedVariance);
+    }
+
+    /**
+     * Logits in train mode for batch norms (each normalises with its batch's mean and biased
+     * variance, and reports them to {@code stats}), eval mode for everything else.
+     */
+    INDArray logitsTrainMode(INDArray x, BatchStatistics stats) {
+        INDArray h = input(x);
+        for (int i = 0; i < architecture.layers().size(); i++) h = layerOutput(i, h, stats);
+        return h;
+    }
+
+    private INDArray input(INDArray x) {
+        long[] in = architecture.inputShape();
+        long per = in[0] * in[1] * in[2];
+        if (x.rank() == 2 && x.size(1) == per) x = x.reshape('c', x.size(0), in[0], in[1], in[2]);
+        if (x.rank() != 4 || x.size(1) != in[0] || x.size(2) != in[1] || x.size(3) != in[2]) {
+            throw new IllegalArgumentException("input has shape " + Arrays.toString(x.shape()) + "; the CNN takes [batch, " + in[0] + ", " + in[1]
+                    + ", " + in[2] + "] or [batch, " + per + "]");
+        }
+        return x.dataType() == floatType ? x : x.castTo(floatType);
+    }
+
+    /** Module {@code i}; batch norms in train mode when {@code stats} is not null. */
+    private INDArray layerOutput(int i, INDArray h, BatchStatistics stats) {
         CnnLayer layer = architecture.layers().get(i);
         String p = i + ".";
         if (layer instanceof CnnLayer.Conv2d c) {
-            Conv2DConfig config = Conv2DConfig.builder().kH(c.kernel()).kW(c.kernel()).sH(c.stride()).sW(c.stride()).pH(c.padding()).pW(c.padding())
-                    .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build();
-            INDArray bias = c.bias() ? params.get(p + "bias") : null;
-            return Nd4j.exec(new Conv2D(h, params.get(p + "weight"), bias, config))[0];
+            return conv(h, c, params.get(p + "weight"), c.bias() ? params.get(p + "bias") : null);
         }
         if (layer instanceof CnnLayer.BatchNorm2d b) {
-            // eval mode folded per channel: y = x · s + t, s = γ / √(v + ε), t = β − μ · s
-            INDArray scale = params.get(p + "running_var").add(b.eps());
-            scale = Nd4j.math().sqrt(scale).rdivi(1.0).muli(params.get(p + "weight"));
-            INDArray shift = params.get(p + "bias").sub(params.get(p + "running_mean").mul(scale));
-            INDArray s4 = scale.reshape(1, b.channels(), 1, 1);
-            INDArray t4 = shift.reshape(1, b.channels(), 1, 1);
-            return h.mul(s4.broadcast(h.shape())).addi(t4.broadcast(h.shape()));
+            return batchNorm(h, p, b.eps(), stats);
         }
         if (layer instanceof CnnLayer.Relu) {
             return Nd4j.nn().relu(h, 0.0);
@@ -148,7 +164,48 @@ public final class CnnModel {
             Nd4j.exec(DynamicCustomOp.builder("xw_plus_b").addInputs(h, w.transpose(), bias).addOutputs(z).build());
             return z;
         }
+        if (layer instanceof CnnLayer.ResidualBlock r) {
+            INDArray out = Nd4j.nn().relu(batchNorm(conv(h, r.conv1(), params.get(p + "conv1.weight"), null), p + "bn1.", BN_EPS, stats), 0.0);
+            out = batchNorm(conv(out, r.conv2(), params.get(p + "conv2.weight"), null), p + "bn2.", BN_EPS, stats);
+            INDArray shortcut = r.projection()
+                    ? batchNorm(conv(h, r.downsample(), params.get(p + "downsample.0.weight"), null), p + "downsample.1.", BN_EPS, stats)
+                    : h;
+            return Nd4j.nn().relu(out.addi(shortcut), 0.0);
+        }
         throw new IllegalStateException("no forward pass for " + layer.describe());
+    }
+
+    /** Batch norm eps inside residual blocks (PyTorch's default). */
+    static final double BN_EPS = CnnLayer.BatchNorm2d.DEFAULT_EPS;
+
+    private static INDArray conv(INDArray h, CnnLayer.Conv2d c, INDArray weight, INDArray bias) {
+        Conv2DConfig config = Conv2DConfig.builder().kH(c.kernel()).kW(c.kernel()).sH(c.stride()).sW(c.stride()).pH(c.padding()).pW(c.padding())
+                .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build();
+        return Nd4j.exec(new Conv2D(h, weight, bias, config))[0];
+    }
+
+    /**
+     * Batch norm of the tensors under {@code prefix}: eval mode ({@code stats == null}) with the
+     * running statistics, folded per channel as {@code y = x · s + t}, {@code s = γ / √(v + ε)},
+     * {@code t = β − μ · s}; train mode with the batch's mean and biased variance over batch,
+     * height and width, reported to {@code stats} (variance made unbiased, as PyTorch tracks it).
+     */
+    private INDArray batchNorm(INDArray h, String prefix, double eps, BatchStatistics stats) {
+        long channels = h.size(1);
+        INDArray gamma = params.get(prefix + "weight");
+        INDArray beta = params.get(prefix + "bias");
+        if (stats == null) {
+            INDArray scale = Nd4j.math().sqrt(params.get(prefix + "running_var").add(eps)).rdivi(1.0).muli(gamma);
+            INDArray shift = beta.sub(params.get(prefix + "running_mean").mul(scale));
+            return h.mul(scale.reshape(1, channels, 1, 1).broadcast(h.shape())).addi(shift.reshape(1, channels, 1, 1).broadcast(h.shape()));
+        }
+        INDArray mean = h.mean(0, 2, 3);
+        INDArray centred = h.sub(mean.reshape(1, channels, 1, 1).broadcast(h.shape()));
+        long n = h.size(0) * h.size(2) * h.size(3);
+        INDArray biased = centred.mul(centred).mean(0, 2, 3);
+        stats.record(prefix, mean, biased.mul((double) n / (n - 1)));
+        INDArray scale = Nd4j.math().sqrt(biased.add(eps)).rdivi(1.0).muli(gamma);
+        return centred.muli(scale.reshape(1, channels, 1, 1).broadcast(h.shape())).addi(beta.reshape(1, channels, 1, 1).broadcast(h.shape()));
     }
 
     private static Pooling2DConfig pooling(int kernel, int stride, Pooling2D.Pooling2DType type) {

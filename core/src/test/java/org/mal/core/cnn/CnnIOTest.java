@@ -75,6 +75,21 @@ class CnnIOTest {
     }
 
     @Test
+    void residualBlocksAreInferredFromTorchvisionsNames() throws IOException {
+        CnnModel model = CnnTestNets.random(CnnTestNets.resnet(), 3, DataType.FLOAT);
+        Path file = dir.resolve("resnet.safetensors");
+        Safetensors.write(file, model.params(), null);
+        CnnIO.Loaded back = CnnIO.load(file);
+        assertEquals(CnnTestNets.resnet(), back.model().architecture());
+        assertTrue(back.notes().get(0).endsWith("residual blocks with a downsample assumed stride 2 (torchvision's convention)"), back.notes().toString());
+        // a block without its second batch norm
+        Map<String, long[]> shapes = new LinkedHashMap<>(shapes(CnnTestNets.resnet()));
+        shapes.remove("3.bn2.running_var");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CnnIO.infer(shapes, 1, 28, 28));
+        assertTrue(e.getMessage().endsWith("as a residual block (BasicBlock(6, 6, stride=1)) it needs bn2.running_var [6]"), e.getMessage());
+    }
+
+    @Test
     void aMissingCounterIsFilledWithZeroAndNoted() throws IOException {
         CnnModel model = CnnTestNets.random(globallyPooled(), 3, DataType.FLOAT);
         Map<String, INDArray> tensors = new LinkedHashMap<>(model.params());

@@ -62,6 +62,17 @@ class CnnModelTest {
         return y;
     }
 
+    private static void batchNorm(double[][][] maps, Map<String, INDArray> p, String n, double eps) {
+        double[] g = d(p.get(n + "weight")), be = d(p.get(n + "bias")), m = d(p.get(n + "running_mean")), v = d(p.get(n + "running_var"));
+        for (int ch = 0; ch < maps.length; ch++) {
+            for (double[] row : maps[ch]) for (int s = 0; s < row.length; s++) row[s] = (row[s] - m[ch]) / Math.sqrt(v[ch] + eps) * g[ch] + be[ch];
+        }
+    }
+
+    private static void relu(double[][][] maps) {
+        for (double[][] ch : maps) for (double[] row : ch) for (int s = 0; s < row.length; s++) row[s] = Math.max(0, row[s]);
+    }
+
     private static double[] d(INDArray t) { return t.castTo(DataType.DOUBLE).dup('c').data().asDouble(); }
 
     /** Logits of one image by direct loops over the architecture. */
@@ -77,10 +88,21 @@ class CnnModelTest {
             if (layer instanceof CnnLayer.Conv2d c) {
                 maps = conv(maps, d(p.get(n + "weight")), c.bias() ? d(p.get(n + "bias")) : null, c.outChannels(), c.kernel(), c.stride(), c.padding());
             } else if (layer instanceof CnnLayer.BatchNorm2d b) {
-                double[] g = d(p.get(n + "weight")), be = d(p.get(n + "bias")), m = d(p.get(n + "running_mean")), v = d(p.get(n + "running_var"));
-                for (int ch = 0; ch < maps.length; ch++) {
-                    for (double[] row : maps[ch]) for (int s = 0; s < row.length; s++) row[s] = (row[s] - m[ch]) / Math.sqrt(v[ch] + b.eps()) * g[ch] + be[ch];
+                batchNorm(maps, p, n, b.eps());
+            } else if (layer instanceof CnnLayer.ResidualBlock r) {
+                double[][][] out = conv(maps, d(p.get(n + "conv1.weight")), null, r.outChannels(), 3, r.stride(), 1);
+                batchNorm(out, p, n + "bn1.", 1e-5);
+                relu(out);
+                out = conv(out, d(p.get(n + "conv2.weight")), null, r.outChannels(), 3, 1, 1);
+                batchNorm(out, p, n + "bn2.", 1e-5);
+                double[][][] shortcut = maps;
+                if (r.projection()) {
+                    shortcut = conv(maps, d(p.get(n + "downsample.0.weight")), null, r.outChannels(), 1, r.stride(), 0);
+                    batchNorm(shortcut, p, n + "downsample.1.", 1e-5);
                 }
+                for (int ch = 0; ch < out.length; ch++) for (int y = 0; y < out[ch].length; y++) for (int z = 0; z < out[ch][y].length; z++) out[ch][y][z] += shortcut[ch][y][z];
+                relu(out);
+                maps = out;
             } else if (layer instanceof CnnLayer.Relu) {
                 if (rows != null) for (int s = 0; s < rows.length; s++) rows[s] = Math.max(0, rows[s]);
                 else for (double[][] ch : maps) for (double[] row : ch) for (int s = 0; s < row.length; s++) row[s] = Math.max(0, row[s]);
@@ -135,6 +157,19 @@ class CnnModelTest {
         INDArray x = CnnTestNets.images(4, 4, DataType.FLOAT);
         assertEquals(DataType.FLOAT, model.logits(x).dataType());
         assertMatchesReference(model, x, 1e-4);
+    }
+
+    @Test
+    void residualBlocksWithIdentityAndProjectionShortcutsMatchDirectLoops() {
+        CnnModel model = CnnTestNets.random(CnnTestNets.resnet(), 8, DataType.DOUBLE);
+        assertMatchesReference(model, CnnTestNets.images(2, 9, DataType.DOUBLE), 1e-10);
+        CnnArchitecture arch = model.architecture();
+        assertArrayEquals(new long[] {8, 14, 14}, arch.shapeAfter(4));
+        assertEquals(List.of("3.conv1.weight", "3.bn1.weight", "3.bn1.bias", "3.bn1.running_mean", "3.bn1.running_var", "3.bn1.num_batches_tracked",
+                "3.conv2.weight", "3.bn2.weight", "3.bn2.bias", "3.bn2.running_mean", "3.bn2.running_var", "3.bn2.num_batches_tracked"),
+                arch.params().stream().map(CnnArchitecture.Param::name).filter(x -> x.startsWith("3.")).toList());
+        assertTrue(arch.params().stream().anyMatch(x -> x.name().equals("4.downsample.0.weight") && java.util.Arrays.equals(x.shape(), new long[] {8, 6, 1, 1})));
+        assertTrue(arch.params().stream().noneMatch(x -> x.name().startsWith("5.downsample")));
     }
 
     @Test

@@ -41,6 +41,38 @@ class CnnPermutationSpecTest {
     }
 
     @Test
+    void aResidualStageSharesOnePermutationAcrossTheStemAndEveryBlocksOutput() {
+        CnnPermutationSpec spec = CnnTestNets.resnet().permutationSpec();
+        assertEquals(List.of("P_0", "P_3.inner", "P_4.inner", "P_4", "P_5.inner"), List.copyOf(spec.sizes().keySet()));
+        // stage 1: the stem, block 3's output (identity shortcut) and the inputs of block 4 (both paths)
+        assertEquals(List.of(ref("0.weight", 0, 1), ref("1.weight", 0, 1), ref("1.bias", 0, 1), ref("1.running_mean", 0, 1), ref("1.running_var", 0, 1),
+                ref("3.conv1.weight", 1, 1), ref("3.conv2.weight", 0, 1), ref("3.bn2.weight", 0, 1), ref("3.bn2.bias", 0, 1), ref("3.bn2.running_mean", 0, 1),
+                ref("3.bn2.running_var", 0, 1), ref("4.conv1.weight", 1, 1), ref("4.downsample.0.weight", 1, 1)), spec.groups().get("P_0"));
+        assertEquals(List.of(ref("3.conv1.weight", 0, 1), ref("3.bn1.weight", 0, 1), ref("3.bn1.bias", 0, 1), ref("3.bn1.running_mean", 0, 1),
+                ref("3.bn1.running_var", 0, 1), ref("3.conv2.weight", 1, 1)), spec.groups().get("P_3.inner"));
+        // stage 2 starts at the projection: its conv and batch norm, block 4's and block 5's outputs, the linear's inputs
+        assertEquals(List.of(ref("4.downsample.0.weight", 0, 1), ref("4.downsample.1.weight", 0, 1), ref("4.downsample.1.bias", 0, 1),
+                ref("4.downsample.1.running_mean", 0, 1), ref("4.downsample.1.running_var", 0, 1), ref("4.conv2.weight", 0, 1), ref("4.bn2.weight", 0, 1),
+                ref("4.bn2.bias", 0, 1), ref("4.bn2.running_mean", 0, 1), ref("4.bn2.running_var", 0, 1), ref("5.conv1.weight", 1, 1),
+                ref("5.conv2.weight", 0, 1), ref("5.bn2.weight", 0, 1), ref("5.bn2.bias", 0, 1), ref("5.bn2.running_mean", 0, 1), ref("5.bn2.running_var", 0, 1),
+                ref("8.weight", 1, 1)), spec.groups().get("P_4"));
+        assertEquals(Map.of("P_0", 6, "P_3.inner", 6, "P_4.inner", 8, "P_4", 8, "P_5.inner", 8), spec.sizes());
+    }
+
+    @Test
+    void permutingOnlyPartOfAResidualStreamChangesTheFunction() {
+        // permuting the stem but not the block outputs added to it breaks the net: the shared group is needed
+        CnnArchitecture arch = CnnTestNets.resnet();
+        CnnModel model = CnnTestNets.random(arch, 11, DataType.DOUBLE);
+        List<CnnPermutationSpec.AxisRef> stemOnly = arch.permutationSpec().groups().get("P_0").stream()
+                .filter(r -> !r.param().startsWith("3.conv2") && !r.param().startsWith("3.bn2")).toList();
+        CnnPermutationSpec partial = new CnnPermutationSpec(Map.of("P_0", 6), Map.of("P_0", stemOnly));
+        CnnModel broken = new CnnModel(arch, partial.apply(model.params(), Map.of("P_0", new int[] {1, 2, 0, 4, 5, 3})));
+        INDArray x = CnnTestNets.images(3, 13, DataType.DOUBLE);
+        assertTrue(CnnTestNets.maxAbsDiff(model.logits(x), broken.logits(x)) > 1e-3);
+    }
+
+    @Test
     void blocksMoveWhole() {
         assertArrayEquals(new int[] {4, 5, 0, 1, 2, 3}, CnnPermutationSpec.expand(new int[] {2, 0, 1}, 2));
         assertArrayEquals(new int[] {1, 0}, CnnPermutationSpec.expand(new int[] {1, 0}, 1));
@@ -48,7 +80,7 @@ class CnnPermutationSpecTest {
 
     @Test
     void permutingChannelsLeavesTheFunctionUnchanged() {
-        for (CnnArchitecture arch : List.of(CnnTestNets.plain(4, 6, 5, 12), CnnTestNets.pooled(5, 7))) {
+        for (CnnArchitecture arch : List.of(CnnTestNets.plain(4, 6, 5, 12), CnnTestNets.pooled(5, 7), CnnTestNets.resnet())) {
             for (DataType type : List.of(DataType.DOUBLE, DataType.FLOAT)) {
                 CnnModel model = CnnTestNets.random(arch, 11, type);
                 Map<String, int[]> perms = CnnTestNets.randomPerms(arch, 12);

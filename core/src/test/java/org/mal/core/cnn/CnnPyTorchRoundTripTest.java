@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,7 +89,7 @@ class CnnPyTorchRoundTripTest {
 
     @Test
     void stateDictsSavedByPyTorchAreInferredAndGivePyTorchsLogits() throws Exception {
-        for (String name : List.of("plain", "pooled")) {
+        for (String name : List.of("plain", "pooled", "resnet")) {
             CnnIO.Loaded loaded = CnnIO.load(work.resolve(name + ".safetensors"));
             assertTrue(loaded.inferred(), name);
             assertTrue(loaded.model().params().get("1.num_batches_tracked").getLong(0) == 3, name + ": PyTorch's counter after 3 passes");
@@ -124,7 +125,7 @@ class CnnPyTorchRoundTripTest {
 
     @Test
     void batchNormStatisticsMeasuredOnDataMatchPyTorchsResetBnStats() throws Exception {
-        for (String name : List.of("plain", "pooled")) {
+        for (String name : List.of("plain", "pooled", "resnet")) {
             CnnModel model = CnnIO.load(work.resolve(name + ".safetensors")).model();
             CnnModel torch = CnnIO.load(work.resolve(name + ".reset.safetensors")).model();
             CnnModel reset = BatchNormStatistics.reset(model, inputs(), 8);
@@ -136,23 +137,30 @@ class CnnPyTorchRoundTripTest {
                     checked++;
                 }
             }
-            assertEquals(name.equals("plain") ? 4 : 2, checked);
+            assertEquals(Map.of("plain", 4, "pooled", 2, "resnet", 16).get(name), checked);
         }
     }
 
     @Test
-    void aMergeOfTwoPyTorchNetsAndAChannelPermutedCopyGiveInPyTorchWhatMalComputes() throws Exception {
+    void aMergeOfTwoPyTorchNetsAndChannelPermutedCopiesGiveInPyTorchWhatMalComputes() throws Exception {
         CnnModel a = CnnIO.load(work.resolve("plain.safetensors")).model();
         CnnModel b = CnnIO.load(work.resolve("plain-b.safetensors")).model();
         CnnWeightMatching.Result r = CnnWeightMatching.align(a, b, CnnWeightMatching.Settings.DEFAULT);
         assertTrue(r.objectiveAfter() > r.objectiveBefore(), r.toString());
         CnnModel merged = CnnMerge.convex(a, b.permuted(r.perms()), 0.5);
         CnnModel permuted = a.permuted(CnnTestNets.randomPerms(a.architecture(), 3));
+        CnnModel resnet = CnnIO.load(work.resolve("resnet.safetensors")).model();
+        CnnModel resnetPermuted = resnet.permuted(CnnTestNets.randomPerms(resnet.architecture(), 4));
         Path mergedFile = work.resolve("merged.safetensors");
         Path permutedFile = work.resolve("permuted.safetensors");
+        Path resnetFile = work.resolve("resnet-permuted.safetensors");
         CnnIO.save(mergedFile, merged);
         CnnIO.save(permutedFile, permuted);
-        python("eval", "--work", work.toString(), "--model", "plain=" + mergedFile, "plain=" + permutedFile);
+        CnnIO.save(resnetFile, resnetPermuted);
+        python("eval", "--work", work.toString(), "--model", "plain=" + mergedFile, "plain=" + permutedFile, "resnet=" + resnetFile);
+        INDArray resnetInTorch = logitsOf(Path.of(resnetFile + ".logits.safetensors"));
+        assertClose(resnetInTorch, resnetPermuted.logits(inputs()), FLOAT_TOLERANCE, "permuted resnet");
+        assertClose(logitsOf(work.resolve("resnet.logits.safetensors")), resnetInTorch, FLOAT_TOLERANCE, "permuted resnet against the original in PyTorch");
         INDArray x = inputs();
         assertClose(logitsOf(Path.of(mergedFile + ".logits.safetensors")), merged.logits(x), FLOAT_TOLERANCE, "merge at 0.5");
         INDArray permutedInTorch = logitsOf(Path.of(permutedFile + ".logits.safetensors"));

@@ -49,6 +49,23 @@ final class CnnTestNets {
                 new CnnLayer.Linear(c2, 10, false)));
     }
 
+    /**
+     * A small ResNet: stem conv (no bias) → BN → ReLU → block 6→6 (identity shortcut) → block 6→8
+     * stride 2 (projection) → block 8→8 (identity) → global pooling → flatten → linear.
+     */
+    static CnnArchitecture resnet() {
+        return new CnnArchitecture(1, 28, 28, List.of(
+                new CnnLayer.Conv2d(1, 6, 3, 1, 1, false),
+                new CnnLayer.BatchNorm2d(6, 1e-5),
+                new CnnLayer.Relu(),
+                new CnnLayer.ResidualBlock(6, 6, 1),
+                new CnnLayer.ResidualBlock(6, 8, 2),
+                new CnnLayer.ResidualBlock(8, 8, 1),
+                new CnnLayer.GlobalAvgPool(),
+                new CnnLayer.Flatten(),
+                new CnnLayer.Linear(8, 10, true)));
+    }
+
     static CnnModel random(CnnArchitecture arch, long seed, DataType type) {
         Random random = new Random(seed);
         Map<String, INDArray> params = new LinkedHashMap<>();

@@ -17,7 +17,7 @@ class CnnWeightMatchingTest {
 
     @Test
     void recoversAPlantedChannelPermutationAndMergesToTheBasesFunctionAtEveryLambda() {
-        for (CnnArchitecture arch : List.of(CnnTestNets.plain(8, 12, 10, 16), CnnTestNets.pooled(9, 11))) {
+        for (CnnArchitecture arch : List.of(CnnTestNets.plain(8, 12, 10, 16), CnnTestNets.pooled(9, 11), CnnTestNets.resnet())) {
             for (long s = 1; s <= 3; s++) {
                 long seed = s;
                 CnnModel base = CnnTestNets.random(arch, seed, DataType.DOUBLE);
