@@ -107,15 +107,19 @@ public final class CnnModel {
      * Batch statistics seen by batch norms in train mode: per batch norm (its tensor prefix, e.g.
      * {@code "5."} or {@code "3.bn1."}) the batch's channel means and unbiased variances.
      */
-    interface BatchStatistics {
+    public interface BatchStatistics {
+        /** Ignores the statistics. */
+        BatchStatistics NONE = (prefix, mean, variance) -> { };
+
         void record(String prefix, INDArray mean, INDArray unbiasedVariance);
     }
 
     /**
      * Logits in train mode for batch norms (each normalises with its batch's mean and biased
-     * variance, and reports them to {@code stats}), eval mode for everything else.
+     * variance, and reports them to {@code stats}), as PyTorch's {@code net.train()} computes them;
+     * nothing else differs between the modes here. {@code x} is not modified.
      */
-    INDArray logitsTrainMode(INDArray x, BatchStatistics stats) {
+    public INDArray logitsTrainMode(INDArray x, BatchStatistics stats) {
         INDArray h = input(x);
         for (int i = 0; i < architecture.layers().size(); i++) h = layerOutput(i, h, stats);
         return h;

@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * permuted to ND4J's {@code [k, k, in, out]} inside the graph); batch norm in train mode, written
  * out in ops (per-channel batch mean and biased variance over batch, height and width);
  * {@code maxPooling2d}/{@code avgPooling2d}; mean over height and width for global pooling;
- * reshape for flatten; matrix product for linear.
+ * reshape for flatten; matrix product for linear; residual blocks from those ops and an add.
  *
  * <p>Running statistics: SameDiff's {@code fit} has no hook to update buffers between steps, so
  * they are not tracked as PyTorch does (momentum 0.1). After each epoch they are measured afresh
@@ -55,24 +55,24 @@ public final class CnnTrainer {
      */
     public static CnnModel initialWeights(CnnArchitecture arch, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (CnnArchitecture.Param p : arch.params()) shapes.put(p.name(), p.shape());
         Map<String, INDArray> params = new LinkedHashMap<>();
-        for (int i = 0; i < arch.layers().size(); i++) {
-            CnnLayer layer = arch.layers().get(i);
-            String p = i + ".";
-            if (layer instanceof CnnLayer.Conv2d c) {
-                double bound = 1 / Math.sqrt((double) c.inChannels() * c.kernel() * c.kernel());
-                params.put(p + "weight", uniform(random, bound, c.outChannels(), c.inChannels(), c.kernel(), c.kernel()));
-                if (c.bias()) params.put(p + "bias", uniform(random, bound, c.outChannels()));
-            } else if (layer instanceof CnnLayer.Linear l) {
-                double bound = 1 / Math.sqrt(l.inFeatures());
-                params.put(p + "weight", uniform(random, bound, l.outFeatures(), l.inFeatures()));
-                if (l.bias()) params.put(p + "bias", uniform(random, bound, l.outFeatures()));
-            } else if (layer instanceof CnnLayer.BatchNorm2d b) {
-                params.put(p + "weight", Nd4j.ones(DataType.FLOAT, b.channels()));
-                params.put(p + "bias", Nd4j.zeros(DataType.FLOAT, b.channels()));
-                params.put(p + "running_mean", Nd4j.zeros(DataType.FLOAT, b.channels()));
-                params.put(p + "running_var", Nd4j.ones(DataType.FLOAT, b.channels()));
-                params.put(p + CnnArchitecture.NUM_BATCHES_TRACKED, Nd4j.scalar(DataType.INT64, 0L));
+        for (CnnArchitecture.Param p : arch.params()) {
+            String name = p.name();
+            String prefix = name.substring(0, name.lastIndexOf('.') + 1);
+            boolean batchNorm = shapes.containsKey(prefix + "running_mean");
+            long[] shape = p.shape();
+            if (p.int64()) {
+                params.put(name, Nd4j.scalar(DataType.INT64, 0L));
+            } else if (batchNorm) {
+                boolean one = name.endsWith(".weight") || name.endsWith(".running_var");
+                params.put(name, one ? Nd4j.ones(DataType.FLOAT, shape) : Nd4j.zeros(DataType.FLOAT, shape));
+            } else {
+                long[] weight = shapes.get(prefix + "weight");      // a conv's or linear's: fan_in = in·k·k or in
+                long fanIn = 1;
+                for (int a = 1; a < weight.length; a++) fanIn *= weight[a];
+                params.put(name, uniform(random, 1 / Math.sqrt(fanIn), shape));
             }
         }
         return new CnnModel(arch, params);
@@ -147,17 +147,17 @@ public final class CnnTrainer {
             CnnLayer layer = arch.layers().get(i);
             String p = i + ".";
             if (layer instanceof CnnLayer.Conv2d c) {
-                SDVariable w = sd.var(p + "weight", start.params().get(p + "weight").dup()).permute(2, 3, 1, 0);
-                Conv2DConfig config2d = Conv2DConfig.builder().kH(c.kernel()).kW(c.kernel()).sH(c.stride()).sW(c.stride()).pH(c.padding()).pW(c.padding())
-                        .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
-                h = c.bias() ? sd.cnn().conv2d(h, w, sd.var(p + "bias", start.params().get(p + "bias").dup()), config2d) : sd.cnn().conv2d(h, w, config2d);
+                h = conv(sd, start, h, c, p);
             } else if (layer instanceof CnnLayer.BatchNorm2d b) {
-                SDVariable gamma = sd.var(p + "weight", start.params().get(p + "weight").dup()).reshape(1, b.channels(), 1, 1);
-                SDVariable beta = sd.var(p + "bias", start.params().get(p + "bias").dup()).reshape(1, b.channels(), 1, 1);
-                SDVariable mean = sd.mean(h, true, 0, 2, 3);
-                SDVariable centred = h.sub(mean);
-                SDVariable variance = sd.mean(centred.mul(centred), true, 0, 2, 3);
-                h = centred.div(sd.math.sqrt(variance.add(b.eps()))).mul(gamma).add(beta);
+                h = batchNorm(sd, start, h, p, b.channels(), b.eps());
+            } else if (layer instanceof CnnLayer.ResidualBlock r) {
+                double eps = CnnLayer.BatchNorm2d.DEFAULT_EPS;
+                SDVariable out = sd.nn.relu(batchNorm(sd, start, conv(sd, start, h, r.conv1(), p + "conv1."), p + "bn1.", r.outChannels(), eps), 0);
+                out = batchNorm(sd, start, conv(sd, start, out, r.conv2(), p + "conv2."), p + "bn2.", r.outChannels(), eps);
+                SDVariable shortcut = r.projection()
+                        ? batchNorm(sd, start, conv(sd, start, h, r.downsample(), p + "downsample.0."), p + "downsample.1.", r.outChannels(), eps)
+                        : h;
+                h = sd.nn.relu(out.add(shortcut), 0);
             } else if (layer instanceof CnnLayer.Relu) {
                 h = sd.nn.relu(h, 0);
             } else if (layer instanceof CnnLayer.MaxPool2d m) {
@@ -179,6 +179,24 @@ public final class CnnTrainer {
         SDVariable logits = sd.identity(LOGITS, h);
         sd.loss.softmaxCrossEntropy("loss", label, logits, null);
         return sd;
+    }
+
+    /** A conv of the graph: our {@code [out, in, k, k]} weight variable, permuted to ND4J's {@code [k, k, in, out]}. */
+    private static SDVariable conv(SameDiff sd, CnnModel start, SDVariable h, CnnLayer.Conv2d c, String prefix) {
+        SDVariable w = sd.var(prefix + "weight", start.params().get(prefix + "weight").dup()).permute(2, 3, 1, 0);
+        Conv2DConfig config = Conv2DConfig.builder().kH(c.kernel()).kW(c.kernel()).sH(c.stride()).sW(c.stride()).pH(c.padding()).pW(c.padding())
+                .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
+        return c.bias() ? sd.cnn().conv2d(h, w, sd.var(prefix + "bias", start.params().get(prefix + "bias").dup()), config) : sd.cnn().conv2d(h, w, config);
+    }
+
+    /** Batch norm in train mode: the batch's per-channel mean and biased variance over batch, height and width. */
+    private static SDVariable batchNorm(SameDiff sd, CnnModel start, SDVariable h, String prefix, int channels, double eps) {
+        SDVariable gamma = sd.var(prefix + "weight", start.params().get(prefix + "weight").dup()).reshape(1, channels, 1, 1);
+        SDVariable beta = sd.var(prefix + "bias", start.params().get(prefix + "bias").dup()).reshape(1, channels, 1, 1);
+        SDVariable mean = sd.mean(h, true, 0, 2, 3);
+        SDVariable centred = h.sub(mean);
+        SDVariable variance = sd.mean(centred.mul(centred), true, 0, 2, 3);
+        return centred.div(sd.math.sqrt(variance.add(eps))).mul(gamma).add(beta);
     }
 
     private static Pooling2DConfig pooling(int kernel, int stride, Pooling2D.Pooling2DType type) {

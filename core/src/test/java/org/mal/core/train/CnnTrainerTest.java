@@ -64,6 +64,22 @@ class CnnTrainerTest {
     }
 
     @Test
+    void theTrainingGraphOfAResNetGivesTheModelsTrainModeLogits() {
+        // batch norms (also inside the blocks) normalise with batch statistics in both
+        CnnArchitecture resnet = new CnnArchitecture(1, 28, 28, List.of(
+                new CnnLayer.Conv2d(1, 4, 3, 2, 1, false), new CnnLayer.BatchNorm2d(4, 1e-5), new CnnLayer.Relu(),
+                new CnnLayer.ResidualBlock(4, 4, 1), new CnnLayer.ResidualBlock(4, 6, 2),
+                new CnnLayer.GlobalAvgPool(), new CnnLayer.Flatten(), new CnnLayer.Linear(6, 4, true)));
+        CnnModel model = CnnTrainer.initialWeights(resnet, 4);
+        INDArray x = TEST.features(0, 12);
+        INDArray graph = CnnTrainer.graph(model).output(Map.of(Trainer.INPUT, x), CnnTrainer.LOGITS).get(CnnTrainer.LOGITS);
+        INDArray direct = model.logitsTrainMode(x, CnnModel.BatchStatistics.NONE);
+        assertTrue(graph.sub(direct).amaxNumber().doubleValue() <= 1e-4, graph + " vs " + direct);
+        CnnModel trained = CnnTrainer.train(model, TRAIN, new TrainConfig(Optimizer.ADAM, 1e-2, 1, 64, 4), TrainingListener.NONE);
+        assertTrue(CnnEvaluation.evaluate(trained, TEST).loss() < CnnEvaluation.evaluate(model, TEST).loss());
+    }
+
+    @Test
     void learnsASpatialTaskAndGivesEvalModeStatistics() {
         List<Long> steps = new ArrayList<>();
         List<Metrics> epochs = new ArrayList<>();
