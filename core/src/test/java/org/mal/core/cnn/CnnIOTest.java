@@ -61,6 +61,17 @@ class CnnIOTest {
     }
 
     @Test
+    void everyLayerTypeSurvivesTheMetadataRoundTrip() throws IOException {
+        for (CnnArchitecture arch : List.of(CnnTestNets.resnet(), CnnTestNets.plain(3, 4, 5, 6), CnnTestNets.pooled(3, 4))) {
+            Path file = dir.resolve("arch.safetensors");
+            CnnIO.save(file, CnnTestNets.random(arch, 1, DataType.FLOAT));
+            assertEquals(arch, CnnIO.load(file).model().architecture(), arch.describe());
+        }
+        String json = org.mal.core.model.ModelIO.JSON.writeValueAsString(CnnTestNets.resnet());
+        assertTrue(json.contains("{\"type\":\"residual\",\"inChannels\":6,\"outChannels\":8,\"stride\":2}"), json);
+    }
+
+    @Test
     void aStateDictWithoutMetadataIsInferredFromNamesShapesAndOrder() throws IOException {
         for (CnnArchitecture arch : List.of(conventional(), globallyPooled())) {
             CnnModel model = CnnTestNets.random(arch, 3, DataType.FLOAT);
