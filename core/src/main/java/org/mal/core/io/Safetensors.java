@@ -51,7 +51,8 @@ public final class Safetensors {
 
     /**
      * Writes tensors (iteration order of the map = header order; data laid out in that order) and string metadata.
-     * FLOAT arrays are written as F32, DOUBLE as F64; other ND4J types give an {@link IllegalArgumentException}.
+     * FLOAT arrays are written as F32, DOUBLE as F64, INT64 as I64 (PyTorch's {@code num_batches_tracked}); other ND4J
+     * types give an {@link IllegalArgumentException}.
      * Views and 'f'-ordered arrays are written in C order. The file is written to a temporary file in the same folder
      * and atomically renamed, so a crash never leaves a half-written file under the final name.
      *
@@ -131,7 +132,7 @@ public final class Safetensors {
 
     private static SafetensorsDtype dtypeFor(String name, INDArray array) {
         return SafetensorsDtype.forNd4j(array.dataType()).orElseThrow(() -> new IllegalArgumentException(
-                "tensor '" + name + "' has ND4J type " + array.dataType() + "; only FLOAT (F32) and DOUBLE (F64)"
+                "tensor '" + name + "' has ND4J type " + array.dataType() + "; only FLOAT (F32), DOUBLE (F64) and INT64 (I64)"
                         + " can be written; cast it first"));
     }
 
@@ -190,6 +191,16 @@ public final class Safetensors {
                 chunk.clear();
                 chunk.asFloatBuffer().put(values, from, count);
                 writeFully(out, chunk.limit(count * Float.BYTES));
+            }
+        } else if (c.dataType() == DataType.LONG) {
+            long[] values = c.data().asLong();
+            if (values.length != n) throw new IllegalStateException("ND4J returned " + values.length + " values for " + n + " elements");
+            int step = chunk.capacity() / Long.BYTES;
+            for (int from = 0; from < n; from += step) {
+                int count = Math.min(step, n - from);
+                chunk.clear();
+                chunk.asLongBuffer().put(values, from, count);
+                writeFully(out, chunk.limit(count * Long.BYTES));
             }
         } else {
             double[] values = checkedLength(c.data().asDouble(), n);

@@ -38,6 +38,7 @@ enum SafetensorsDtype {
         return switch (type) {
             case FLOAT -> Optional.of(F32);
             case DOUBLE -> Optional.of(F64);
+            case LONG -> Optional.of(I64);          // batch norm's num_batches_tracked
             default -> Optional.empty();
         };
     }

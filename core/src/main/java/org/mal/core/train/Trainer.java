@@ -152,7 +152,7 @@ public final class Trainer {
      * "Added differentiated op" line per op to standard output while doing so, which would corrupt
      * the output of a command line. Standard output is muted for that call only.
      */
-    private static void createGradientsQuietly(SameDiff sd) {
+    static void createGradientsQuietly(SameDiff sd) {
         synchronized (System.class) {
             PrintStream out = System.out;
             System.setOut(new PrintStream(OutputStream.nullOutputStream()));

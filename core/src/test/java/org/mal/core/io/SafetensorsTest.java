@@ -274,6 +274,22 @@ class SafetensorsTest {
     }
 
     @Test
+    void int64TensorsAreWrittenAsI64AndReadBackExactly() throws IOException {
+        // batch norm's num_batches_tracked: an int64 scalar in a PyTorch state dict
+        Path file = dir.resolve("bn.safetensors");
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        tensors.put("1.num_batches_tracked", Nd4j.scalar(DataType.INT64, 1L << 40));
+        tensors.put("ids", Nd4j.create(new long[] {-3, 7, Long.MAX_VALUE}, new long[] {3}, DataType.INT64));
+        Safetensors.write(file, tensors, null);
+        assertEquals("I64", Safetensors.readHeader(file).tensors().get("1.num_batches_tracked").dtype());
+        SafetensorsFile back = Safetensors.read(file);
+        INDArray n = back.tensors().get("1.num_batches_tracked");
+        assertEquals(0, n.rank());
+        assertEquals(1L << 40, n.getLong(0));
+        assertArrayEquals(new long[] {-3, 7, Long.MAX_VALUE}, back.tensors().get("ids").data().asLong());
+    }
+
+    @Test
     void tensorInfoComparesShapesByValue() {
         TensorInfo a = new TensorInfo("F32", new long[] {2, 3}, 0, 24);
         TensorInfo b = new TensorInfo("F32", new long[] {2, 3}, 0, 24);
