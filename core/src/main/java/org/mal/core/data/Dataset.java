@@ -27,6 +27,7 @@ public final class Dataset {
     private final int[] labels;
     private volatile String contentHash;
     private volatile INDArray shared;
+    private volatile FeatureProducts products;
 
     /**
      * @param features row-major, {@code labels.length * featureCount} values; not copied, the caller
@@ -92,6 +93,24 @@ public final class Dataset {
             }
         }
         return s;
+    }
+
+    /**
+     * Products of {@link #sharedFeatures} with float32 weight matrices, memoised by weight row
+     * ({@link FeatureProducts}), made on the first call and shared by every caller (and thread).
+     */
+    public FeatureProducts featureProducts() {
+        FeatureProducts p = products;
+        if (p == null) {
+            synchronized (this) {
+                p = products;
+                if (p == null) {
+                    p = new FeatureProducts(sharedFeatures());
+                    products = p;
+                }
+            }
+        }
+        return p;
     }
 
     /** Rows {@code [from, to)} as a new float32 array of shape [to - from, featureCount]. */
