@@ -25,7 +25,9 @@ public final class Transplant {
         for (LayerMap.Pair p : alignment.map().pairs()) {
             int[] outMatch = matchOf(alignment, p.base(), p.target());
             int[] inMatch = matchOf(alignment, p.base() - 1, p.target() - 1);
-            float[][] wb = rows(target.weight(p.target()));
+            INDArray tw = target.weight(p.target());
+            int inB = (int) tw.size(1);
+            float[] wb = tw.castTo(DataType.FLOAT).dup('c').data().asFloat();   // row-major [out_B, in_B]
             float[] bb = target.bias(p.target()).castTo(DataType.FLOAT).dup('c').data().asFloat();
             int outA = outMatch.length;
             int inA = inMatch.length;
@@ -35,10 +37,11 @@ public final class Transplant {
                 int q = outMatch[r];
                 if (q < 0) continue;
                 b[r] = bb[q];
-                float[] src = wb[q];
+                int src = q * inB;
+                int dst = r * inA;
                 for (int c = 0; c < inA; c++) {
                     int s = inMatch[c];
-                    if (s >= 0) w[r * inA + c] = src[s];
+                    if (s >= 0) w[dst + c] = wb[src + s];
                 }
             }
             out.put(Architecture.weightName(p.base()), Nd4j.create(w, new long[] {outA, inA}, DataType.FLOAT));
@@ -51,16 +54,6 @@ public final class Transplant {
         return alignment.match(baseGroup, targetGroup).orElseThrow(() -> new IllegalArgumentException(
                 "alignment " + alignment.method() + " has no match of base group " + baseGroup + " with target group " + targetGroup))
                 .targetForBase();
-    }
-
-    /** A matrix as rows of floats. */
-    static float[][] rows(INDArray m) {
-        int r = (int) m.size(0);
-        int c = (int) m.size(1);
-        float[] flat = m.castTo(DataType.FLOAT).dup('c').data().asFloat();
-        float[][] out = new float[r][];
-        for (int i = 0; i < r; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * c, (i + 1) * c);
-        return out;
     }
 
     /**

@@ -140,12 +140,11 @@ public final class WeightMatching {
      * Nd4j.create}) costs about as much as the gemm itself at these sizes.
      */
     private static final class Layers {
-        /** A layer's weight {@code [out, in]} (row-major and as an ND4J matrix) and bias. */
-        private record Dense(double[] w, double[] b, int out, int in, INDArray matrix) {
+        /** A layer's weight {@code [out, in]} (row-major) and bias, as float64. */
+        private record Dense(double[] w, double[] b, int out, int in) {
             static Dense of(Model model, int layer) {
-                INDArray w = model.weight(layer).castTo(DataType.DOUBLE).dup('c');
-                double[] b = model.bias(layer).castTo(DataType.DOUBLE).dup('c').data().asDouble();
-                return new Dense(w.data().asDouble(), b, (int) w.size(0), (int) w.size(1), w);
+                INDArray w = model.weight(layer);
+                return new Dense(w.dup('c').data().asDouble(), model.bias(layer).dup('c').data().asDouble(), (int) w.size(0), (int) w.size(1));
             }
         }
 
@@ -153,6 +152,8 @@ public final class WeightMatching {
         private final Map<Integer, Dense> base = new HashMap<>();
         private final Map<Integer, Dense> target = new HashMap<>();
         private final Map<String, INDArray> buffers = new HashMap<>();
+        /** Base layer → its weight as an ND4J float64 matrix, made when a score first needs it (a naive alignment never does). */
+        private final Map<Integer, INDArray> baseMatrices = new HashMap<>();
 
         Layers(Model baseModel, Model targetModel, LayerMap map) {
             this.map = map;
@@ -213,7 +214,7 @@ public final class WeightMatching {
                             int dst = q * in.length;
                             for (int c = 0; c < in.length; c++) if (in[c] >= 0) g[dst + c] = b.w()[src + in[c]];
                         }
-                        Nd4j.gemm(a.matrix(), fill(buffer("in" + p, cols, in.length), g), s, false, true, 1.0, beta);
+                        Nd4j.gemm(matrix(p.base()), fill(buffer("in" + p, cols, in.length), g), s, false, true, 1.0, beta);
                         if (beta == 0) keepFirst(k, in, s);
                     }
                     beta = 1;
@@ -233,7 +234,7 @@ public final class WeightMatching {
                         for (int r = 0; r < out.length; r++) {
                             if (out[r] >= 0) System.arraycopy(b.w(), out[r] * b.in(), g, r * cols, cols);
                         }
-                        Nd4j.gemm(a.matrix(), fill(buffer("out" + p, out.length, cols), g), s, true, false, 1.0, beta);
+                        Nd4j.gemm(matrix(p.base()), fill(buffer("out" + p, out.length, cols), g), s, true, false, 1.0, beta);
                         if (beta == 0) keepFirst(k, out, s);
                     }
                     beta = 1;
@@ -267,6 +268,13 @@ public final class WeightMatching {
                 f.product().assign(s);
                 firsts.put(k, new First(by.clone(), f.product()));
             }
+        }
+
+        private INDArray matrix(int baseLayer) {
+            return baseMatrices.computeIfAbsent(baseLayer, l -> {
+                Dense a = base.get(l);
+                return Nd4j.create(a.w(), new long[] {a.out(), a.in()}, 'c');
+            });
         }
 
         /** A reused zero-offset row-major {@code rows x cols} float64 buffer. */
