@@ -96,6 +96,11 @@ public final class Figure1Bench {
             double m = Median.of(times.get(k));
             System.out.printf(Locale.ROOT, "| %s | %.3f | %.2f |%n", phases[k], m, m / pairs * 1e3);
         }
+        // first-layer product columns over all reps (warm-up included): multiplied, and read from memory
+        for (var e : tests.entrySet()) {
+            long[] c = e.getValue().featureProducts().counts();
+            System.out.printf(Locale.ROOT, "first-layer columns on %s: %d multiplied, %d read from memory%n", e.getKey(), c[0], c[1]);
+        }
     }
 
     private static String fmt(double[] t) {
