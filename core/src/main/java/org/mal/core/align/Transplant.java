@@ -1,5 +1,6 @@
 package org.mal.core.align;
 
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +28,8 @@ public final class Transplant {
             int[] inMatch = matchOf(alignment, p.base() - 1, p.target() - 1);
             INDArray tw = target.weight(p.target());
             int inB = (int) tw.size(1);
-            float[] wb = tw.castTo(DataType.FLOAT).dup('c').data().asFloat();   // row-major [out_B, in_B]
-            float[] bb = target.bias(p.target()).castTo(DataType.FLOAT).dup('c').data().asFloat();
+            float[] wb = floats(tw);                                            // row-major [out_B, in_B]
+            float[] bb = floats(target.bias(p.target()));
             int outA = outMatch.length;
             int inA = inMatch.length;
             float[] w = new float[outA * inA];
@@ -44,10 +45,32 @@ public final class Transplant {
                     if (s >= 0) w[dst + c] = wb[src + s];
                 }
             }
-            out.put(Architecture.weightName(p.base()), Nd4j.create(w, new long[] {outA, inA}, DataType.FLOAT));
-            out.put(Architecture.biasName(p.base()), Nd4j.create(b, new long[] {outA}, DataType.FLOAT));
+            out.put(Architecture.weightName(p.base()), array(w, outA, inA));
+            out.put(Architecture.biasName(p.base()), array(b, outA));
         }
         return out;
+    }
+
+    /**
+     * A tensor's values as float32, row-major, by one bulk copy out of native memory ({@code
+     * data().asFloat()} and {@code Nd4j.create(float[])} go value by value: for a 784-wide layer they
+     * cost more than the gathering).
+     */
+    private static float[] floats(INDArray t) {
+        INDArray c = t.castTo(DataType.FLOAT);
+        if (c.isView() || c.ordering() != 'c' || c.offset() != 0 || c.data().length() != c.length()) c = c.dup('c');
+        float[] out = new float[(int) c.length()];
+        if (out.length == 0) return out;
+        c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+        return out;
+    }
+
+    /** A new float32 array of {@code shape} holding {@code values} (row-major), by one bulk copy. */
+    private static INDArray array(float[] values, long... shape) {
+        if (values.length == 0) return Nd4j.create(values, shape, DataType.FLOAT);
+        INDArray a = Nd4j.create(DataType.FLOAT, shape, 'c');
+        a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+        return a;
     }
 
     static int[] matchOf(Alignment alignment, int baseGroup, int targetGroup) {

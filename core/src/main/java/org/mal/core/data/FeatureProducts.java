@@ -63,7 +63,7 @@ public final class FeatureProducts {
             throw new IllegalArgumentException("need a float32 [out, " + width + "] matrix, got " + w.dataType() + " " + Arrays.toString(w.shape()));
         }
         int out = (int) w.rows();
-        float[] flat = w.dup('c').data().asFloat();
+        float[] flat = floats(w);
         Row[] keys = new Row[out];
         for (int j = 0; j < out; j++) keys[j] = new Row(Arrays.copyOfRange(flat, j * width, (j + 1) * width));
         float[][] colOf = new float[out][];
@@ -84,9 +84,9 @@ public final class FeatureProducts {
             int m = toCompute.size();
             float[] wm = new float[m * width];
             for (int k = 0; k < m; k++) System.arraycopy(toCompute.get(k).values, 0, wm, k * width, width);
-            INDArray p = Nd4j.gemm(features, Nd4j.create(wm, new long[] {m, width}, DataType.FLOAT), false, true);
-            float[] pf = new float[rows * m];
-            p.dup('c').data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(pf);
+            INDArray wmat = Nd4j.create(DataType.FLOAT, new long[] {m, width}, 'c');
+            wmat.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(wm);
+            float[] pf = floats(Nd4j.gemm(features, wmat, false, true));
             float[][] fresh = new float[m][rows];
             for (int r = 0; r < rows; r++) {
                 for (int k = 0; k < m; k++) fresh[k][r] = pf[r * m + k];
@@ -109,7 +109,23 @@ public final class FeatureProducts {
             float[] c = colOf[j];
             for (int r = 0; r < rows; r++) z[r * out + j] = c[r];
         }
-        return Nd4j.create(z, new long[] {rows, out}, DataType.FLOAT);
+        if (z.length == 0) return Nd4j.create(z, new long[] {rows, out}, DataType.FLOAT);
+        INDArray result = Nd4j.create(DataType.FLOAT, new long[] {rows, out}, 'c');
+        result.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(z);
+        return result;
+    }
+
+    /**
+     * A float32 matrix's values, row-major, by one bulk copy out of native memory ({@code
+     * data().asFloat()} and {@code Nd4j.create(float[])} go value by value and cost as much as the
+     * product they are meant to save).
+     */
+    private static float[] floats(INDArray m) {
+        INDArray c = m.isView() || m.ordering() != 'c' || m.offset() != 0 || m.data().length() != m.length() ? m.dup('c') : m;
+        float[] out = new float[(int) c.length()];
+        if (out.length == 0) return out;
+        c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+        return out;
     }
 
     /** Columns multiplied so far, and columns read from memory. */
