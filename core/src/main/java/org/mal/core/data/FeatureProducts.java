@@ -27,7 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Values equal a plain {@code Nd4j.gemm(X, W, false, true)} up to rounding only: BLAS may sum a
  * column in a different order depending on which other columns share its product.
  *
- * <p>Bounded: the least recently used columns are dropped beyond {@value #MAX_BYTES} bytes. Thread-safe
+ * <p>Bounded: the least recently used columns are dropped beyond {@value #MAX_BYTES} bytes (columns
+ * and their keys). Thread-safe
  * (workers of a search share a dataset); a product is computed outside the lock.
  */
 public final class FeatureProducts {
@@ -94,13 +95,13 @@ public final class FeatureProducts {
             for (int j = 0; j < out; j++) if (colOf[j] == null) colOf[j] = fresh[missing.get(keys[j])];
             synchronized (this) {
                 for (int k = 0; k < m; k++) {
-                    if (columns.put(toCompute.get(k), fresh[k]) == null) bytes += 4L * rows;
+                    if (columns.put(toCompute.get(k), fresh[k]) == null) bytes += entryBytes();
                 }
                 Iterator<float[]> it = columns.values().iterator();
                 while (bytes > MAX_BYTES && it.hasNext()) {
                     it.next();
                     it.remove();
-                    bytes -= 4L * rows;
+                    bytes -= entryBytes();
                 }
             }
         }
@@ -127,6 +128,9 @@ public final class FeatureProducts {
         c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
         return out;
     }
+
+    /** A cached column and its key: the column's rows and the weight row's values. */
+    private long entryBytes() { return 4L * (rows + width); }
 
     /** Columns multiplied so far, and columns read from memory. */
     public synchronized long[] counts() { return new long[] {computed, reused}; }
