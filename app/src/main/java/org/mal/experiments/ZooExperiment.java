@@ -21,7 +21,7 @@ final class ZooExperiment {
 
     /** {@code rows} stratified rows (seed 1) of a task's test set, or all of them. */
     static Dataset testSample(DataDir data, String task, int rows) {
-        Dataset test = data.load(task).test();
+        Dataset test = data.loadTest(task);
         int n = Math.min(rows, test.size());
         return test.subset(test.name() + "-" + n, Splits.stratified(test.labels(), test.classCount(), n, 1).selected());
     }

@@ -1,5 +1,6 @@
 package org.mal.core.align;
 
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,8 +26,10 @@ public final class Transplant {
         for (LayerMap.Pair p : alignment.map().pairs()) {
             int[] outMatch = matchOf(alignment, p.base(), p.target());
             int[] inMatch = matchOf(alignment, p.base() - 1, p.target() - 1);
-            float[][] wb = rows(target.weight(p.target()));
-            float[] bb = target.bias(p.target()).castTo(DataType.FLOAT).dup('c').data().asFloat();
+            INDArray tw = target.weight(p.target());
+            int inB = (int) tw.size(1);
+            float[] wb = floats(tw);                                            // row-major [out_B, in_B]
+            float[] bb = floats(target.bias(p.target()));
             int outA = outMatch.length;
             int inA = inMatch.length;
             float[] w = new float[outA * inA];
@@ -35,32 +38,45 @@ public final class Transplant {
                 int q = outMatch[r];
                 if (q < 0) continue;
                 b[r] = bb[q];
-                float[] src = wb[q];
+                int src = q * inB;
+                int dst = r * inA;
                 for (int c = 0; c < inA; c++) {
                     int s = inMatch[c];
-                    if (s >= 0) w[r * inA + c] = src[s];
+                    if (s >= 0) w[dst + c] = wb[src + s];
                 }
             }
-            out.put(Architecture.weightName(p.base()), Nd4j.create(w, new long[] {outA, inA}, DataType.FLOAT));
-            out.put(Architecture.biasName(p.base()), Nd4j.create(b, new long[] {outA}, DataType.FLOAT));
+            out.put(Architecture.weightName(p.base()), array(w, outA, inA));
+            out.put(Architecture.biasName(p.base()), array(b, outA));
         }
         return out;
+    }
+
+    /**
+     * A tensor's values as float32, row-major, by one bulk copy out of native memory ({@code
+     * data().asFloat()} and {@code Nd4j.create(float[])} go value by value: for a 784-wide layer they
+     * cost more than the gathering).
+     */
+    private static float[] floats(INDArray t) {
+        INDArray c = t.castTo(DataType.FLOAT);
+        if (c.isView() || c.ordering() != 'c' || c.offset() != 0 || c.data().length() != c.length()) c = c.dup('c');
+        float[] out = new float[(int) c.length()];
+        if (out.length == 0) return out;
+        c.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+        return out;
+    }
+
+    /** A new float32 array of {@code shape} holding {@code values} (row-major), by one bulk copy. */
+    private static INDArray array(float[] values, long... shape) {
+        if (values.length == 0) return Nd4j.create(values, shape, DataType.FLOAT);
+        INDArray a = Nd4j.create(DataType.FLOAT, shape, 'c');
+        a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+        return a;
     }
 
     static int[] matchOf(Alignment alignment, int baseGroup, int targetGroup) {
         return alignment.match(baseGroup, targetGroup).orElseThrow(() -> new IllegalArgumentException(
                 "alignment " + alignment.method() + " has no match of base group " + baseGroup + " with target group " + targetGroup))
                 .targetForBase();
-    }
-
-    /** A matrix as rows of floats. */
-    static float[][] rows(INDArray m) {
-        int r = (int) m.size(0);
-        int c = (int) m.size(1);
-        float[] flat = m.castTo(DataType.FLOAT).dup('c').data().asFloat();
-        float[][] out = new float[r][];
-        for (int i = 0; i < r; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * c, (i + 1) * c);
-        return out;
     }
 
     /**

@@ -140,12 +140,11 @@ public final class WeightMatching {
      * Nd4j.create}) costs about as much as the gemm itself at these sizes.
      */
     private static final class Layers {
-        /** A layer's weight {@code [out, in]} (row-major and as an ND4J matrix) and bias. */
-        private record Dense(double[] w, double[] b, int out, int in, INDArray matrix) {
+        /** A layer's weight {@code [out, in]} (row-major) and bias, as float64. */
+        private record Dense(double[] w, double[] b, int out, int in) {
             static Dense of(Model model, int layer) {
-                INDArray w = model.weight(layer).castTo(DataType.DOUBLE).dup('c');
-                double[] b = model.bias(layer).castTo(DataType.DOUBLE).dup('c').data().asDouble();
-                return new Dense(w.data().asDouble(), b, (int) w.size(0), (int) w.size(1), w);
+                INDArray w = model.weight(layer);
+                return new Dense(w.dup('c').data().asDouble(), model.bias(layer).dup('c').data().asDouble(), (int) w.size(0), (int) w.size(1));
             }
         }
 
@@ -153,6 +152,8 @@ public final class WeightMatching {
         private final Map<Integer, Dense> base = new HashMap<>();
         private final Map<Integer, Dense> target = new HashMap<>();
         private final Map<String, INDArray> buffers = new HashMap<>();
+        /** Base layer → its weight as an ND4J float64 matrix, made when a score first needs it (a naive alignment never does). */
+        private final Map<Integer, INDArray> baseMatrices = new HashMap<>();
 
         Layers(Model baseModel, Model targetModel, LayerMap map) {
             this.map = map;
@@ -186,7 +187,16 @@ public final class WeightMatching {
             return j;
         }
 
-        /** Score matrix (row-major, rows = base units, cols = target units) of match {@code m}, the {@code k}-th. */
+        /**
+         * Score matrix (row-major, rows = base units, cols = target units) of match {@code m}, the {@code k}-th.
+         *
+         * <p>Its first product depends on one other match only (the one its gathered side is
+         * permuted by): while that match is unchanged, the product is copied from the last time
+         * instead of gathered and multiplied again, and the later products are accumulated onto
+         * the copy by the same calls as before, so the scores are the same bit for bit. For the
+         * first hidden layer that product is the 784-wide one, and its other match (the input
+         * pixels) never changes.
+         */
         double[] score(int k, List<UnitMatch> current, UnitMatch m, int rows, int cols) {
             INDArray s = buffer("s" + k, rows, cols);
             double beta = 0;                                            // the first gemm overwrites s
@@ -197,27 +207,36 @@ public final class WeightMatching {
                 if (p.base() == m.baseGroup() && p.target() == m.targetGroup()) {
                     // the match aligns this layer's outputs: gather the target's columns by the input match
                     int[] in = find(current, p.base() - 1, p.target() - 1);
-                    double[] g = new double[cols * in.length];          // n_b x in_A: g[q][c] = W_b[q][in[c]]
-                    for (int q = 0; q < cols; q++) {
-                        int src = q * b.in();
-                        int dst = q * in.length;
-                        for (int c = 0; c < in.length; c++) if (in[c] >= 0) g[dst + c] = b.w()[src + in[c]];
+                    if (!(beta == 0 && reuseFirst(k, in, s))) {
+                        double[] g = new double[cols * in.length];      // n_b x in_A: g[q][c] = W_b[q][in[c]]
+                        for (int q = 0; q < cols; q++) {
+                            int src = q * b.in();
+                            int dst = q * in.length;
+                            for (int c = 0; c < in.length; c++) if (in[c] >= 0) g[dst + c] = b.w()[src + in[c]];
+                        }
+                        Nd4j.gemm(matrix(p.base()), fill(buffer("in" + p, cols, in.length), g), s, false, true, 1.0, beta);
+                        if (beta == 0) keepFirst(k, in, s);
                     }
-                    Nd4j.gemm(a.matrix(), fill(buffer("in" + p, cols, in.length), g), s, false, true, 1.0, beta);
                     beta = 1;
-                    bias = new double[rows * cols];
-                    for (int r = 0; r < rows; r++) {
-                        for (int q = 0; q < cols; q++) bias[r * cols + q] = a.b()[r] * b.b()[q];
-                    }
+                    bias = biasProducts.computeIfAbsent(k, x -> {
+                        double[] o = new double[rows * cols];
+                        for (int r = 0; r < rows; r++) {
+                            for (int q = 0; q < cols; q++) o[r * cols + q] = a.b()[r] * b.b()[q];
+                        }
+                        return o;
+                    });
                 }
                 if (p.base() - 1 == m.baseGroup() && p.target() - 1 == m.targetGroup()) {
                     // the match aligns this layer's inputs: gather the target's rows by the output match
                     int[] out = find(current, p.base(), p.target());
-                    double[] g = new double[out.length * cols];         // out_A x n_b: g[r] = W_b[out[r]]
-                    for (int r = 0; r < out.length; r++) {
-                        if (out[r] >= 0) System.arraycopy(b.w(), out[r] * b.in(), g, r * cols, cols);
+                    if (!(beta == 0 && reuseFirst(k, out, s))) {
+                        double[] g = new double[out.length * cols];     // out_A x n_b: g[r] = W_b[out[r]]
+                        for (int r = 0; r < out.length; r++) {
+                            if (out[r] >= 0) System.arraycopy(b.w(), out[r] * b.in(), g, r * cols, cols);
+                        }
+                        Nd4j.gemm(matrix(p.base()), fill(buffer("out" + p, out.length, cols), g), s, true, false, 1.0, beta);
+                        if (beta == 0) keepFirst(k, out, s);
                     }
-                    Nd4j.gemm(a.matrix(), fill(buffer("out" + p, out.length, cols), g), s, true, false, 1.0, beta);
                     beta = 1;
                 }
             }
@@ -225,6 +244,37 @@ public final class WeightMatching {
             if (beta != 0) s.data().asNioDouble().get(score);
             if (bias != null) for (int i = 0; i < score.length; i++) score[i] += bias[i];
             return score;
+        }
+
+        /** Match {@code k}'s first product, and the other match it was gathered by. */
+        private record First(int[] by, INDArray product) {}
+
+        private final Map<Integer, First> firsts = new HashMap<>();
+        /** Match {@code k}'s bias term {@code b_base b_targetᵀ}: it depends on no match. */
+        private final Map<Integer, double[]> biasProducts = new HashMap<>();
+
+        /** Copies match {@code k}'s first product into {@code s} if it was gathered by the same match {@code by}. */
+        private boolean reuseFirst(int k, int[] by, INDArray s) {
+            First f = firsts.get(k);
+            if (f == null || !java.util.Arrays.equals(f.by(), by)) return false;
+            s.assign(f.product());
+            return true;
+        }
+
+        private void keepFirst(int k, int[] by, INDArray s) {
+            First f = firsts.get(k);
+            if (f == null) firsts.put(k, new First(by.clone(), s.dup('c')));
+            else {
+                f.product().assign(s);
+                firsts.put(k, new First(by.clone(), f.product()));
+            }
+        }
+
+        private INDArray matrix(int baseLayer) {
+            return baseMatrices.computeIfAbsent(baseLayer, l -> {
+                Dense a = base.get(l);
+                return Nd4j.create(a.w(), new long[] {a.out(), a.in()}, 'c');
+            });
         }
 
         /** A reused zero-offset row-major {@code rows x cols} float64 buffer. */

@@ -37,6 +37,7 @@ public final class DataDir {
 
     private final Path root;
     private final Map<String, TaskData> cache = new HashMap<>();
+    private final Map<String, Dataset> testCache = new HashMap<>();
 
     public DataDir(Path root) {
         this.root = root;
@@ -89,6 +90,30 @@ public final class DataDir {
             TaskData data = new TaskData(dataset, train, test);
             cache.put(dataset, data);
             return data;
+        } catch (IOException e) {
+            throw new UncheckedIOException("dataset " + dataset + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The test set of "mnist" or "fashion-mnist" alone: the same rows as {@code load(dataset).test()}
+     * (same name and content hash), without reading the training files when they are not loaded
+     * yet (Fashion-MNIST's are six times the size of its test files; figure1 and laws-check read
+     * test rows only). Cached per instance; failures as {@link #load}.
+     */
+    public synchronized Dataset loadTest(String dataset) {
+        checkKnown(dataset);
+        TaskData cached = cache.get(dataset);
+        if (cached != null) return cached.test();
+        Dataset test = testCache.get(dataset);
+        if (test != null) return test;
+        List<Path> missing = missingFiles(dataset);
+        if (!missing.isEmpty()) throw new MissingDataException(dataset, missing, missingMessage(dataset, missing));
+        Path dir = dir(dataset);
+        try {
+            test = Idx.readImagesAndLabels(dataset + "/test", dir.resolve(TEST_IMAGES), dir.resolve(TEST_LABELS), CLASS_COUNT);
+            testCache.put(dataset, test);
+            return test;
         } catch (IOException e) {
             throw new UncheckedIOException("dataset " + dataset + ": " + e.getMessage(), e);
         }

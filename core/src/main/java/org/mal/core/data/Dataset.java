@@ -27,6 +27,7 @@ public final class Dataset {
     private final int[] labels;
     private volatile String contentHash;
     private volatile INDArray shared;
+    private volatile FeatureProducts products;
 
     /**
      * @param features row-major, {@code labels.length * featureCount} values; not copied, the caller
@@ -94,11 +95,29 @@ public final class Dataset {
         return s;
     }
 
+    /**
+     * Products of {@link #sharedFeatures} with float32 weight matrices, memoised by weight row
+     * ({@link FeatureProducts}), made on the first call and shared by every caller (and thread).
+     */
+    public FeatureProducts featureProducts() {
+        FeatureProducts p = products;
+        if (p == null) {
+            synchronized (this) {
+                p = products;
+                if (p == null) {
+                    p = new FeatureProducts(sharedFeatures());
+                    products = p;
+                }
+            }
+        }
+        return p;
+    }
+
     /** Rows {@code [from, to)} as a new float32 array of shape [to - from, featureCount]. */
     public INDArray features(int from, int to) {
         checkRange(from, to);
         float[] rows = Arrays.copyOfRange(features, from * featureCount, to * featureCount);
-        return Nd4j.create(rows, new long[] {to - from, featureCount}, DataType.FLOAT);
+        return array(rows, to - from, featureCount);
     }
 
     /** The given rows, in order, as a float32 array of shape [rows.length, featureCount]. */
@@ -107,7 +126,7 @@ public final class Dataset {
         for (int i = 0; i < rows.length; i++) {
             System.arraycopy(features, rows[i] * featureCount, out, i * featureCount, featureCount);
         }
-        return Nd4j.create(out, new long[] {rows.length, featureCount}, DataType.FLOAT);
+        return array(out, rows.length, featureCount);
     }
 
     /** One-hot labels of rows {@code [from, to)}, float32 of shape [to - from, classCount]. */
@@ -115,14 +134,14 @@ public final class Dataset {
         checkRange(from, to);
         float[] out = new float[(to - from) * classCount];
         for (int i = from; i < to; i++) out[(i - from) * classCount + labels[i]] = 1f;
-        return Nd4j.create(out, new long[] {to - from, classCount}, DataType.FLOAT);
+        return array(out, to - from, classCount);
     }
 
     /** One-hot labels of the given rows, in order. */
     public INDArray oneHot(int[] rows) {
         float[] out = new float[rows.length * classCount];
         for (int i = 0; i < rows.length; i++) out[i * classCount + labels[rows[i]]] = 1f;
-        return Nd4j.create(out, new long[] {rows.length, classCount}, DataType.FLOAT);
+        return array(out, rows.length, classCount);
     }
 
     /** A new dataset made of the given rows, in order. */
@@ -177,6 +196,18 @@ public final class Dataset {
         }
         digest.update(chunk.array(), 0, chunk.position());
         return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /**
+     * A new float32 array [rows, cols] holding {@code values} (row-major), by one bulk copy into native
+     * memory: {@code Nd4j.create(float[], ...)} copies value by value, which showed in every
+     * training step's batch and in figure1's profile.
+     */
+    private static INDArray array(float[] values, int rows, int cols) {
+        if (values.length == 0) return Nd4j.create(values, new long[] {rows, cols}, DataType.FLOAT);
+        INDArray a = Nd4j.create(DataType.FLOAT, new long[] {rows, cols}, 'c');
+        a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+        return a;
     }
 
     private void checkRange(int from, int to) {

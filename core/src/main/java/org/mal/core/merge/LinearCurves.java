@@ -45,6 +45,7 @@ final class LinearCurves {
     record Result(Metrics metrics, boolean[] correct) {}
 
     private final Model base;
+    private final Dataset data;
     private final int rows;
     private final int classes;
     private final int[] labels;
@@ -62,6 +63,7 @@ final class LinearCurves {
     LinearCurves(Model base, Dataset data, int first, INDArray prefix) {
         if (prefix.rows() != data.size()) throw new IllegalArgumentException("the prefix has " + prefix.rows() + " rows, the data " + data.size());
         this.base = base;
+        this.data = data;
         this.rows = data.size();
         this.classes = data.classCount();
         this.labels = new int[rows];
@@ -121,10 +123,10 @@ final class LinearCurves {
             this.depth = base.architecture().depth();
             INDArray wb = base.weight(first);
             INDArray h = castTo(inputOf(first), wb);
-            this.zBase = basePre.computeIfAbsent(first, f -> Nd4j.gemm(h, wb, false, true).addiRowVector(base.bias(f)));
+            this.zBase = basePre.computeIfAbsent(first, f -> product(h, wb).addiRowVector(base.bias(f)));
             INDArray we = endOr(p, Architecture.weightName(first), wb);
             INDArray be = endOr(p, Architecture.biasName(first), base.bias(first));
-            this.zDiff = Nd4j.gemm(h, we, false, true).addiRowVector(be).subi(zBase);
+            this.zDiff = product(h, we).addiRowVector(be).subi(zBase);
             this.z = zBase.ulike();
             out = new INDArray[depth];
             wT = new INDArray[depth];
@@ -196,6 +198,16 @@ final class LinearCurves {
             inputs.put(i + 1, h);
         }
         return h;
+    }
+
+    /**
+     * {@code h·wᵀ} as a new array: read from the dataset's memoised products ({@link
+     * Dataset#featureProducts}) when {@code h} is its shared feature matrix and {@code w} float32 (a
+     * merge's first layer; its rows recur across moves and pairs), else one product.
+     */
+    private INDArray product(INDArray h, INDArray w) {
+        if (h == data.sharedFeatures() && w.dataType() == DataType.FLOAT) return data.featureProducts().times(w);
+        return Nd4j.gemm(h, w, false, true);
     }
 
     /** {@code y += alpha·x}, in place (same shape and type, contiguous). */

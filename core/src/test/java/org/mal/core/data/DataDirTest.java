@@ -52,6 +52,20 @@ class DataDirTest {
     }
 
     @Test
+    void loadTestReadsTheSameTestRowsWithoutTheTrainingFiles() throws IOException {
+        writeDataset(root, DataDir.MNIST, 20, 10);
+        Dataset full = new DataDir(root).load(DataDir.MNIST).test();
+        // training files unreadable: loadTest must not need them
+        Files.write(root.resolve(DataDir.MNIST).resolve(DataDir.TRAIN_IMAGES), new byte[] {1, 2, 3});
+        DataDir dataDir = new DataDir(root);
+        Dataset test = dataDir.loadTest(DataDir.MNIST);
+        assertEquals(full.name(), test.name());
+        assertEquals(full.contentHash(), test.contentHash());
+        assertSame(test, dataDir.loadTest(DataDir.MNIST));
+        assertThrows(UncheckedIOException.class, () -> dataDir.load(DataDir.MNIST));
+    }
+
+    @Test
     void unknownDatasetNameListsKnownNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DataDir(root).load("cifar-10"));
         assertTrue(e.getMessage().contains("cifar-10") && e.getMessage().contains("mnist") && e.getMessage().contains("fashion-mnist"),
