@@ -16,10 +16,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.mal.cli.DataOption;
 import org.mal.cli.Table;
 import org.mal.core.align.LayerMap;
@@ -129,14 +125,7 @@ public final class Figure1Command implements Callable<Integer> {
                     });
                 }
             }
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            try {
-                for (Future<Pair> f : pool.invokeAll(work)) pairs.add(f.get());
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof Exception ex ? ex : e;
-            } finally {
-                pool.shutdownNow();
-            }
+            pairs.addAll(ZooExperiment.inParallel(work, threads));
         }
         out.printf(Locale.ROOT, "%d pairs (%d from %s) in %.0f s on %d threads%n", pairs.size(), reused, cacheFile,
                 (System.nanoTime() - started) / 1e9, threads);

@@ -16,10 +16,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.mal.cli.DataOption;
 import org.mal.cli.Table;
 import org.mal.cli.UsageError;
@@ -133,14 +129,7 @@ public final class LawsCheckCommand implements Callable<Integer> {
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         List<Result> results = new ArrayList<>();
         long started = System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(nThreads);
-        try {
-            for (Future<List<Result>> f : pool.invokeAll(work)) results.addAll(f.get());
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        } finally {
-            pool.shutdownNow();
-        }
+        for (List<Result> rs : ZooExperiment.inParallel(work, nThreads)) results.addAll(rs);
         out.printf(Locale.ROOT, "%d merges evaluated in %.0f s on %d threads (%d models, grid %d, %d test rows per task, weight matching;"
                         + " law 3 on %d of %d same-dataset pairs)%n%n",
                 results.size(), (System.nanoTime() - started) / 1e9, nThreads, zoo.size(), grid, rows, law3.size(), sameDataset.size());
@@ -282,12 +271,17 @@ public final class LawsCheckCommand implements Callable<Integer> {
     }
 
     private String withInterval(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
+        ClusterBootstrap.Interval ci = meanInterval(rs, f);
+        return String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", ci.estimate(), ci.low(), ci.high());
+    }
+
+    /** The mean of {@code f} over {@code rs} and its 95% interval, resampling model pairs. */
+    private ClusterBootstrap.Interval meanInterval(List<Result> rs, java.util.function.ToDoubleFunction<Result> f) {
         double[] v = rs.stream().mapToDouble(f).toArray();
         String[] c = rs.stream().map(Result::pair).toArray(String[]::new);
         int[] g = new int[v.length];
         java.util.Arrays.fill(g, 1);
-        ClusterBootstrap.Interval ci = ClusterBootstrap.of(v, c, g, false, 0.95, resamples, 0);
-        return String.format(Locale.ROOT, "%.4f [%.4f, %.4f]", ci.estimate(), ci.low(), ci.high());
+        return ClusterBootstrap.of(v, c, g, false, 0.95, resamples, 0);
     }
 
     /** A row of the laws table: mean AUC ratio of {@code second} − of {@code first}; {@code side}: the sign the law predicts (0: no difference). */
@@ -305,11 +299,7 @@ public final class LawsCheckCommand implements Callable<Integer> {
 
     /** A row of the laws table: the mean AUC ratio of {@code rs} minus 1 (the law: alignment helps, below 0). */
     private void level(Table laws, String law, String what, List<Result> rs) {
-        double[] v = rs.stream().mapToDouble(r -> r.aucRatio() - 1).toArray();
-        String[] c = rs.stream().map(Result::pair).toArray(String[]::new);
-        int[] g = new int[v.length];
-        java.util.Arrays.fill(g, 1);
-        ClusterBootstrap.Interval ci = ClusterBootstrap.of(v, c, g, false, 0.95, resamples, 0);
+        ClusterBootstrap.Interval ci = meanInterval(rs, r -> r.aucRatio() - 1);
         laws.row(law, what, "< 0", String.format(Locale.ROOT, "%+.4f", ci.estimate()),
                 String.format(Locale.ROOT, "[%+.4f, %+.4f]", ci.low(), ci.high()), verdict(ci, -1));
     }

@@ -5,10 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.mal.core.align.LayerMap;
 import org.mal.core.data.Dataset;
@@ -83,27 +79,19 @@ final class Positions {
                 return r;
             });
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
-        try {
-            for (Future<Lmc.Report[][]> f : pool.invokeAll(work)) {
-                Lmc.Report[][] reports = f.get();
-                for (int i = 0; i < reports.length; i++) {
-                    for (int j = 0; j < reports[i].length; j++) {
-                        Lmc.Report r = reports[i][j];
-                        ratioSum[i][j] += r.aucRatio();
-                        Lmc.TaskCurves curves = r.tasks().get(0);
-                        for (int k = 0; k < lambdas.length; k++) {
-                            alignedSum[i][j][k] += curves.aligned().loss()[k];
-                            naiveSum[i][j][k] += curves.naive().loss()[k];
-                        }
-                        count[i][j]++;
+        for (Lmc.Report[][] reports : ZooExperiment.inParallel(work, threads)) {
+            for (int i = 0; i < reports.length; i++) {
+                for (int j = 0; j < reports[i].length; j++) {
+                    Lmc.Report r = reports[i][j];
+                    ratioSum[i][j] += r.aucRatio();
+                    Lmc.TaskCurves curves = r.tasks().get(0);
+                    for (int k = 0; k < lambdas.length; k++) {
+                        alignedSum[i][j][k] += curves.aligned().loss()[k];
+                        naiveSum[i][j][k] += curves.naive().loss()[k];
                     }
+                    count[i][j]++;
                 }
             }
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        } finally {
-            pool.shutdownNow();
         }
         List<Cell> cells = new ArrayList<>();
         for (int i = 0; i < maxDepth; i++) {

@@ -1,7 +1,13 @@
 package org.mal.experiments;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.mal.core.align.Alignment;
 import org.mal.core.align.LayerMap;
 import org.mal.core.align.Transplant;
@@ -18,6 +24,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** What the zoo experiments ({@code laws-check}, {@code learning-check}) share. */
 final class ZooExperiment {
     private ZooExperiment() {}
+
+    /**
+     * Runs {@code work} on {@code threads} threads and returns the results in the order of
+     * {@code work} (so sums over them do not depend on the threads); a task's exception is rethrown
+     * as itself.
+     */
+    static <T> List<T> inParallel(List<Callable<T>> work, int threads) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
+        try {
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : pool.invokeAll(work)) results.add(f.get());
+            return results;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 
     /** {@code rows} stratified rows (seed 1) of a task's test set, or all of them. */
     static Dataset testSample(DataDir data, String task, int rows) {

@@ -10,10 +10,6 @@ import org.mal.core.cnn.CnnLayer;
 import org.mal.core.cnn.CnnModel;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Splits;
-import org.nd4j.autodiff.listeners.At;
-import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.Loss;
-import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
@@ -23,7 +19,6 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -112,11 +107,11 @@ public final class CnnTrainer {
         long totalSteps = (long) batches.batchesPerEpoch() * config.epochs();
         Dataset monitor = train.size() <= MONITOR_ROWS ? train
                 : train.subset(train.name() + "-monitor", Splits.stratified(train.labels(), train.classCount(), MONITOR_ROWS, config.seed()).selected());
-        StepCounter counter = new StepCounter(listener, totalSteps);
+        Trainer.StepCounter counter = new Trainer.StepCounter(listener, totalSteps);
         CnnModel current = start;
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
             sd.fit(batches, 1, counter);
-            current = snapshot(sd, start, counter.step, monitor, Math.max(2, config.batchSize()));
+            current = snapshot(sd, start, counter.steps(), monitor, Math.max(2, config.batchSize()));
             for (INDArray t : current.params().values()) {
                 if (t.dataType() != DataType.INT64 && (t.isNaN().any() || t.isInfinite().any())) {
                     throw new IllegalStateException("training diverged (NaN or infinite weights) in epoch " + epoch + " with " + config
@@ -217,25 +212,5 @@ public final class CnnTrainer {
             }
         });
         return BatchNormStatistics.reset(new CnnModel(start.architecture(), params), monitor.features(0, monitor.size()), batchSize);
-    }
-
-    /** Counts optimizer steps for the listener. */
-    private static final class StepCounter extends BaseListener {
-        private final TrainingListener listener;
-        private final long totalSteps;
-        private long step;
-
-        StepCounter(TrainingListener listener, long totalSteps) {
-            this.listener = listener;
-            this.totalSteps = totalSteps;
-        }
-
-        @Override
-        public boolean isActive(Operation operation) { return operation == Operation.TRAINING; }
-
-        @Override
-        public void iterationDone(SameDiff sd, At at, MultiDataSet dataSet, Loss loss) {
-            listener.stepDone(++step, totalSteps);
-        }
     }
 }

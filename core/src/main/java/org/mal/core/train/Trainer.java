@@ -168,7 +168,7 @@ public final class Trainer {
      * Counts optimizer steps for the listener. (The {@code Loss} SameDiff 1.0.0-M2.1 hands to
      * listeners and its loss curve read 0.0 in our runs, so losses come from {@link Evaluator}.)
      */
-    private static final class StepCounter extends BaseListener {
+    static final class StepCounter extends BaseListener {
         private final TrainingListener listener;
         private final long totalSteps;
         private long step;
@@ -177,6 +177,9 @@ public final class Trainer {
             this.listener = listener;
             this.totalSteps = totalSteps;
         }
+
+        /** Optimizer steps counted so far. */
+        long steps() { return step; }
 
         @Override
         public boolean isActive(Operation operation) { return operation == Operation.TRAINING; }
