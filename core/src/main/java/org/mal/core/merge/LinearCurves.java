@@ -35,8 +35,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * contract), computed once for all paths. Results are memoised by λ, so a λ rule's refinement and
  * the final evaluation at the chosen λ cost nothing when the point was evaluated before.
  *
- * <p>Any other merge function ({@link DoubleFunction} of λ, e.g. a REPAIRed merge, whose per-λ rescaling is
- * measured in the merged network) is evaluated model by model from the shared prefix, as before.
+ * <p>A REPAIRed convex path ({@link RepairedPath}) shares the same two products of its first merged layer
+ * and applies REPAIR's per-unit fold of that layer to them; its later layers run per λ with the REPAIRed
+ * model's weights. Any other merge function ({@link DoubleFunction} of λ) is evaluated model by model
+ * from the shared prefix, as before.
  *
  * <p>Not thread-safe: one move's evaluation, on one thread.
  */
@@ -74,6 +76,7 @@ final class LinearCurves {
     /** A path to evaluate: the fast one for a {@link ConvexPath} of this base, else model by model from layer {@code first}. */
     Branch branch(DoubleFunction<Model> mergeAt, int first) {
         if (mergeAt instanceof ConvexPath p && p.base() == base) return new Linear(p, p.firstLayer());
+        if (mergeAt instanceof RepairedPath p && p.base() == base) return new Repaired(p);
         return new Opaque(mergeAt, first);
     }
 
@@ -121,12 +124,9 @@ final class LinearCurves {
         Linear(ConvexPath p, int first) {
             this.first = first;
             this.depth = base.architecture().depth();
-            INDArray wb = base.weight(first);
-            INDArray h = castTo(inputOf(first), wb);
-            this.zBase = basePre.computeIfAbsent(first, f -> product(h, wb).addiRowVector(base.bias(f)));
-            INDArray we = endOr(p, Architecture.weightName(first), wb);
-            INDArray be = endOr(p, Architecture.biasName(first), base.bias(first));
-            this.zDiff = product(h, we).addiRowVector(be).subi(zBase);
+            INDArray[] zs = firstLayerProducts(p, first);
+            this.zBase = zs[0];
+            this.zDiff = zs[1];
             this.z = zBase.ulike();
             out = new INDArray[depth];
             wT = new INDArray[depth];
@@ -167,6 +167,58 @@ final class LinearCurves {
             }
             return score(h);
         }
+    }
+
+    /**
+     * A REPAIRed convex path ({@link RepairedPath}): the first merged layer's pre-activation from the
+     * convex path's two products ({@code zBase + λ·zDiff}), put through the REPAIR fold of that layer
+     * ({@code s ⊙ z + shift}), then the REPAIRed model's later layers.
+     */
+    private final class Repaired extends Branch {
+        private final RepairedPath p;
+        private final int first;
+        private final INDArray zBase;
+        private final INDArray zDiff;
+        private final INDArray z;
+
+        Repaired(RepairedPath p) {
+            this.p = p;
+            this.first = p.firstLayer();
+            INDArray[] zs = firstLayerProducts(p.path(), first);
+            this.zBase = zs[0];
+            this.zDiff = zs[1];
+            this.z = zBase.ulike();
+        }
+
+        @Override
+        Result compute(double lambda) {
+            // λ = 0: the base, unfolded
+            RepairedPath.Step step = lambda == 0 ? new RepairedPath.Step(base, null, null) : p.step(lambda);
+            z.assign(zBase);
+            axpy(lambda, zDiff, z);
+            if (step.scale() != null) {
+                z.muliRowVector(Nd4j.createFromArray(step.scale()).castTo(z.dataType()));
+                z.addiRowVector(Nd4j.createFromArray(step.shift()).castTo(z.dataType()));
+            }
+            activate(first, z);
+            INDArray h = z;
+            Model m = step.model();
+            for (int i = first + 1; i < m.architecture().depth(); i++) h = m.layerOutput(i, h);
+            return score(h);
+        }
+    }
+
+    /**
+     * {@code {zBase, zEnd − zBase}} of layer {@code first} of a convex path on this dataset; the
+     * base's product is shared by every path starting there.
+     */
+    private INDArray[] firstLayerProducts(ConvexPath p, int first) {
+        INDArray wb = base.weight(first);
+        INDArray h = castTo(inputOf(first), wb);
+        INDArray zb = basePre.computeIfAbsent(first, f -> product(h, wb).addiRowVector(base.bias(f)));
+        INDArray we = endOr(p, Architecture.weightName(first), wb);
+        INDArray be = endOr(p, Architecture.biasName(first), base.bias(first));
+        return new INDArray[] {zb, product(h, we).addiRowVector(be).subi(zb)};
     }
 
     /** Any merge function: the model at λ, from the shared input of layer {@code first}. */

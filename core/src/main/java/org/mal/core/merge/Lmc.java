@@ -86,6 +86,8 @@ public final class Lmc {
         int first = Math.min(firstAligned, firstNaive);
         if (alignedAt instanceof ConvexPath p) first = Math.min(first, p.firstLayer());
         if (naiveAt instanceof ConvexPath p) first = Math.min(first, p.firstLayer());
+        if (alignedAt instanceof RepairedPath p) first = Math.min(first, p.firstLayer());
+        if (naiveAt instanceof RepairedPath p) first = Math.min(first, p.firstLayer());
         List<LinearCurves.Branch> aligned = new ArrayList<>();
         List<LinearCurves.Branch> naive = new ArrayList<>();
         for (Dataset d : tasks) {

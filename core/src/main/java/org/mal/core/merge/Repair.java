@@ -176,13 +176,20 @@ public final class Repair {
      * {@code x}: a new model of the same architecture; {@code merged} is not modified.
      */
     public static Model renormalise(Model merged, Map<Integer, UnitStats> targets, INDArray x) {
+        return renormaliseFrom(merged, targets, x, 0);
+    }
+
+    /**
+     * {@link #renormalise} from layer {@code next} on, {@code h} being the merged network's input of
+     * that layer on the rows; every target layer must be {@code >= next}.
+     */
+    static Model renormaliseFrom(Model merged, Map<Integer, UnitStats> targets, INDArray h, int next) {
         Objects.requireNonNull(targets);
         Map<String, INDArray> params = new LinkedHashMap<>(merged.params());
         Model current = merged;
-        INDArray h = x;
-        int next = 0;
         for (Map.Entry<Integer, UnitStats> e : new TreeMap<>(targets).entrySet()) {
             int layer = e.getKey();
+            if (layer < next) throw new IllegalArgumentException("layer " + layer + " lies before layer " + next + ", where renormalising starts");
             for (; next < layer; next++) h = current.layerOutput(next, h);
             fold(params, current, layer, of(preActivation(current, layer, h)), e.getValue());
             current = new Model(merged.architecture(), params);
@@ -287,21 +294,28 @@ public final class Repair {
         }
     }
 
-    /** {@code W′ = diag(s)·W}, {@code b′ = mean* + s ⊙ (b − m)} with {@code s = std* ÷ sqrt(v + ε)}, into {@code params}. */
-    private static void fold(Map<String, INDArray> params, Model current, int layer, UnitStats measured, UnitStats want) {
+    /**
+     * {@code W′ = diag(s)·W}, {@code b′ = mean* + s ⊙ (b − m)} with {@code s = std* ÷ sqrt(v + ε)}, into {@code params}.
+     *
+     * @return {@code {s, mean* − s ⊙ m}}: the folded layer's pre-activation is {@code s ⊙ z + (mean* − s ⊙ m)} of the unfolded one's {@code z}
+     */
+    static double[][] fold(Map<String, INDArray> params, Model current, int layer, UnitStats measured, UnitStats want) {
         INDArray w = current.weight(layer);
         INDArray b = current.bias(layer);
         int units = w.rows();
         double[] scale = new double[units];
+        double[] shift = new double[units];
         double[] bias = new double[units];
         for (int u = 0; u < units; u++) {
             double v = measured.std()[u] * measured.std()[u];
             scale[u] = want.std()[u] / Math.sqrt(v + EPSILON);
+            shift[u] = want.mean()[u] - scale[u] * measured.mean()[u];
             bias[u] = want.mean()[u] + scale[u] * (b.getDouble(u) - measured.mean()[u]);
         }
         INDArray s = Nd4j.createFromArray(scale).castTo(w.dataType()).reshape(units, 1);
         params.put(Architecture.weightName(layer), w.mul(s));
         params.put(Architecture.biasName(layer), Nd4j.createFromArray(bias).castTo(b.dataType()).reshape(b.shape()));
+        return new double[][] {scale, shift};
     }
 
     /** The pre-activation of every layer of {@code m} on {@code x}, each in its own network. */
@@ -328,18 +342,49 @@ public final class Repair {
      * The REPAIRed convex merge as a function of λ: both models' statistics measured once on
      * {@code x}, the merged network measured per λ. {@code λ = 0} gives the base itself.
      */
-    public static DoubleFunction<Model> measured(Model base, Model target, Alignment alignment, Map<String, INDArray> aligned, INDArray x) {
+    public static RepairedPath measured(Model base, Model target, Alignment alignment, Map<String, INDArray> aligned, INDArray x) {
         return measured(base, View.of(target, alignment, x), aligned, x);
     }
 
-    /** The same for a target as REPAIR sees it ({@link View}) on the same rows {@code x}. */
-    public static DoubleFunction<Model> measured(Model base, View target, Map<String, INDArray> aligned, INDArray x) {
+    /**
+     * The same for a target as REPAIR sees it ({@link View}) on the same rows {@code x}; a
+     * {@link RepairedPath}, so the first merged layer costs no product per λ.
+     */
+    public static RepairedPath measured(Model base, View target, Map<String, INDArray> aligned, INDArray x) {
         List<UnitStats> sb = stats(base, x);
         List<UnitStats> st = target.stats();
         Alignment alignment = target.alignment();
         int depth = base.architecture().depth();
-        return lambda -> lambda == 0 ? base
-                : renormalise(Merge.convex(base, aligned, lambda), targets(sb, st, alignment, depth, lambda), x);
+        return new RepairedPath(ConvexPath.of(base, aligned), lambda -> targets(sb, st, alignment, depth, lambda), x);
+    }
+
+    /**
+     * {@code merged} REPAIRed as {@link #renormalise} does it, with every layer before {@code first}
+     * the base's, and {@code z} the merged network's (unfolded) pre-activation of layer {@code first}
+     * on the rows: that layer is measured from {@code z} instead of a product ({@link RepairedPath}).
+     * {@code scale}/{@code shift} are null when layer {@code first} is not renormalised.
+     */
+    record FromLayer(Model model, double[] scale, double[] shift) {}
+
+    static FromLayer renormaliseFrom(Model merged, Map<Integer, UnitStats> targets, int first, INDArray z) {
+        TreeMap<Integer, UnitStats> rest = new TreeMap<>(targets);
+        UnitStats want = rest.remove(first);
+        Model current = merged;
+        double[][] affine = null;
+        if (want != null) {
+            Map<String, INDArray> params = new LinkedHashMap<>(merged.params());
+            affine = fold(params, merged, first, of(z), want);
+            current = new Model(merged.architecture(), params);
+            z = z.dup().muliRowVector(row(affine[0], z)).addiRowVector(row(affine[1], z));
+        }
+        boolean relu = merged.architecture().layers().get(first).activation() == org.mal.core.model.Activation.RELU;
+        INDArray h = relu ? org.nd4j.linalg.ops.transforms.Transforms.relu(z, want == null) : z;
+        Model out = rest.isEmpty() ? current : renormaliseFrom(current, rest, h, first + 1);
+        return new FromLayer(out, affine == null ? null : affine[0], affine == null ? null : affine[1]);
+    }
+
+    private static INDArray row(double[] v, INDArray like) {
+        return Nd4j.createFromArray(v).castTo(like.dataType());
     }
 
     /** {@code h·Wᵀ + b} of layer {@code i} (no activation). */

@@ -68,15 +68,40 @@ public final class Soup {
      */
     public static Function<double[], Model> repairedByShares(Model base, List<Repair.View> targets, List<Map<String, INDArray>> aligned,
                                                              INDArray x) {
-        List<List<Repair.UnitStats>> stats = new ArrayList<>();
-        List<Alignment> alignments = new ArrayList<>();
-        for (Repair.View t : targets) {
-            stats.add(t.stats());
-            alignments.add(t.alignment());
+        Statistics st = Statistics.of(base, targets, x);
+        return weights -> Repair.renormalise(convex(base, aligned, weights), st.targets(weights), x);
+    }
+
+    /**
+     * The uniform soup at shares λ/K ({@link ConvexPath#soup}) REPAIRed, as a {@link RepairedPath}:
+     * every model's statistics on the rows {@code x} measured once, the first merged layer linear in λ.
+     */
+    public static RepairedPath repairedUniform(Model base, List<Repair.View> targets, List<Map<String, INDArray>> aligned, INDArray x) {
+        if (targets.isEmpty() || targets.size() != aligned.size()) throw new IllegalArgumentException("a soup needs one alignment per target");
+        Statistics st = Statistics.of(base, targets, x);
+        int k = targets.size();
+        return new RepairedPath(ConvexPath.soup(base, aligned), lambda -> {
+            double[] shares = new double[k];
+            java.util.Arrays.fill(shares, lambda / k);
+            return st.targets(shares);
+        }, x);
+    }
+
+    /** Every model's pre-activation statistics on the REPAIR rows, and REPAIR's targets from them at given shares. */
+    private record Statistics(List<Repair.UnitStats> base, List<List<Repair.UnitStats>> targets, List<Alignment> alignments, int depth) {
+        static Statistics of(Model base, List<Repair.View> views, INDArray x) {
+            List<List<Repair.UnitStats>> stats = new ArrayList<>();
+            List<Alignment> alignments = new ArrayList<>();
+            for (Repair.View t : views) {
+                stats.add(t.stats());
+                alignments.add(t.alignment());
+            }
+            return new Statistics(Repair.stats(base, x), stats, alignments, base.architecture().depth());
         }
-        List<Repair.UnitStats> baseStats = Repair.stats(base, x);
-        int depth = base.architecture().depth();
-        return weights -> Repair.renormalise(convex(base, aligned, weights), Repair.targets(baseStats, stats, alignments, depth, weights), x);
+
+        Map<Integer, Repair.UnitStats> targets(double[] shares) {
+            return Repair.targets(base, targets, alignments, depth, shares);
+        }
     }
 
     /** Loss and accuracy of the ensemble: the mean of the models' softmax probabilities, every row of {@code data}. */

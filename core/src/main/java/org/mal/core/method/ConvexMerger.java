@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleFunction;
-import java.util.function.Function;
 import org.mal.core.config.Settings;
 import org.mal.core.data.Dataset;
 import org.mal.core.merge.ConvexPath;
@@ -69,14 +68,7 @@ public record ConvexMerger(boolean repair, int repairRows, boolean closedForm) i
         INDArray x = rows.features(0, rows.size());
         List<Repair.View> views = new ArrayList<>();
         for (int t = 0; t < k; t++) views.add(aligned.get(t).repairView(pairs.get(t).target(), x));
-        Function<double[], Model> repaired = Soup.repairedByShares(base, views, tensors, x);
-        return lambda -> lambda == 0 ? base : repaired.apply(shares(lambda, k));
-    }
-
-    private static double[] shares(double lambda, int k) {
-        double[] w = new double[k];
-        java.util.Arrays.fill(w, lambda / k);
-        return w;
+        return Soup.repairedUniform(base, views, tensors, x);
     }
 
     public static final class Factory implements MergerFactory {

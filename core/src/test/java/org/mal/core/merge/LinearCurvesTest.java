@@ -113,9 +113,9 @@ class LinearCurvesTest {
         for (double l : OFF_GRID) assertEquals(soupAt.apply(l).contentHash(), soup.apply(l).contentHash(), "the path builds the soup's own model");
     }
 
-    /** A merge function that is not a {@link ConvexPath} (REPAIR's) goes model by model, as before. */
+    /** REPAIR's merge function ({@link RepairedPath}, its first layer from the convex path's products) gives the curves of a model per λ. */
     @Test
-    void aRepairedCurveFallsBackToTheModelPerLambda() {
+    void aRepairedCurveEqualsTheModelPerLambda() {
         Model base = random(12, List.of(16, 12), 3, 41);
         Model target = random(12, List.of(12, 20), 3, 42);
         LayerMap map = LayerMap.identity(3);
