@@ -68,8 +68,8 @@ public final class RepairBench {
         System.out.printf(Locale.ROOT, "REPAIR on same-task pairs of %s: grid %d, statistics on %d training rows; curves on the full test sets%n%n",
                 zooDir, grid, rows);
         System.out.println("aligner: " + aligner);
-        System.out.println("| task | base ← target | midpoint drop: aligned | +REPAIR | AUC ratio: aligned | +REPAIR | barrier: aligned | +REPAIR | λ*: aligned | +REPAIR | closed form: drop | AUC ratio |");
-        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| task | base ← target | midpoint drop: aligned | +REPAIR | AUC ratio: aligned | +REPAIR | barrier: aligned | +REPAIR | λ*: aligned | +REPAIR | closed form: drop | AUC ratio | AUC-ratio floor |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         Map<String, List<List<Double>>> byTask = new java.util.TreeMap<>();
         List<Double> plainMs = new ArrayList<>();
         List<Double> repairMs = new ArrayList<>();
@@ -95,14 +95,14 @@ public final class RepairBench {
                 double dropPlain = drop(plain, mid);
                 double dropRepair = drop(rep, mid);
                 curvesByTask.computeIfAbsent(task, k -> new ArrayList<>()).add(new Object[] {dropPlain, bc.id() + " ← " + tc.id(), plain, rep});
-                byTask.computeIfAbsent(task, k -> List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
-                        new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
+                byTask.computeIfAbsent(task, k -> java.util.stream.Stream.generate(() -> (List<Double>) new ArrayList<Double>()).limit(11).toList());
                 List<List<Double>> v = byTask.get(task);
                 double[] row = {dropPlain, dropRepair, plain.aucRatio(), rep.aucRatio(), plain.barrier(), rep.barrier(), plain.lambdaStar(),
-                        rep.lambdaStar(), drop(cf, mid), cf.aucRatio()};
+                        rep.lambdaStar(), drop(cf, mid), cf.aucRatio(), aucRatioFloor(plain)};
                 for (int k = 0; k < row.length; k++) v.get(k).add(row[k]);
-                System.out.printf(Locale.ROOT, "| %s | %s ← %s | %.2f | %.2f | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f | %.2f | %.3f |%n", task,
-                        bc.id(), tc.id(), 100 * dropPlain, 100 * dropRepair, row[2], row[3], row[4], row[5], row[6], row[7], 100 * row[8], row[9]);
+                System.out.printf(Locale.ROOT, "| %s | %s ← %s | %.2f | %.2f | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f | %.2f | %.3f | %.3f |%n", task,
+                        bc.id(), tc.id(), 100 * dropPlain, 100 * dropRepair, row[2], row[3], row[4], row[5], row[6], row[7], 100 * row[8], row[9],
+                        row[10]);
                 // the cost of one merge at λ = 0.5, side by side (REPAIR includes its statistics)
                 for (int rep2 = 0; rep2 < 3; rep2++) {
                     long t0 = System.nanoTime();
@@ -123,15 +123,16 @@ public final class RepairBench {
             }
         }
         System.out.println();
-        System.out.println("| task | pairs | median midpoint drop (points): aligned | +REPAIR | ratio | median AUC ratio: aligned | +REPAIR | median barrier: aligned | +REPAIR | median λ*: aligned | +REPAIR | closed form: drop | AUC ratio |");
-        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| task | pairs | median midpoint drop (points): aligned | +REPAIR | ratio | median AUC ratio: aligned | +REPAIR | median barrier: aligned | +REPAIR | median λ*: aligned | +REPAIR | closed form: drop | AUC ratio | AUC-ratio floor |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (var e : byTask.entrySet()) {
             List<List<Double>> v = e.getValue();
             double d0 = Median.of(v.get(0));
             double d1 = Median.of(v.get(1));
-            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.1f× | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f | %.2f | %.3f |%n", e.getKey(),
+            System.out.printf(Locale.ROOT, "| %s | %d | %.2f | %.2f | %.1f× | %.3f | %.3f | %.4f | %.4f | %.2f | %.2f | %.2f | %.3f | %.3f |%n", e.getKey(),
                     v.get(0).size(), 100 * d0, 100 * d1, d0 / d1, Median.of(v.get(2)), Median.of(v.get(3)), Median.of(v.get(4)),
-                    Median.of(v.get(5)), Median.of(v.get(6)), Median.of(v.get(7)), 100 * Median.of(v.get(8)), Median.of(v.get(9)));
+                    Median.of(v.get(5)), Median.of(v.get(6)), Median.of(v.get(7)), 100 * Median.of(v.get(8)), Median.of(v.get(9)),
+                    Median.of(v.get(10)));
         }
         if (figures != null) {
             java.nio.file.Files.createDirectories(figures);
@@ -159,6 +160,16 @@ public final class RepairBench {
     }
 
     /** Mean accuracy of the two endpoints minus the accuracy at the midpoint. */
+    /**
+     * The smallest AUC ratio a merge without any barrier could have: its loss a straight line between the
+     * endpoints, area {@code ½(L(0) + L(1))}, over the naive merge's area. A curve that dips under that
+     * line can go below it, rarely by much.
+     */
+    static double aucRatioFloor(Lmc.Report r) {
+        double[] loss = r.tasks().get(0).aligned().loss();
+        return 0.5 * (loss[0] + loss[loss.length - 1]) / r.naiveAuc();
+    }
+
     static double drop(Lmc.Report r, int mid) {
         double[] acc = r.tasks().get(0).aligned().accuracy();
         return 0.5 * (acc[0] + acc[acc.length - 1]) - acc[mid];
