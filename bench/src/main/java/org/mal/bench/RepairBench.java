@@ -52,11 +52,7 @@ public final class RepairBench {
         Map<String, List<Object[]>> curvesByTask = new java.util.TreeMap<>();
         DataDir data = new DataDir(Path.of("data"));
         Zoo zoo = new Zoo(zooDir);
-        List<ModelCard> cards = new ArrayList<>();
-        for (var e : zoo.list()) {
-            ModelIO.Loaded l = ModelIO.load(zoo.fileOf(e.id()));
-            if (l.card().isPresent() && l.card().get().dataset() != null) cards.add(l.card().get());
-        }
+        List<ModelCard> cards = cardsWithTask(zoo);
         TrainingSamples samples = new TrainingSamples(data::load, 0);
         Aligner aligner = alignerName.equals("weight") ? new WeightAligner(100, null)
                 : Methods.aligner(alignerName, Map.of(), "ALIGNER", "ALIGNER settings");
@@ -165,6 +161,16 @@ public final class RepairBench {
      * endpoints, area {@code ½(L(0) + L(1))}, over the naive merge's area. A curve that dips under that
      * line can go below it, rarely by much.
      */
+    /** The cards of the zoo's models that name their task. */
+    static List<ModelCard> cardsWithTask(Zoo zoo) throws java.io.IOException {
+        List<ModelCard> cards = new ArrayList<>();
+        for (var e : zoo.list()) {
+            ModelIO.Loaded l = ModelIO.load(zoo.fileOf(e.id()));
+            if (l.card().isPresent() && l.card().get().dataset() != null) cards.add(l.card().get());
+        }
+        return cards;
+    }
+
     static double aucRatioFloor(Lmc.Report r) {
         double[] loss = r.tasks().get(0).aligned().loss();
         return 0.5 * (loss[0] + loss[loss.length - 1]) / r.naiveAuc();

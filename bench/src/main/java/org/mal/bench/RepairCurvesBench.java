@@ -51,11 +51,7 @@ public final class RepairCurvesBench {
         int perTask = args.length > 4 ? Integer.parseInt(args[4]) : 10;
         DataDir data = new DataDir(Path.of("data"));
         Zoo zoo = new Zoo(zooDir);
-        List<ModelCard> cards = new ArrayList<>();
-        for (var e : zoo.list()) {
-            ModelIO.Loaded l = ModelIO.load(zoo.fileOf(e.id()));
-            if (l.card().isPresent() && l.card().get().dataset() != null) cards.add(l.card().get());
-        }
+        List<ModelCard> cards = RepairBench.cardsWithTask(zoo);
         double[] lambdas = Lmc.grid(grid);
         System.out.printf(Locale.ROOT, "REPAIRed curves on %s: grid %d, REPAIR statistics on %d training rows, %d reps; %s%n%n", zooDir, grid, rows,
                 reps, org.mal.core.Platform.describe());
