@@ -35,8 +35,11 @@ import org.mal.store.MalStore;
  * is written, synced and checksummed before the step that accepts it is journaled, and a resume
  * needs nothing else). The {@code assemblies/} folder is not a second copy of every assembly: it
  * holds only what worker nodes on other machines must read, who cannot open the store (one
- * RocksDB, owned by the search's process): with {@code shareFiles}, the current base's file,
- * written when the base is made or the search resumes, the previous one deleted. We chose the
+ * RocksDB, owned by the search's process), when they share the folder ({@code search.cluster.files
+ * = shared}): with {@code shareFiles}, the current base's file, written when the base is made or
+ * the search resumes, the previous one deleted. Without a shared folder (issue 22) a worker node's
+ * workbench has {@link BlobFiles} instead: it gets zoo models and assemblies by the SHA-256 of their
+ * files from the search's node and keeps them in the node's own folder. We chose the
  * store over the folder as the one copy because the journal already names blobs, a blob is
  * durable before its step is journaled (a file is not), and retention can then delete weights in
  * the same place it decides about them ({@link AssemblyRetention}).
