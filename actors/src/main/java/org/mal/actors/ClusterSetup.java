@@ -12,7 +12,9 @@ import java.util.List;
  * serializers for reliable delivery and the receptionist); Java serialization stays off. Downing:
  * Pekko's split-brain resolver with keep-oldest, so the coordinator's node (the oldest) never
  * downs itself; a worker node cut off from it is downed and its unconfirmed moves are delivered to
- * other workers.
+ * other workers. Blob chunks ({@link BlobServer}) travel to each node's {@link BlobFetcher} on Artery's
+ * large-message lane, a connection of their own, so that they never delay work items, results or
+ * cluster gossip; the setting has to be on both sides, hence here, on every node.
  */
 public final class ClusterSetup {
     private ClusterSetup() {}
@@ -33,7 +35,9 @@ public final class ClusterSetup {
                 .withValue("pekko.cluster.split-brain-resolver.stable-after",
                         ConfigValueFactory.fromAnyRef((long) (stableAfterSeconds * 1000) + "ms"))
                 .withValue("pekko.cluster.split-brain-resolver.keep-oldest.down-if-alone", ConfigValueFactory.fromAnyRef(false))
-                .withValue("pekko.cluster.jmx.enabled", ConfigValueFactory.fromAnyRef(false));
+                .withValue("pekko.cluster.jmx.enabled", ConfigValueFactory.fromAnyRef(false))
+                .withValue("pekko.remote.artery.large-message-destinations",
+                        ConfigValueFactory.fromIterable(List.of("/user/" + BlobFetcher.NAME)));
     }
 
     /** {@code host:port}, checked. */

@@ -76,8 +76,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     record Assembled(int step, Move move, double score, ModelCard card, String blob, String failure, String error) implements Command {}
 
     /** What the coordinator works with; the caller owns the store and closes it after the system stops. */
+    /**
+     * @param blobs what the blob server serves, when worker nodes fetch the models as blobs; else null
+     * @param blobServer the blob server worker nodes fetch from (named in each work item); else null
+     */
     public record Deps(MalStore store, Workbench bench, SearchSettings settings, Objective objective, ZooIndex zoo,
-                       ActorRef<Planner.Command> planner, ActorRef<Reporter.Command> reporter) {}
+                       ActorRef<Planner.Command> planner, ActorRef<Reporter.Command> reporter, BlobCatalog blobs,
+                       ActorRef<BlobServer.Command> blobServer) {
+        public Deps(MalStore store, Workbench bench, SearchSettings settings, Objective objective, ZooIndex zoo,
+                    ActorRef<Planner.Command> planner, ActorRef<Reporter.Command> reporter) {
+            this(store, bench, settings, objective, zoo, planner, reporter, null, null);
+        }
+    }
 
     private final Deps deps;
     private final TimerScheduler<Command> timers;
@@ -263,14 +273,38 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 journal(new SearchEvent.MoveEvaluated(state.step(), m, key.hex(), cached.get(), true, "cache", targetWeights));
                 continue;
             }
+            MoveRunner.Files files = null;
+            if (deps.blobServer() != null) {
+                try {
+                    files = blobFiles(targets.get());
+                } catch (java.io.IOException e) {
+                    journal(new SearchEvent.MoveFailed(state.step(), m, state.attempts().getOrDefault(m, 0) + 1,
+                            "cannot hash a model file to send it to worker nodes: " + e.getMessage(), true, targetWeights));
+                    continue;
+                }
+            }
             keys.put(m, key);
+            boolean shared = files == null;   // blobs: the item names no path, a worker node reads nothing shared
             queue.add(new WorkItem(state.run(), state.step(), m, key.hex(), state.base(), state.baseBlob(), targets.get(), state.lossLimit(),
-                    state.attempts().getOrDefault(m, 0) + 1, getContext().getSelf().narrow(), deps.bench().zoo().dir().toAbsolutePath().toString(),
-                    deps.bench().assemblies().toAbsolutePath().toString(), deps.settings().evaluation(), deps.settings().seed()));
+                    state.attempts().getOrDefault(m, 0) + 1, getContext().getSelf().narrow(),
+                    shared ? deps.bench().zoo().dir().toAbsolutePath().toString() : null,
+                    shared ? deps.bench().assemblies().toAbsolutePath().toString() : null, deps.settings().evaluation(), deps.settings().seed(),
+                    files, deps.blobServer()));
         }
         report(null);
         sendWork();
         if (state.phase() == SearchState.Phase.CLOSING) getContext().getSelf().tell(new Next());
+    }
+
+    /**
+     * The blobs of a move's models for worker nodes: the base's store blob (an assembly) or its zoo
+     * file's SHA-256 (the origin), and each target's zoo file's, which the blob server then serves.
+     */
+    private MoveRunner.Files blobFiles(List<ModelCard> targets) throws java.io.IOException {
+        String base = state.baseBlob() != null ? state.baseBlob() : deps.blobs().zooFile(deps.bench().zoo().fileOf(state.base().id()));
+        List<String> out = new java.util.ArrayList<>();
+        for (ModelCard t : targets) out.add(deps.blobs().zooFile(deps.bench().zoo().fileOf(t.id())));
+        return new MoveRunner.Files(base, out);
     }
 
     /** A cache entry, or none when there is none or it cannot be read (then the move is evaluated again and the entry replaced). */

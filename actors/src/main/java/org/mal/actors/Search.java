@@ -56,6 +56,9 @@ public final class Search {
 
     public static final String BLOCKING_DISPATCHER = "mal.blocking-dispatcher";
 
+    /** The folder of a search where the blob server keeps the store blobs it serves to worker nodes (emptied at start and resume). */
+    public static final String SERVED = "served";
+
     /**
      * How to run: where notes go, whether to draw a progress bar, the workers' move runner
      * ({@link Worker#runner} unless a test wraps it), and a stop signal: completing it stops the
@@ -229,8 +232,19 @@ public final class Search {
                 ctx.spawn(Worker.create("worker-" + k, runner), "worker-" + k);
             }
             // the coordinator (synced journal writes) and the zoo watcher (file reading) block: not on Pekko's default dispatcher
+            BlobCatalog blobs = null;
+            ActorRef<BlobServer.Command> blobServer = null;
+            if (cl.enabled() && !cl.sharedFolder()) {   // worker nodes fetch the models from this node (issue 22)
+                blobs = new BlobCatalog(store, dir.resolve(SERVED));
+                try {
+                    blobs.clear();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("cannot empty " + dir.resolve(SERVED) + ": " + e.getMessage(), e);
+                }
+                blobServer = ctx.spawn(BlobServer.create(blobs), "blob-server", DispatcherSelector.blocking());
+            }
             var coordinator = ctx.spawn(Coordinator.create(state, new Coordinator.Deps(store, bench, settings, policy.objective(), index,
-                    planner, reporter)), "coordinator", DispatcherSelector.blocking());
+                    planner, reporter, blobs, blobServer)), "coordinator", DispatcherSelector.blocking());
             ctx.spawn(ZooWatcher.create(bench.zoo(), index, Duration.ofMillis((long) (settings.zooPollSeconds() * 1000)), coordinator.narrow()),
                     "zoo-watcher", DispatcherSelector.blocking());
             ctx.watch(coordinator);

@@ -69,21 +69,34 @@ public final class Worker {
 
     /**
      * The runner of a worker on another node: it builds (and keeps) a workbench for each search it
-     * gets moves from, from the paths and settings in the item; the models come from those paths
-     * (a shared folder), the data from {@code tasks}.
+     * gets moves from, from the settings in the item; the data come from {@code tasks}, the models
+     * as blobs through {@code blobs} (fetched from the item's {@link WorkItem#blobSource()}, kept in
+     * this node's folder), or, for an item without a blob source ({@code search.cluster.files =
+     * shared}), from the zoo and assemblies paths it names (a shared folder).
+     *
+     * @param blobs this node's blob folder; null: only shared-folder items can run here
      */
-    public static Runner remoteRunner(java.util.function.Function<String, org.mal.core.data.TaskData> tasks) {
+    public static Runner remoteRunner(java.util.function.Function<String, org.mal.core.data.TaskData> tasks, BlobCache blobs) {
         java.util.Map<java.util.List<Object>, Workbench> benches = new java.util.concurrent.ConcurrentHashMap<>();
         return item -> {
-            Workbench bench = benches.computeIfAbsent(java.util.List.of(item.zoo(), item.assemblies(), item.evaluation(), item.seed()),
-                    k -> new Workbench(new org.mal.core.zoo.Zoo(java.nio.file.Path.of(item.zoo())), java.nio.file.Path.of(item.assemblies()),
-                            null, tasks, item.evaluation(), item.seed()));
+            Workbench bench;
+            if (item.blobSource() != null) {
+                if (blobs == null) throw new IllegalStateException("this worker node has no blob folder, and the search sends models as blobs");
+                bench = benches.computeIfAbsent(java.util.List.of("blobs", item.blobSource(), item.evaluation(), item.seed()),
+                        k -> new Workbench(new org.mal.core.zoo.Zoo(blobs.dir()), blobs.dir(), null, tasks, item.evaluation(), item.seed(),
+                                false, Workbench.CACHE_BYTES, blobs.from(item.blobSource())));
+            } else {
+                if (item.zoo() == null || item.assemblies() == null) throw new IllegalArgumentException("a work item with neither blobs nor folders");
+                bench = benches.computeIfAbsent(java.util.List.of(item.zoo(), item.assemblies(), item.evaluation(), item.seed()),
+                        k -> new Workbench(new org.mal.core.zoo.Zoo(java.nio.file.Path.of(item.zoo())), java.nio.file.Path.of(item.assemblies()),
+                                null, tasks, item.evaluation(), item.seed()));
+            }
             return runner(bench).run(item);
         };
     }
 
     public static Runner runner(Workbench bench) {
-        return item -> MoveRunner.run(bench, item.move(), item.base(), item.baseBlob(), item.targets(), item.lossLimit());
+        return item -> MoveRunner.run(bench, item.move(), item.base(), item.baseBlob(), item.targets(), item.lossLimit(), item.files());
     }
 
     /**

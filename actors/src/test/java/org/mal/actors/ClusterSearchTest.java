@@ -22,7 +22,8 @@ import org.mal.engine.SearchState;
 
 /**
  * A search whose moves are evaluated only by worker nodes on loopback: one in this JVM, one in a
- * child JVM that is killed with SIGKILL mid-run. The search completes; every planned move has
+ * child JVM that is killed with SIGKILL mid-run; both get the models as blobs from the search's node
+ * (each its own folder). The search completes; every planned move has
  * exactly one result in the journal; the accepted assemblies are those of a local run.
  */
 class ClusterSearchTest {
@@ -54,10 +55,12 @@ class ClusterSearchTest {
                 + ", local-workers = false, stable-after-seconds = " + STABLE_AFTER + " } }";
         SearchSettings settings = SearchFixture.settings(zoo.dir(), extra);
 
-        Worker.Runner remote = Worker.remoteRunner(SearchFixture.TASK_FN);
-        Worker.Runner slow = item -> {
-            Thread.sleep(400);
-            return remote.run(item);
+        java.util.function.Function<BlobCache, Worker.Runner> slow = cache -> {
+            Worker.Runner remote = Worker.remoteRunner(SearchFixture.TASK_FN, cache);
+            return item -> {
+                Thread.sleep(400);
+                return remote.run(item);
+            };
         };
         Process child = WorkerChild.start(dir.resolve("child.log"), "127.0.0.1:" + seedPort, String.valueOf(childPort), "400");
         long up = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -65,7 +68,8 @@ class ClusterSearchTest {
             assertTrue(System.nanoTime() < up && child.isAlive(), "the worker child did not start: " + Files.readString(dir.resolve("child.log")));
             Thread.sleep(50);
         }
-        var node = WorkerNode.startWith("127.0.0.1:" + seedPort, "127.0.0.1", localPort, 1, STABLE_AFTER, slow);
+        var node = WorkerNode.startWith("127.0.0.1:" + seedPort, "127.0.0.1", localPort, 1, STABLE_AFTER, dir.resolve("blobs-local"),
+                BlobFetcher.Settings.DEFAULT, slow);
         try {
             CompletableFuture<SearchState> run = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -108,6 +112,9 @@ class ClusterSearchTest {
             assertEquals(planned, results, "every planned move has exactly one result");
             assertTrue(workers.contains("127.0.0.1:" + childPort), "the killed node had delivered results: " + workers);
             assertTrue(workers.contains("127.0.0.1:" + localPort), "the surviving node took over: " + workers);
+            try (var blobs = Files.list(dir.resolve("blobs-local"))) {   // search.cluster.files = transfer, the default: nothing shared
+                assertTrue(blobs.anyMatch(f -> f.getFileName().toString().matches("[0-9a-f]{64}")), "the surviving node fetched its models as blobs");
+            }
             Set<String> hashes = new HashSet<>(SearchRunTest.lineage(s));
             assertEquals(s.lineage().size(), hashes.size(), "no assembly accepted twice");
 

@@ -49,13 +49,32 @@ public final class MoveRunner {
      * @param targets the cards of the move's targets ({@link Move#targets()}: one, or a soup's), in that order
      */
     public static Outcome run(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets, double lossLimit) {
-        if (move.soup().isEmpty()) return runOne(bench, move, base, baseBlob, targets.get(0), lossLimit);
+        return run(bench, move, base, baseBlob, targets, lossLimit, null);
+    }
+
+    /**
+     * Which files hold a move's models, by the SHA-256 of their bytes, for a workbench that gets
+     * files as blobs ({@link Workbench#zooModel(String, String)}): the base's (its store blob for an
+     * assembly, its zoo file's for a zoo model) and each target's zoo file, in {@link Move#targets()} order.
+     */
+    public record Files(String base, List<String> targets) {
+        public Files {
+            targets = List.copyOf(targets);
+        }
+    }
+
+    /** @param files where the models are as blobs; null: by id from the zoo folder (and the store or assemblies folder) */
+    public static Outcome run(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets, double lossLimit, Files files) {
+        if (files != null && files.targets().size() != targets.size()) {
+            throw new IllegalArgumentException("the move has " + targets.size() + " targets but " + files.targets().size() + " target files");
+        }
+        if (move.soup().isEmpty()) return runOne(bench, move, base, baseBlob, targets.get(0), lossLimit, files);
         long started = System.nanoTime();
         MoveMethod method = MoveMethod.of(move);
         if (!method.merger().takesLambda()) {
             throw new IllegalArgumentException("merger " + method.merger().name() + " merges one target per move, not a soup of " + targets.size());
         }
-        List<Pair> pairs = pairs(bench, move, base, baseBlob, targets);
+        List<Pair> pairs = pairs(bench, move, base, baseBlob, targets, files);
         List<Aligned> aligned = new ArrayList<>();
         List<Map<String, INDArray>> naive = new ArrayList<>();
         for (Pair p : pairs) {
@@ -88,10 +107,10 @@ public final class MoveRunner {
                 (System.nanoTime() - started) / 1e9, merged.contentHash(), paired(curves, lambda, sets.get(0)));
     }
 
-    private static Outcome runOne(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lossLimit) {
+    private static Outcome runOne(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lossLimit, Files files) {
         long started = System.nanoTime();
         MoveMethod method = MoveMethod.of(move);
-        Pair pair = pair(bench, move, base, baseBlob, target);
+        Pair pair = pair(bench, move, base, baseBlob, target, files);
         Aligned aligned = align(bench, move, method, pair);
         LayerMap map = aligned.alignment().map();
         Map<String, INDArray> naive = Transplant.alignedTensors(pair.base(), pair.target(), WeightMatching.naive(pair.base(), pair.target(), map));
@@ -175,7 +194,7 @@ public final class MoveRunner {
 
     /** The same for a move of several targets (their cards in {@link Move#targets()} order). */
     public static Model materialise(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets, double lambda) {
-        return merge(bench, move, pairs(bench, move, base, baseBlob, targets), lambda);
+        return merge(bench, move, pairs(bench, move, base, baseBlob, targets, null), lambda);
     }
 
     /** The same on models in memory (a recipe replayed step by step). */
@@ -211,22 +230,24 @@ public final class MoveRunner {
         TargetChanged(String message) { super(message); }
     }
 
-    private static Pair pair(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target) {
-        return pairs(bench, move, base, baseBlob, List.of(target)).get(0);
+    private static Pair pair(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, Files files) {
+        return pairs(bench, move, base, baseBlob, List.of(target), files).get(0);
     }
 
     /** One pair per target (the same base), every model's weights checked against its card. */
-    private static List<Pair> pairs(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets) {
+    private static List<Pair> pairs(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets, Files files) {
         List<String> ids = targets.stream().map(ModelCard::id).toList();
         if (!move.targets().equals(ids)) throw new IllegalArgumentException("the move's targets are " + move.targets() + ", not " + ids);
-        Model b = baseBlob == null ? bench.zooModel(base.id()) : bench.assembly(base.weightsHash(), baseBlob);
+        Model b = baseBlob == null ? bench.zooModel(base.id(), files == null ? null : files.base())
+                : bench.assembly(base.weightsHash(), baseBlob);
         if (!b.contentHash().equals(base.weightsHash())) {
             throw new IllegalStateException("the weights of base " + base.id() + " changed on disk (hash " + b.contentHash() + ", expected "
                     + base.weightsHash() + ")");
         }
         List<Pair> out = new ArrayList<>();
-        for (ModelCard target : targets) {
-            Model t = bench.zooModel(target.id());
+        for (int k = 0; k < targets.size(); k++) {
+            ModelCard target = targets.get(k);
+            Model t = bench.zooModel(target.id(), files == null ? null : files.targets().get(k));
             if (!t.contentHash().equals(target.weightsHash())) {
                 throw new TargetChanged("the weights of zoo model " + target.id() + " changed on disk since it was indexed");
             }

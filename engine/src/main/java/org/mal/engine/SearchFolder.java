@@ -13,8 +13,9 @@ import org.mal.store.MalStore;
 /**
  * A search lives in a folder: {@code store/} (the RocksDB store: journal, evaluation cache, assembly
  * blobs, the one copy of the assemblies' weights), {@code assemblies/} (only what worker nodes on
- * other machines read: the current base's safetensors file, see {@link Workbench}) and
- * {@code status.json} (kept current while it runs). Reading it needs no actors: the journal's
+ * other machines read with {@code search.cluster.files = shared}: the current base's safetensors
+ * file, see {@link Workbench}), {@code served/} (with {@code files = transfer}: copies of the store
+ * blobs being sent to worker nodes, emptied at each start and resume) and {@code status.json} (kept current while it runs). Reading it needs no actors: the journal's
  * runs, folded ({@link SearchState}).
  */
 public final class SearchFolder {
@@ -123,7 +124,7 @@ public final class SearchFolder {
 
     public static Workbench workbench(SearchSettings settings, Path dir, MalStore store, Function<String, TaskData> tasks) {
         return new Workbench(new Zoo(settings.zoo()), dir.resolve(ASSEMBLIES), store, tasks, settings.evaluation(), settings.seed(),
-                settings.cluster().enabled(), settings.modelCacheBytes());
+                settings.cluster().enabled() && settings.cluster().sharedFolder(), settings.modelCacheBytes());
     }
 
 }

@@ -97,9 +97,23 @@ public record SearchSettings(
      * host:port}); {@code localWorkers}: also run {@link #workerCount()} workers in this JVM.
      * {@code stableAfterSeconds}: how long a node must stay unreachable before the split-brain
      * resolver (keep-oldest: the coordinator's node, the first, survives) downs it and its moves
-     * go to other workers.
+     * go to other workers. {@code files}: how worker nodes get the models' weights: {@link #TRANSFER}
+     * (the default since issue 22: fetched from the search's node over the cluster by their SHA-256,
+     * verified and cached in each node's own folder; no shared folder needed) or {@link #SHARED}
+     * (read from the zoo folder and the search's {@code assemblies/} folder at the same paths on
+     * every machine, an NFS mount: what every cluster search did before).
      */
-    public record Cluster(boolean enabled, String host, int port, boolean localWorkers, double stableAfterSeconds) {}
+    public record Cluster(boolean enabled, String host, int port, boolean localWorkers, double stableAfterSeconds, String files) {
+        public static final String TRANSFER = "transfer";
+        public static final String SHARED = "shared";
+
+        public Cluster(boolean enabled, String host, int port, boolean localWorkers, double stableAfterSeconds) {
+            this(enabled, host, port, localWorkers, stableAfterSeconds, TRANSFER);
+        }
+
+        /** Whether worker nodes read the shared folder (rather than fetching blobs). */
+        public boolean sharedFolder() { return SHARED.equals(files); }
+    }
 
     /**
      * Which accepted assemblies keep their weights in the store (the one copy of an assembly's
@@ -165,12 +179,17 @@ public record SearchSettings(
         if (cacheMb < 1) throw s.invalid("model-cache-mb", "must be >= 1 (megabytes of weights per model cache), got " + cacheMb);
         double drain = s.getDouble("drain-seconds");
         if (!(drain >= 0)) throw s.invalid("drain-seconds", "must be >= 0, got " + drain);
-        Settings c = s.sub("cluster").only("enabled", "host", "port", "local-workers", "stable-after-seconds");
+        Settings c = s.sub("cluster").only("enabled", "host", "port", "local-workers", "stable-after-seconds", "files");
+        String files = c.getString("files");
+        if (!Cluster.TRANSFER.equals(files) && !Cluster.SHARED.equals(files)) {
+            throw c.invalid("files", "must be " + Cluster.TRANSFER + " (worker nodes fetch models over the cluster) or " + Cluster.SHARED
+                    + " (they read a shared folder), got " + files);
+        }
         int port = c.getInt("port");
         if (port < 0 || port > 65535) throw c.invalid("port", "must be a TCP port (0: any free one), got " + port);
         double stable = c.getDouble("stable-after-seconds");
         if (!(stable > 0)) throw c.invalid("stable-after-seconds", "must be > 0, got " + stable);
-        Cluster cluster = new Cluster(c.getBoolean("enabled"), c.getString("host"), port, c.getBoolean("local-workers"), stable);
+        Cluster cluster = new Cluster(c.getBoolean("enabled"), c.getString("host"), port, c.getBoolean("local-workers"), stable, files);
         Settings rt = s.sub("assemblies").only("keep-lineage", "keep-last");
         int keepLast = rt.getInt("keep-last");
         if (keepLast < 1) throw rt.invalid("keep-last", "must be >= 1 (the base the search goes on from is always kept), got " + keepLast);

@@ -63,13 +63,15 @@ public record SearchState(
         boolean bounded) {
 
     public SearchState {
-        planned = List.copyOf(planned);
-        results = Map.copyOf(results);
-        failed = Map.copyOf(failed);
-        attempts = Map.copyOf(attempts);
+        // the current step's collections grow by one entry per event: kept in structures that share
+        // what earlier states hold (StepMap, PlannedMoves), so a step of n results folds in O(n), not O(n²)
+        planned = PlannedMoves.of(planned);
+        results = StepMap.of(results);
+        failed = StepMap.of(failed);
+        attempts = StepMap.of(attempts);
         history = List.copyOf(history);
         lineage = List.copyOf(lineage);
-        targetWeights = Map.copyOf(targetWeights);
+        targetWeights = StepMap.of(targetWeights);
         skipped = Map.copyOf(skipped);
         unusable = Map.copyOf(unusable);
     }
@@ -101,7 +103,8 @@ public record SearchState(
     public Phase phase() {
         if (stopped != null) return Phase.STOPPED;
         if (planned.isEmpty()) return Phase.PLANNING;
-        return pending().isEmpty() ? Phase.CLOSING : Phase.EVALUATING;
+        // O(1): results and failures are of planned moves, never both for one move (apply checks it)
+        return results.size() + failed.size() >= ((PlannedMoves) planned).distinct() ? Phase.CLOSING : Phase.EVALUATING;
     }
 
     /** The current step's moves with no result yet, in plan order. */
@@ -144,20 +147,14 @@ public record SearchState(
         }
         if (event instanceof SearchEvent.MoveEvaluated m) {
             requireOpen(m.step(), m.move());
-            Map<Move, Outcome> r = new LinkedHashMap<>(results);
-            r.put(m.move(), m.outcome());
+            Map<Move, Outcome> r = ((StepMap<Move, Outcome>) results).plus(m.move(), m.outcome());
             return with(planned, r, failed, attempts, evaluations + (m.cached() ? 0 : 1), cacheHits + (m.cached() ? 1 : 0), failures,
                     recording(m.move(), m.targetWeights()));
         }
         if (event instanceof SearchEvent.MoveFailed f) {
             requireOpen(f.step(), f.move());
-            Map<Move, Integer> a = new LinkedHashMap<>(attempts);
-            a.merge(f.move(), 1, Integer::sum);
-            Map<Move, String> fl = failed;
-            if (f.giveUp()) {
-                fl = new LinkedHashMap<>(failed);
-                fl.put(f.move(), f.reason());
-            }
+            Map<Move, Integer> a = ((StepMap<Move, Integer>) attempts).plus(f.move(), attempts.getOrDefault(f.move(), 0) + 1);
+            Map<Move, String> fl = f.giveUp() ? ((StepMap<Move, String>) failed).plus(f.move(), f.reason()) : failed;
             return with(planned, results, fl, a, evaluations, cacheHits, failures + 1, f.giveUp() ? recording(f.move(), f.targetWeights()) : targetWeights);
         }
         if (event instanceof SearchEvent.StepClosed c) return close(c);
@@ -241,9 +238,7 @@ public record SearchState(
 
     private Map<Move, String> recording(Move move, String weights) {
         if (weights == null) return targetWeights;
-        Map<Move, String> w = new LinkedHashMap<>(targetWeights);
-        w.put(move, weights);
-        return w;
+        return ((StepMap<Move, String>) targetWeights).plus(move, weights);
     }
 
     private void requireOpen(int s, Move move) {

@@ -35,8 +35,11 @@ import org.mal.store.MalStore;
  * is written, synced and checksummed before the step that accepts it is journaled, and a resume
  * needs nothing else). The {@code assemblies/} folder is not a second copy of every assembly: it
  * holds only what worker nodes on other machines must read, who cannot open the store (one
- * RocksDB, owned by the search's process): with {@code shareFiles}, the current base's file,
- * written when the base is made or the search resumes, the previous one deleted. We chose the
+ * RocksDB, owned by the search's process), when they share the folder ({@code search.cluster.files
+ * = shared}): with {@code shareFiles}, the current base's file, written when the base is made or
+ * the search resumes, the previous one deleted. Without a shared folder (issue 22) a worker node's
+ * workbench has {@link BlobFiles} instead: it gets zoo models and assemblies by the SHA-256 of their
+ * files from the search's node and keeps them in the node's own folder. We chose the
  * store over the folder as the one copy because the journal already names blobs, a blob is
  * durable before its step is journaled (a file is not), and retention can then delete weights in
  * the same place it decides about them ({@link AssemblyRetention}).
@@ -57,6 +60,9 @@ public final class Workbench implements MethodData {
     public static final long CACHE_BYTES = 256L << 20;
     private final Map<String, Loaded> zooModels;
     private final Map<String, Model> assemblyModels;
+    /** Zoo models read from blobs, by the SHA-256 of their file (content: never stale). */
+    private final Map<String, Model> blobModels;
+    private final BlobFiles blobFiles;
     private final Map<String, Dataset[]> data = new ConcurrentHashMap<>();
 
     private record Loaded(long modified, long size, Model model) {}
@@ -87,9 +93,21 @@ public final class Workbench implements MethodData {
      */
     public Workbench(Zoo zoo, Path assemblies, MalStore store, Function<String, TaskData> tasks, SearchSettings.Evaluation evaluation,
                      long seed, boolean shareFiles, long cacheBytes) {
+        this(zoo, assemblies, store, tasks, evaluation, seed, shareFiles, cacheBytes, null);
+    }
+
+    /**
+     * @param blobFiles where a worker node without the shared folder gets model files by their SHA-256
+     *     ({@link #zooModel(String, String)}, {@link #assembly}); null: from {@code zoo} and the store
+     *     or {@code assemblies}
+     */
+    public Workbench(Zoo zoo, Path assemblies, MalStore store, Function<String, TaskData> tasks, SearchSettings.Evaluation evaluation,
+                     long seed, boolean shareFiles, long cacheBytes, BlobFiles blobFiles) {
         if (cacheBytes < 1) throw new IllegalArgumentException("the model cache needs a positive size in bytes, got " + cacheBytes);
         this.zooModels = lru(MODELS_KEPT, cacheBytes, l -> bytes(l.model()));
         this.assemblyModels = lru(MODELS_KEPT, cacheBytes, Workbench::bytes);
+        this.blobModels = lru(MODELS_KEPT, cacheBytes, Workbench::bytes);
+        this.blobFiles = blobFiles;
         this.shareFiles = shareFiles;
         this.zoo = zoo;
         this.assemblies = assemblies;
@@ -185,6 +203,39 @@ public final class Workbench implements MethodData {
     }
 
     /**
+     * A zoo model by the SHA-256 of its file, when this workbench gets files as blobs (a worker node
+     * without the shared folder: fetched, checked against the hash, cached on the node's disk); by id
+     * from the zoo folder ({@link #zooModel(String)}) when it does not or {@code fileSha256} is null.
+     *
+     * @throws UnusableModel when the file (whose bytes are the ones the coordinator hashed) holds no valid model
+     */
+    public Model zooModel(String id, String fileSha256) {
+        if (fileSha256 == null || blobFiles == null) return zooModel(id);
+        Model kept = blobModels.get(fileSha256);
+        if (kept != null) return kept;
+        Path file;
+        try {
+            file = blobFiles.file(fileSha256, "zoo model " + id);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        Model m;
+        try {
+            m = ModelIO.load(file).model();
+        } catch (SafetensorsFormatException | ModelIO.InvalidModelFileException e) {
+            try {
+                throw new UnusableModel(id, Zoo.fingerprint(file), e.getMessage());   // the same bytes fail the same way everywhere
+            } catch (IOException io) {
+                throw new UncheckedIOException("cannot read zoo model '" + id + "' from " + file + ": " + io.getMessage(), io);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read zoo model '" + id + "' from " + file + ": " + e.getMessage(), e);
+        }
+        blobModels.put(fileSha256, m);
+        return m;
+    }
+
+    /**
      * A zoo model's file holds no valid model (damaged, or weights that are not the ones its card
      * names), and will not until its content changes: trying again is pointless.
      *
@@ -228,6 +279,17 @@ public final class Workbench implements MethodData {
             Model m = readBlob(blob).model();
             if (!m.contentHash().equals(h)) throw new IllegalStateException("the store's blob " + blob + " does not hold assembly " + h);
             return m;
+        }
+        if (store == null && blobFiles != null && blob != null) {   // a worker node without the shared folder
+            Path fetched;
+            try {
+                fetched = blobFiles.file(blob, "assembly " + h);
+                Model m = ModelIO.load(fetched).model();
+                if (m.contentHash().equals(h)) return m;
+                throw new IllegalStateException("blob " + blob + " does not hold assembly " + h + " (its weights hash to " + m.contentHash() + ")");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot get assembly " + h + " (blob " + blob + "): " + e.getMessage(), e);
+            }
         }
         Path file = assemblyFile(h);
         if (Files.isRegularFile(file)) {

@@ -1,6 +1,7 @@
 package org.mal.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,15 @@ class SearchSettingsTest {
         assertEquals(5, s.budget().steps());
         assertEquals(2, s.retries());
         assertEquals("retention", s.policy().objective().name());
+    }
+
+    @Test
+    void workerNodesFetchBlobsUnlessTheSearchSaysTheyShareAFolder() {
+        assertEquals(SearchSettings.Cluster.TRANSFER, SearchSettings.parse("search { base = m }").cluster().files());
+        assertFalse(SearchSettings.parse("search { base = m }").cluster().sharedFolder());
+        assertTrue(SearchSettings.parse("search { base = m, cluster.files = shared }").cluster().sharedFolder());
+        var e = assertThrows(RuntimeException.class, () -> SearchSettings.parse("search { base = m, cluster.files = nfs }"));
+        assertTrue(e.getMessage().contains("search.cluster.files") && e.getMessage().contains("nfs"), e.getMessage());
     }
 
     @Test
