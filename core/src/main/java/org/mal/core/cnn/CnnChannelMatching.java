@@ -55,7 +55,27 @@ public final class CnnChannelMatching {
     public static CnnAlignment align(CnnModel base, CnnModel target, CnnWeightMatching.Settings settings) {
         long started = System.nanoTime();
         CnnTransplant.checkStructure(base.architecture(), target.architecture());
-        Problem problem = new Problem(base, target);
+        return descend(new Problem(base, target), "weight", settings, started);
+    }
+
+    /**
+     * The same coordinate descent on any groups: {@code spec} names the base's tensors in {@code a}
+     * and their grouped axes (group sizes on the base's side), {@code targetSizes} the groups' sizes
+     * on the target's side, {@code b} the target's tensors under the same names. Used for layer maps
+     * ({@link CnnLayerMap}), whose groups pair a base layer's channels with another layer's.
+     */
+    static CnnAlignment align(CnnPermutationSpec spec, Map<String, Integer> targetSizes, Map<String, INDArray> a, Map<String, INDArray> b,
+                              CnnWeightMatching.Settings settings) {
+        return descend(new Problem(spec, targetSizes, a, b), "weight", settings, System.nanoTime());
+    }
+
+    /** {@code J} of matches on the groups of {@link #align(CnnPermutationSpec, Map, Map, Map, CnnWeightMatching.Settings)}. */
+    static double objective(CnnPermutationSpec spec, Map<String, Integer> targetSizes, Map<String, INDArray> a, Map<String, INDArray> b,
+                            Map<String, int[]> matches) {
+        return new Problem(spec, targetSizes, a, b).objective(matches);
+    }
+
+    private static CnnAlignment descend(Problem problem, String method, CnnWeightMatching.Settings settings, long started) {
         Map<String, int[]> matches = problem.naive();
         double before = problem.objective(matches);
         List<String> groups = new ArrayList<>(problem.baseSizes.keySet());
@@ -81,7 +101,7 @@ public final class CnnChannelMatching {
             }
             if (!progress) break;
         }
-        return new CnnAlignment("weight", matches, before, problem.objective(matches), sweeps, (System.nanoTime() - started) / 1e9);
+        return new CnnAlignment(method, matches, before, problem.objective(matches), sweeps, (System.nanoTime() - started) / 1e9);
     }
 
     /** {@code J} of an alignment's matches (see the class comment). */
@@ -99,12 +119,16 @@ public final class CnnChannelMatching {
         final Map<String, INDArray> b = new LinkedHashMap<>();
 
         Problem(CnnModel base, CnnModel target) {
-            spec = base.architecture().permutationSpec();
+            this(base.architecture().permutationSpec(), target.architecture().permutationSpec().sizes(), base.params(), target.params());
+        }
+
+        Problem(CnnPermutationSpec spec, Map<String, Integer> targetSizes, Map<String, INDArray> base, Map<String, INDArray> target) {
+            this.spec = spec;
             baseSizes = spec.sizes();
-            targetSizes = target.architecture().permutationSpec().sizes();
+            this.targetSizes = targetSizes;
             spec.groups().values().forEach(refs -> refs.forEach(r -> {
-                a.computeIfAbsent(r.param(), n -> base.params().get(n).castTo(DataType.DOUBLE));
-                b.computeIfAbsent(r.param(), n -> target.params().get(n).castTo(DataType.DOUBLE));
+                a.computeIfAbsent(r.param(), n -> base.get(n).castTo(DataType.DOUBLE));
+                b.computeIfAbsent(r.param(), n -> target.get(n).castTo(DataType.DOUBLE));
             }));
         }
 
