@@ -9,16 +9,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.DoubleFunction;
 import org.mal.cli.DataOption;
-import org.mal.core.cnn.CnnActivationMatching;
+import org.mal.core.cnn.CnnAligner;
 import org.mal.core.cnn.CnnAlignment;
 import org.mal.core.cnn.CnnArchitecture;
-import org.mal.core.cnn.CnnChannelMatching;
 import org.mal.core.cnn.CnnEvaluation;
 import org.mal.core.cnn.CnnIO;
 import org.mal.core.cnn.CnnLayer;
 import org.mal.core.cnn.CnnModel;
 import org.mal.core.cnn.CnnRepair;
-import org.mal.core.cnn.CnnWeightMatching;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Splits;
 import org.mal.core.data.TaskData;
@@ -143,9 +141,7 @@ public final class CnnPairCommand implements Callable<Integer> {
         if (seeds.size() != 2) throw new IllegalArgumentException("--seeds takes two seeds, got " + seeds);
         if (grid < 3) throw new IllegalArgumentException("--grid must be at least 3, got " + grid);
         CnnRepair.Correction fix = CnnRepair.Correction.parse(correction);
-        for (String a : aligners) {
-            if (!List.of("naive", "weight", "activation").contains(a)) throw new IllegalArgumentException("unknown aligner " + a + "; use naive, weight or activation");
-        }
+        List<CnnAligner> methods = aligners.stream().map(CnnAligner::of).toList();
         TaskData task = data.dir().load(dataset);
         Dataset train = task.train().size() <= trainRows ? task.train()
                 : task.train().subset(dataset + "-train-" + trainRows, Splits.stratified(task.train().labels(), 10, trainRows, 0).selected());
@@ -166,13 +162,10 @@ public final class CnnPairCommand implements Callable<Integer> {
         INDArray statsX = stats.features(0, stats.size());
         List<String> names = new ArrayList<>();
         List<DoubleFunction<CnnModel>> curves = new ArrayList<>();
-        for (String aligner : aligners) {
+        for (CnnAligner method : methods) {
+            String aligner = method.name();
             long started = System.nanoTime();
-            CnnAlignment alignment = switch (aligner) {
-                case "naive" -> CnnChannelMatching.naive(a, b);
-                case "weight" -> CnnChannelMatching.align(a, b, CnnWeightMatching.Settings.DEFAULT);
-                default -> CnnActivationMatching.align(a, b, statsX, 250);
-            };
+            CnnAlignment alignment = method.align(a, b, statsX);
             out.printf(Locale.ROOT, "%s: objective %.3f -> %.3f, %d sweeps, %.2f s%n", alignment.method(), alignment.objectiveBefore(), alignment.objectiveAfter(),
                     alignment.sweeps(), (System.nanoTime() - started) / 1e9);
             names.add(aligner);

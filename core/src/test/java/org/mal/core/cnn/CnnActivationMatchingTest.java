@@ -95,4 +95,19 @@ class CnnActivationMatchingTest {
         assertTrue(java.util.Arrays.stream(got.match("P_2")).allMatch(v -> v >= 0));
         assertTrue(got.objectiveAfter() != got.objectiveBefore());
     }
+
+    @Test
+    void alignersByNameGiveTheirAlgorithmsResults() {
+        CnnModel base = CnnTestNets.random(CnnRepairTest.noBatchNorm(3, 4, 5), 7, DataType.DOUBLE);
+        CnnModel target = CnnTestNets.random(CnnRepairTest.noBatchNorm(4, 4, 6), 8, DataType.DOUBLE);
+        INDArray x = CnnTestNets.images(6, 9, DataType.DOUBLE);
+        CnnAlignment n = CnnAligner.of("naive").align(base, target, x);
+        CnnChannelMatching.naive(base, target).targetForBase().forEach((g, m) -> assertArrayEquals(m, n.match(g), g));
+        CnnAlignment w = CnnAligner.of("weight").align(base, target, x);
+        CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT).targetForBase().forEach((g, m) -> assertArrayEquals(m, w.match(g), g));
+        CnnAlignment a = CnnAligner.of("activation").align(base, target, x);
+        CnnActivationMatching.align(base, target, x, 3).targetForBase().forEach((g, m) -> assertArrayEquals(m, a.match(g), g));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> CnnAligner.of("zip"));
+        assertEquals("unknown CNN aligner zip; use one of [naive, weight, activation]", e.getMessage());
+    }
 }
