@@ -1,9 +1,11 @@
 package org.mal.core.cnn;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Selective merging between CNNs of different depth: a layer map {@code {base conv i ← target conv j}}
@@ -47,10 +49,10 @@ public final class CnnLayerMap {
      * An aligned layer map: the alignment (its groups are the match keys) and the target's mapped
      * tensors in the base's shapes and channel order, under the base's names.
      */
-    public record Mapped(List<Pair> pairs, CnnAlignment alignment, Map<String, org.nd4j.linalg.api.ndarray.INDArray> aligned) {
+    public record Mapped(List<Pair> pairs, CnnAlignment alignment, Map<String, INDArray> aligned) {
         public Mapped {
             pairs = List.copyOf(pairs);
-            aligned = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(aligned));
+            aligned = Collections.unmodifiableMap(new LinkedHashMap<>(aligned));
         }
     }
 
@@ -77,9 +79,9 @@ public final class CnnLayerMap {
     public static CnnModel merge(CnnModel base, Mapped mapped, double lambda) {
         if (!(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("lambda must be in [0, 1], got " + lambda);
         if (lambda == 0) return base;
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> params = new LinkedHashMap<>(base.params());
+        Map<String, INDArray> params = new LinkedHashMap<>(base.params());
         mapped.aligned().forEach((name, t) -> {
-            var a = base.params().get(name);
+            INDArray a = base.params().get(name);
             params.put(name, a.mul(1 - lambda).addi(t.castTo(a.dataType()).mul(lambda)));
         });
         return new CnnModel(base.architecture(), params);
@@ -103,8 +105,8 @@ public final class CnnLayerMap {
         final Map<String, Integer> baseSizes = new LinkedHashMap<>();
         final Map<String, Integer> targetSizes = new LinkedHashMap<>();
         final Map<String, List<CnnPermutationSpec.AxisRef>> groups = new LinkedHashMap<>();
-        final Map<String, org.nd4j.linalg.api.ndarray.INDArray> a = new LinkedHashMap<>();
-        final Map<String, org.nd4j.linalg.api.ndarray.INDArray> b = new LinkedHashMap<>();
+        final Map<String, INDArray> a = new LinkedHashMap<>();
+        final Map<String, INDArray> b = new LinkedHashMap<>();
         /** Pair-local name → the base's tensor name. */
         final Map<String, String> baseName = new LinkedHashMap<>();
         final CnnPermutationSpec spec;
@@ -187,9 +189,9 @@ public final class CnnLayerMap {
         }
 
         Mapped mapped(CnnAlignment alignment) {
-            Map<String, org.nd4j.linalg.api.ndarray.INDArray> out = new LinkedHashMap<>();
+            Map<String, INDArray> out = new LinkedHashMap<>();
             for (String local : a.keySet()) {
-                var t = b.get(local);
+                INDArray t = b.get(local);
                 for (Map.Entry<String, List<CnnPermutationSpec.AxisRef>> g : spec.groups().entrySet()) {
                     for (CnnPermutationSpec.AxisRef r : g.getValue()) {
                         if (r.param().equals(local)) t = CnnTransplant.gather(t, r.axis(), CnnTransplant.expand(alignment.targetForBase().get(g.getKey()), r.block()));
