@@ -179,6 +179,18 @@ public final class CnnModel {
         throw new IllegalStateException("no forward pass for " + layer.describe());
     }
 
+    /**
+     * The inner activation of residual block {@code i} (eval mode): {@code relu(bn1(conv1(h)))}, the
+     * input of its {@code conv2}, which activation matching and statistics read; {@code h} is not modified.
+     */
+    public INDArray residualInner(int i, INDArray h) {
+        if (!(architecture.layers().get(i) instanceof CnnLayer.ResidualBlock r)) {
+            throw new IllegalArgumentException("module " + i + " is " + architecture.layers().get(i).describe() + ", not a residual block");
+        }
+        String p = i + ".";
+        return Nd4j.nn().relu(batchNorm(conv(h, r.conv1(), params.get(p + "conv1.weight"), null), p + "bn1.", BN_EPS, null), 0.0);
+    }
+
     /** Batch norm eps inside residual blocks (PyTorch's default). */
     static final double BN_EPS = CnnLayer.BatchNorm2d.DEFAULT_EPS;
 

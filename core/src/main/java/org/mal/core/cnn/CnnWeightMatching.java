@@ -27,9 +27,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * group; sweeps visit the groups in a seeded random order; a new permutation is taken only when it
  * gains more than {@code 1e-12}; the loop stops after a sweep without gain or {@code maxSweeps}.
  *
- * <p>Both models must have the same architecture (equal channel counts): the zero-padded
- * generalized permutations that MLP weight matching uses for width mismatch are not built for
- * CNNs yet. Scores are computed in float64 whatever the models' type. Neither model is modified.
+ * <p>Both models must have the same architecture (equal channel counts); {@link CnnChannelMatching}
+ * is the same descent with generalized (zero-padded) permutations for different channel counts.
+ * Scores are computed in float64 whatever the models' type. Neither model is modified.
  */
 public final class CnnWeightMatching {
     public static final double MIN_GAIN = 1e-12;
@@ -59,7 +59,7 @@ public final class CnnWeightMatching {
 
     public static Result align(CnnModel base, CnnModel target, Settings settings) {
         if (!base.architecture().equals(target.architecture())) {
-            throw new IllegalArgumentException("CNN weight matching needs one architecture for both models (channel mismatch is not supported yet): base "
+            throw new IllegalArgumentException("CNN weight matching needs one architecture for both models (for different channel counts use CnnChannelMatching): base "
                     + base.architecture().describe() + ", target " + target.architecture().describe());
         }
         CnnPermutationSpec spec = base.architecture().permutationSpec();

@@ -54,16 +54,21 @@ final class CnnTestNets {
      * stride 2 (projection) → block 8→8 (identity) → global pooling → flatten → linear.
      */
     static CnnArchitecture resnet() {
+        return resnet(6, 8);
+    }
+
+    /** {@link #resnet()} with {@code a} channels in the first stage and {@code b} in the second. */
+    static CnnArchitecture resnet(int a, int b) {
         return new CnnArchitecture(1, 28, 28, List.of(
-                new CnnLayer.Conv2d(1, 6, 3, 1, 1, false),
-                new CnnLayer.BatchNorm2d(6, 1e-5),
+                new CnnLayer.Conv2d(1, a, 3, 1, 1, false),
+                new CnnLayer.BatchNorm2d(a, 1e-5),
                 new CnnLayer.Relu(),
-                new CnnLayer.ResidualBlock(6, 6, 1),
-                new CnnLayer.ResidualBlock(6, 8, 2),
-                new CnnLayer.ResidualBlock(8, 8, 1),
+                new CnnLayer.ResidualBlock(a, a, 1),
+                new CnnLayer.ResidualBlock(a, b, 2),
+                new CnnLayer.ResidualBlock(b, b, 1),
                 new CnnLayer.GlobalAvgPool(),
                 new CnnLayer.Flatten(),
-                new CnnLayer.Linear(8, 10, true)));
+                new CnnLayer.Linear(b, 10, true)));
     }
 
     static CnnModel random(CnnArchitecture arch, long seed, DataType type) {
@@ -115,6 +120,70 @@ final class CnnTestNets {
         Map<String, int[]> perms = new LinkedHashMap<>();
         arch.permutationSpec().sizes().forEach((g, n) -> perms.put(g, randomPermutation(n, random)));
         return perms;
+    }
+
+    /**
+     * {@code core} with extra dead channels: {@code wide} is the core's architecture with some groups
+     * larger; the core's tensors fill the first channels of every group, the extra channels get
+     * small random incoming weights, biases and batch-norm vectors (positive variances), and zero
+     * weights wherever a layer reads them (every axis-1 reference of their group), so the function
+     * is the core's.
+     */
+    static CnnModel withDeadChannels(CnnModel core, CnnArchitecture wide, long seed) {
+        Random random = new Random(seed);
+        CnnPermutationSpec spec = wide.permutationSpec();
+        Map<String, Integer> coreSizes = core.architecture().permutationSpec().sizes();
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (CnnArchitecture.Param p : wide.params()) {
+            INDArray c = core.params().get(p.name());
+            if (p.int64()) {
+                params.put(p.name(), c);
+                continue;
+            }
+            long[] shape = p.shape();
+            long[] coreShape = c.shape();
+            int rank = shape.length;
+            int[] coreChannels = new int[rank];
+            int[] block = new int[rank];
+            boolean[] reads = new boolean[rank];
+            java.util.Arrays.fill(coreChannels, Integer.MAX_VALUE);
+            java.util.Arrays.fill(block, 1);
+            spec.groups().forEach((g, refs) -> refs.forEach(r -> {
+                if (r.param().equals(p.name())) {
+                    coreChannels[r.axis()] = coreSizes.get(g);
+                    block[r.axis()] = r.block();
+                    reads[r.axis()] = r.axis() == 1;
+                }
+            }));
+            double[] core64 = c.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            int n = 1;
+            for (long d : shape) n *= (int) d;
+            double[] v = new double[n];
+            int[] idx = new int[rank];
+            for (int e = 0; e < n; e++) {
+                int rest = e;
+                for (int a = rank - 1; a >= 0; a--) {
+                    idx[a] = (int) (rest % shape[a]);
+                    rest /= (int) shape[a];
+                }
+                boolean deadRead = false;
+                boolean dead = false;
+                int coreFlat = 0;
+                for (int a = 0; a < rank; a++) {
+                    boolean extra = idx[a] / block[a] >= coreChannels[a];
+                    dead |= extra;
+                    deadRead |= extra && reads[a];
+                    coreFlat = coreFlat * (int) coreShape[a] + (extra ? 0 : idx[a]);
+                }
+                if (deadRead) v[e] = 0;
+                else if (!dead) v[e] = core64[coreFlat];
+                else if (p.name().endsWith("running_var")) v[e] = 0.2 + random.nextDouble();
+                else if (p.name().endsWith("weight") && rank == 1) v[e] = 0.5 + random.nextDouble();
+                else v[e] = 0.3 * (random.nextDouble() * 2 - 1);
+            }
+            params.put(p.name(), Nd4j.create(v, shape, DataType.DOUBLE).castTo(core.floatType()));
+        }
+        return new CnnModel(wide, params);
     }
 
     static double maxAbsDiff(INDArray a, INDArray b) {

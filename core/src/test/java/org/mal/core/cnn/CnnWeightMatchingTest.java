@@ -91,7 +91,7 @@ class CnnWeightMatchingTest {
         CnnModel target = CnnTestNets.random(CnnTestNets.pooled(6, 5), 1, DataType.FLOAT);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> CnnWeightMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT));
-        assertTrue(e.getMessage().startsWith("CNN weight matching needs one architecture for both models (channel mismatch is not supported yet): base Sequential(input 1x28x28: (0) Conv2d(1, 4,"),
+        assertTrue(e.getMessage().startsWith("CNN weight matching needs one architecture for both models (for different channel counts use CnnChannelMatching): base Sequential(input 1x28x28: (0) Conv2d(1, 4,"),
                 e.getMessage());
     }
 }
