@@ -88,6 +88,15 @@ public final class CnnTrainer {
 
     /** Trains a float32 copy of {@code start}; {@code start} itself is not modified. */
     public static CnnModel train(CnnModel start, Dataset train, TrainConfig config, TrainingListener listener) {
+        return train(start, train, config, listener, new org.nd4j.autodiff.listeners.Listener[0]);
+    }
+
+    /**
+     * The same, with SameDiff listeners that hear every training step's ops as well (e.g. the op timer of
+     * {@code bench/.../CnnTrainingProfile}); they must not change any value.
+     */
+    public static CnnModel train(CnnModel start, Dataset train, TrainConfig config, TrainingListener listener,
+                                 org.nd4j.autodiff.listeners.Listener... opListeners) {
         CnnArchitecture arch = start.architecture();
         long[] in = arch.inputShape();
         if (train.featureCount() != in[0] * in[1] * in[2] || train.classCount() != arch.outputSize()) {
@@ -110,7 +119,9 @@ public final class CnnTrainer {
         Trainer.StepCounter counter = new Trainer.StepCounter(listener, totalSteps);
         CnnModel current = start;
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-            sd.fit(batches, 1, counter);
+            org.nd4j.autodiff.listeners.Listener[] all = java.util.Arrays.copyOf(opListeners, opListeners.length + 1);
+            all[opListeners.length] = counter;
+            sd.fit(batches, 1, all);
             current = snapshot(sd, start, counter.steps(), monitor, Math.max(2, config.batchSize()));
             for (INDArray t : current.params().values()) {
                 if (t.dataType() != DataType.INT64 && (t.isNaN().any() || t.isInfinite().any())) {
