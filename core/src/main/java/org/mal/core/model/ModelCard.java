@@ -69,7 +69,7 @@ public record ModelCard(
     public ModelCard {
         Objects.requireNonNull(id, "a model card needs an 'id'");
         if ((architecture == null) == (cnn == null)) {
-            throw new IllegalArgumentException("model card " + id + " needs exactly one of 'architecture' (an MLP's) and 'cnn' (a CNN's)");
+            throw new IllegalArgumentException("model card " + id + " needs an 'architecture' (an MLP's) or a 'cnn' (a CNN's), not both");
         }
         Objects.requireNonNull(weightsHash, "model card " + id + " needs a 'weightsHash'");
     }
