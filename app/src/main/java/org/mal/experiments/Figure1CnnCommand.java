@@ -260,10 +260,14 @@ public final class Figure1CnnCommand implements Callable<Integer> {
                     all[5], all[6], all[7]);
             if (!results.isEmpty()) {
                 Path heat = outDir.resolve("figure1-cnn-" + task + ".png");
+                // one colour scale for both maps, white at 1 (no better than naive), symmetric around it
+                double half = 0;
+                for (double[][] map : List.of(ratioWm, ratioBn)) for (double[] row : map) for (double v : row) if (!Double.isNaN(v)) half = Math.max(half, Math.abs(v - 1));
                 Plots.pngRow(List.of(
-                        Plots.heatmap("AUC weight matching / naive, " + task, "target architecture", "base architecture", archs, archs, ratioWm, "0.00", 0, 1),
+                        Plots.heatmap("AUC weight matching / naive, " + task, "target architecture", "base architecture", archs, archs, ratioWm, "0.00",
+                                1 - half, 1 + half),
                         Plots.heatmap("AUC weight matching + BN reset / naive, " + task, "target architecture", "base architecture", archs, archs, ratioBn,
-                                "0.00", 0, 1)), heat);
+                                "0.00", 1 - half, 1 + half)), heat);
                 List<Plots.Line> lines = new ArrayList<>();
                 for (int m = 0; m < 3; m++) lines.add(Plots.Line.of(METHODS[m], results.get(0).curves().lambdas(), meanLoss[m]));
                 Path curvesPng = outDir.resolve("figure1-cnn-curves-" + task + ".png");
