@@ -225,6 +225,32 @@ final class ZooCommand implements Runnable {
             return card.holdout() != null ? rows + " (-" + card.holdout().rows() + ")" : String.valueOf(rows);
         }
 
+        /** A CNN file read whole: its tensors must hash to its card's weights and be finite. */
+        private static void checkCnn(Zoo.Entry e) throws java.io.IOException {
+            org.mal.core.cnn.CnnModel m = org.mal.core.cnn.CnnIO.load(e.file()).model();
+            String hash = org.mal.core.model.Model.hashParams(m.params());
+            if (!hash.equals(e.card().get().weightsHash())) {
+                throw new java.io.IOException(e.file() + ": its weights hash to " + hash + " but its card names " + e.card().get().weightsHash());
+            }
+            for (var t : m.params().values()) {
+                if (t.dataType().isFPType() && (t.isNaN().any() || t.isInfinite().any())) throw new java.io.IOException(e.file() + ": non-finite weights");
+            }
+        }
+
+        /** A CNN's widths as a zoo config names them: the output channels of each plain conv and of each residual block. */
+        static List<Integer> convWidths(org.mal.core.cnn.CnnArchitecture cnn) {
+            List<Integer> out = new ArrayList<>();
+            for (var layer : cnn.layers()) {
+                if (layer instanceof org.mal.core.cnn.CnnLayer.Conv2d c) out.add(c.outChannels());
+                else if (layer instanceof org.mal.core.cnn.CnnLayer.ResidualBlock r) out.add(r.outChannels());
+            }
+            return out;
+        }
+
+        private static boolean isResidual(org.mal.core.cnn.CnnArchitecture cnn) {
+            return cnn.layers().stream().anyMatch(l -> l instanceof org.mal.core.cnn.CnnLayer.ResidualBlock);
+        }
+
         /** Reads headers only (the zoo was just trained here, or the weights are checked elsewhere). */
         static void print(List<Zoo.Entry> entries, PrintWriter out) { print(entries, false, out); }
 
@@ -246,20 +272,21 @@ final class ZooCommand implements Runnable {
                 String status = "ok";
                 if (checkWeights) {
                     try {
-                        ModelIO.load(e.file());
+                        if (e.card().isPresent() && e.card().get().convolutional()) checkCnn(e);
+                        else ModelIO.load(e.file());
                     } catch (java.io.IOException | RuntimeException damaged) {
                         problems.put(e.id(), Main.oneLine(damaged));
                         status = "damaged";
                     }
                 }
-                Architecture arch = e.architecture().orElseThrow();
-                String widths = String.join("-", arch.hiddenWidths().stream().map(String::valueOf).toList());
                 ModelCard card = e.card().orElse(null);
+                List<Integer> hidden = card != null && card.convolutional() ? convWidths(card.cnn()) : e.architecture().orElseThrow().hiddenWidths();
+                String widths = String.join("-", hidden.stream().map(String::valueOf).toList());
                 ModelCard.Recipe recipe = card != null ? card.recipe() : null;
                 table.row(e.id(),
                         status,
-                        card != null ? card.family() : "imported",
-                        String.valueOf(arch.hiddenWidths().size()),
+                        card == null ? "imported" : card.convolutional() ? (isResidual(card.cnn()) ? "resnet " : "cnn ") + card.family() : card.family(),
+                        String.valueOf(hidden.size()),
                         widths,
                         card != null && card.dataset() != null ? card.dataset().task() : "-",
                         shard(card),
@@ -273,7 +300,7 @@ final class ZooCommand implements Runnable {
                         recipe != null ? String.format(Locale.ROOT, "%.1f", recipe.trainSeconds()) : "-");
             }
             table.print(out);
-            out.printf(Locale.ROOT, "%d models (%d ok%s); depth = hidden layers; rows = the task's training rows the model trained and "
+            out.printf(Locale.ROOT, "%d models (%d ok%s); depth = hidden layers (CNNs: conv layers, a residual block counting as one; widths = channels); rows = the task's training rows the model trained and "
                     + "validated on (\"-N\": N rows of the task held out from every model of the zoo); "
                     + "holdout acc = accuracy on those held-out rows (the same rows for every model of a task)%n", entries.size(),
                     entries.size() - problems.size(), checkWeights ? ", weights checked" : ", headers only");

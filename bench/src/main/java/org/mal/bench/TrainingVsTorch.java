@@ -106,7 +106,7 @@ public final class TrainingVsTorch {
     }
 
     /** Splits a training call by its listener's callbacks (see the class comment). */
-    private static final class Timing implements TrainingListener {
+    static final class Timing implements TrainingListener {
         long mark;
         double setup;
         double steps;

@@ -59,6 +59,18 @@ class ZooIndexTest {
     }
 
     @Test
+    void aCnnIsSkippedSayingTheSearchMergesMlpsOnly(@TempDir Path dir) throws Exception {
+        org.mal.core.cnn.CnnArchitecture arch = org.mal.core.zoo.CnnZooArchitectures.of(org.mal.core.zoo.ZooSpec.Network.CNN, List.of(2), 1, 28, 28, 3);
+        org.mal.core.cnn.CnnModel m = org.mal.core.train.CnnTrainer.initialWeights(arch, 1);
+        ModelCard card = new ModelCard("conv", null, "custom", null, null, null, null, null, null,
+                org.mal.core.model.Model.hashParams(m.params()), null, null, null, null, arch);
+        org.mal.core.model.ModelIO.saveCnn(dir.resolve("conv" + Zoo.EXTENSION), m, card);
+        ZooIndex z = ZooIndex.from(new Zoo(dir));
+        assertEquals(0, z.size());
+        assertEquals(ZooIndex.CNN, z.skipped().get("conv"));
+    }
+
+    @Test
     void unreadableZooEntriesAreSkippedWithTheReason(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("broken" + Zoo.EXTENSION), "not a safetensors file");
         ZooIndex z = ZooIndex.from(new Zoo(dir));

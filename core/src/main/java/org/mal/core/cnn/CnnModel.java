@@ -9,6 +9,9 @@ import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
@@ -213,15 +216,26 @@ public final class CnnModel {
         if (stats == null) {
             INDArray scale = Nd4j.math().sqrt(params.get(prefix + "running_var").add(eps)).rdivi(1.0).muli(gamma);
             INDArray shift = beta.sub(params.get(prefix + "running_mean").mul(scale));
-            return h.mul(scale.reshape(1, channels, 1, 1).broadcast(h.shape())).addi(shift.reshape(1, channels, 1, 1).broadcast(h.shape()));
+            return perChannel(perChannel(h, scale, false), shift, true);
         }
         INDArray mean = h.mean(0, 2, 3);
-        INDArray centred = h.sub(mean.reshape(1, channels, 1, 1).broadcast(h.shape()));
+        INDArray centred = Nd4j.createUninitialized(h.dataType(), h.shape());
+        Nd4j.exec(new BroadcastSubOp(h, mean, centred, 1));
         long n = h.size(0) * h.size(2) * h.size(3);
         INDArray biased = centred.mul(centred).mean(0, 2, 3);
         stats.record(prefix, mean, biased.mul((double) n / (n - 1)));
         INDArray scale = Nd4j.math().sqrt(biased.add(eps)).rdivi(1.0).muli(gamma);
-        return centred.muli(scale.reshape(1, channels, 1, 1).broadcast(h.shape())).addi(beta.reshape(1, channels, 1, 1).broadcast(h.shape()));
+        return perChannel(Nd4j.exec(new BroadcastMulOp(centred, scale, centred, 1)), beta, true);
+    }
+
+    /**
+     * {@code x[:, c, :, :] · v[c]} (or {@code + v[c]} with {@code add}) into a new array, by ND4J's broadcast op along
+     * axis 1. (Materialising {@code v} with {@code INDArray.broadcast} first cost about 1 s per 500 MNIST rows at 8
+     * channels: the evaluation of a CNN was mostly that.)
+     */
+    private static INDArray perChannel(INDArray x, INDArray v, boolean add) {
+        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
+        return Nd4j.exec(add ? new BroadcastAddOp(x, v, out, 1) : new BroadcastMulOp(x, v, out, 1));
     }
 
     private static Pooling2DConfig pooling(int kernel, int stride, Pooling2D.Pooling2DType type) {

@@ -109,7 +109,8 @@ public final class Model {
         return h;
     }
 
-    static String hashParams(Map<String, INDArray> params) {
+    /** {@link #contentHash()} of any named tensors in the given order (a CNN's state dict, too). */
+    public static String hashParams(Map<String, INDArray> params) {
         MessageDigest digest = Sha256.digest();
         digest.update("mal-weights-v1".getBytes(StandardCharsets.US_ASCII));
         for (Map.Entry<String, INDArray> e : params.entrySet()) {

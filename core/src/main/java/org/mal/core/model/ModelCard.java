@@ -20,6 +20,8 @@ import java.util.Objects;
  *     (no model of the zoo trained or validated on them); {@code null} if the zoo held none out
  * @param imported where an imported model came from and how it was read ({@code ./mal zoo import});
  *     {@code null} for models MAL trained or merged
+ * @param cnn the architecture of a convolutional model (then {@code architecture} is {@code null}: that field
+ *     is an MLP's); {@code null} for MLPs, so MLP cards read and write exactly as before
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelCard(
@@ -36,7 +38,15 @@ public record ModelCard(
         MergeRecipe merge,
         Shard shard,
         Holdout holdout,
-        Imported imported) {
+        Imported imported,
+        org.mal.core.cnn.CnnArchitecture cnn) {
+
+    /** A card of an MLP. */
+    public ModelCard(String id, Architecture architecture, String family, DatasetRef dataset, Metrics train, Metrics validation,
+                     Metrics test, Recipe recipe, Provenance provenance, String weightsHash, MergeRecipe merge, Shard shard, Holdout holdout,
+                     Imported imported) {
+        this(id, architecture, family, dataset, train, validation, test, recipe, provenance, weightsHash, merge, shard, holdout, imported, null);
+    }
 
     /** A card of a model that was not merged. */
     public ModelCard(String id, Architecture architecture, String family, DatasetRef dataset, Metrics train, Metrics validation,
@@ -58,7 +68,9 @@ public record ModelCard(
 
     public ModelCard {
         Objects.requireNonNull(id, "a model card needs an 'id'");
-        Objects.requireNonNull(architecture, "model card " + id + " needs an 'architecture'");
+        if ((architecture == null) == (cnn == null)) {
+            throw new IllegalArgumentException("model card " + id + " needs an 'architecture' (an MLP's) or a 'cnn' (a CNN's), not both");
+        }
         Objects.requireNonNull(weightsHash, "model card " + id + " needs a 'weightsHash'");
     }
 
@@ -146,6 +158,13 @@ public record ModelCard(
             ignored = List.copyOf(ignored);
         }
     }
+
+    /** Whether the card describes a convolutional model ({@link #cnn}) rather than an MLP ({@link #architecture}). */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean convolutional() { return cnn != null; }
+
+    /** The architecture in words: the MLP's {@code describe()} or the CNN's. */
+    public String describeArchitecture() { return cnn != null ? cnn.describe() : architecture.describe(); }
 
     /** Where the weights come from: parent models (content hashes), code version, platform, time (UTC, ISO-8601). */
     public record Provenance(List<String> parents, String codeVersion, String platform, String createdAt) {}

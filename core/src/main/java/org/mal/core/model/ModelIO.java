@@ -61,6 +61,25 @@ public final class ModelIO {
     }
 
     /**
+     * Writes a CNN (its state dict, {@code CnnIO}'s architecture metadata, so {@code CnnIO.load} reads it) with its
+     * card, whose {@link ModelCard#cnn()} and weights hash must be the model's.
+     */
+    public static void saveCnn(Path file, org.mal.core.cnn.CnnModel model, ModelCard card) throws IOException {
+        if (!card.convolutional() || !card.cnn().equals(model.architecture())) {
+            throw new IllegalArgumentException("card " + card.id() + " does not describe the CNN " + model.architecture().describe());
+        }
+        String hash = Model.hashParams(model.params());
+        if (!card.weightsHash().equals(hash)) {
+            throw new IllegalArgumentException("card " + card.id() + " names weights " + card.weightsHash() + " but the CNN's weights hash to " + hash);
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put(FORMAT_KEY, FORMAT_VERSION);
+        metadata.put(org.mal.core.cnn.CnnIO.ARCHITECTURE_KEY, JSON.writeValueAsString(model.architecture()));
+        metadata.put(CARD_KEY, JSON.writeValueAsString(card));
+        Safetensors.write(file, model.params(), metadata);
+    }
+
+    /**
      * A model file that was read but does not hold a valid model (weights that are not the ones its
      * card names, non-finite values, metadata or tensors that do not fit): reading the same bytes
      * again fails the same way. The message starts with the file's path.
@@ -139,6 +158,20 @@ public final class ModelIO {
         String json = metadata.get(CARD_KEY);
         if (json == null) return Optional.empty();
         ModelCard card = parse(file, CARD_KEY, json, ModelCard.class, shapes);
+        if (card.convolutional()) {
+            java.util.Set<String> want = new java.util.HashSet<>();
+            boolean fit = true;
+            for (var p : card.cnn().params()) {
+                want.add(p.name());
+                long[] shape = shapes.get(p.name());
+                fit &= shape != null && java.util.Arrays.equals(shape, p.shape());
+            }
+            if (!fit || !want.equals(shapes.keySet())) {
+                throw new InvalidModelFileException(file + ": the model card says the CNN is " + card.cnn().describe() + " but the tensors are "
+                        + describeTensors(file, shapes));
+            }
+            return Optional.of(card);
+        }
         if (!fits(card.architecture(), shapes)) {
             throw new InvalidModelFileException(file + ": the model card says the architecture is " + card.architecture().describe()
                     + " but the tensors are " + describeTensors(file, shapes));

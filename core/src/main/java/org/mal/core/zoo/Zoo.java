@@ -46,7 +46,10 @@ public final class Zoo {
         return length + ":" + Long.toHexString(crc.getValue());
     }
 
-    /** One file of the zoo: its card, or the architecture alone, or why it could not be read. */
+    /**
+     * One file of the zoo: its card, or the architecture alone, or why it could not be read. A CNN's entry has its card
+     * ({@link ModelCard#cnn()}) and no MLP {@code architecture}.
+     */
     public record Entry(String id, Path file, Optional<ModelCard> card, Optional<Architecture> architecture, Optional<String> problem) {}
 
     /** Every entry, sorted by id. An absent folder is an empty zoo. */
@@ -71,7 +74,7 @@ public final class Zoo {
         try {
             Optional<ModelCard> card = ModelIO.readCard(file);
             Architecture arch = card.isPresent() ? card.get().architecture() : ModelIO.readArchitecture(file);
-            return new Entry(id, file, card, Optional.of(arch), Optional.empty());
+            return new Entry(id, file, card, Optional.ofNullable(arch), Optional.empty());   // a CNN's card has no MLP architecture
         } catch (IOException | RuntimeException e) {
             return new Entry(id, file, Optional.empty(), Optional.empty(), Optional.of(String.valueOf(e.getMessage())));
         }

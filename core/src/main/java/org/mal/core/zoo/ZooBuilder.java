@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.mal.core.Platform;
+import org.mal.core.cnn.CnnArchitecture;
+import org.mal.core.cnn.CnnEvaluation;
+import org.mal.core.cnn.CnnModel;
+import org.mal.core.train.CnnTrainer;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Shards;
 import org.mal.core.data.Splits;
@@ -158,10 +162,61 @@ public final class ZooBuilder {
         return trainEntry(entry, t, seed, seed, task, rows, file, index, total, listener);
     }
 
+    /**
+     * A CNN entry ({@link CnnZooArchitectures}): trained by {@link CnnTrainer} with every learning rate, the best on
+     * validation rows kept, evaluated by {@link CnnEvaluation}, written by {@link ModelIO#saveCnn} with a card whose
+     * {@code cnn} is the architecture. The card's other fields mean what they mean for an MLP.
+     */
+    private static ModelCard trainCnnEntry(ZooSpec.Entry entry, ZooSpec.Training t, long seed, long initSeed, TaskData task, EntryRows rows,
+                                           Dataset pool, java.nio.file.Path file, int index, int total, Listener listener) throws IOException {
+        Dataset[] parts = Splits.split(pool, t.validationFraction(), seed, pool.name() + "-fit", pool.name() + "-validation");
+        Dataset fit = parts[0];
+        Dataset validation = parts[1];
+        int side = (int) Math.round(Math.sqrt(fit.featureCount()));
+        if (side * side != fit.featureCount()) {
+            throw new IllegalArgumentException("entry " + entry.id() + ": a CNN needs square one-channel images, but " + task.name() + " has "
+                    + fit.featureCount() + " features");
+        }
+        CnnArchitecture arch = CnnZooArchitectures.of(entry.network(), entry.hiddenWidths(), 1, side, side, fit.classCount());
+        long started = System.nanoTime();
+        CnnModel best = null;
+        Metrics bestValidation = null;
+        double bestRate = Double.NaN;
+        for (double rate : t.learningRates()) {
+            listener.entryStarted(entry, index, total, rate);
+            TrainConfig config = new TrainConfig(t.optimizer(), rate, t.epochs(), t.batchSize(), seed);
+            CnnModel model = CnnTrainer.train(CnnTrainer.initialWeights(arch, initSeed), fit, config, listener);
+            Metrics m = CnnEvaluation.evaluate(model, validation);
+            if (best == null || m.accuracy() > bestValidation.accuracy()
+                    || (m.accuracy() == bestValidation.accuracy() && m.loss() < bestValidation.loss())) {
+                best = model;
+                bestValidation = m;
+                bestRate = rate;
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        ModelCard.Holdout holdout = rows == null || rows.holdout() == null ? null
+                : rows.holdout().withMetrics(CnnEvaluation.evaluate(best, ZooHoldout.of(task.train(), rows.holdout()).dataset(task.train())));
+        ModelCard card = new ModelCard(
+                entry.id(), null, entry.family(),
+                new ModelCard.DatasetRef(task.name(), fit.name(), fit.contentHash(), task.test().name(), task.test().contentHash()),
+                CnnEvaluation.evaluate(best, fit), bestValidation, CnnEvaluation.evaluate(best, task.test()),
+                new ModelCard.Recipe(t.optimizer().label(), bestRate, t.epochs(), t.batchSize(), seed, t.learningRates(),
+                        t.validationFraction(), Math.round(seconds * 100) / 100.0, initSeed == seed ? null : initSeed),
+                new ModelCard.Provenance(List.of(), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
+                Model.hashParams(best.params()), null, rows == null ? null : rows.shard(), holdout, null, arch);
+        ModelIO.saveCnn(file, best, card);
+        return card;
+    }
+
     /** The same with the initial weights drawn from {@code initSeed} (every learning rate starts from them). */
     public static ModelCard trainEntry(ZooSpec.Entry entry, ZooSpec.Training t, long seed, long initSeed, TaskData task, EntryRows rows,
                                        java.nio.file.Path file, int index, int total, Listener listener) throws IOException {
         Dataset pool = rows == null ? task.train() : task.train().subset(rows.name(), rows.rows());
+        if (t.rows() > 0 && pool.size() > t.rows()) {
+            pool = pool.subset(pool.name() + "-" + t.rows(), Splits.stratified(pool.labels(), pool.classCount(), t.rows(), t.seed()).selected());
+        }
+        if (entry.network().convolutional()) return trainCnnEntry(entry, t, seed, initSeed, task, rows, pool, file, index, total, listener);
         Dataset[] parts = Splits.split(pool, t.validationFraction(), seed, pool.name() + "-fit", pool.name() + "-validation");
         Dataset fit = parts[0];
         Dataset validation = parts[1];

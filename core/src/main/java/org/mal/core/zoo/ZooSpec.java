@@ -19,14 +19,43 @@ import org.mal.core.train.TrainConfig;
  * {@code zoo} block of a HOCON file; see {@code conf/zoo-default.conf} for every key with a comment,
  * and {@code conf/zoo-gain.conf} for the optional shards, zoo holdout and per-dataset epochs.
  */
-public record ZooSpec(String name, List<String> datasets, List<Architectures> architectures, Training training) {
+public record ZooSpec(String name, List<String> datasets, List<Architectures> architectures, Training training, int seeds) {
+
+    /** One model per architecture, dataset and shard. */
+    public ZooSpec(String name, List<String> datasets, List<Architectures> architectures, Training training) {
+        this(name, datasets, architectures, training, 1);
+    }
 
     /**
      * One architecture to train: its family label and hidden widths, and how the training rows are
      * sharded ({@code null}: one model on all of them).
      */
-    public record Architectures(String family, List<Integer> hiddenWidths, ShardSpec shards) {
+    public record Architectures(String family, List<Integer> hiddenWidths, ShardSpec shards, Network network) {
+        public Architectures(String family, List<Integer> hiddenWidths, ShardSpec shards) { this(family, hiddenWidths, shards, Network.MLP); }
+
         public Architectures(String family, List<Integer> hiddenWidths) { this(family, hiddenWidths, null); }
+    }
+
+    /**
+     * The kind of network an architecture's widths describe: an MLP (widths = hidden units), a plain CNN
+     * or a residual CNN (widths = conv channels, see {@link CnnZooArchitectures}).
+     */
+    public enum Network {
+        MLP("mlp"), CNN("cnn"), RESNET("resnet");
+
+        private final String label;
+
+        Network(String label) { this.label = label; }
+
+        public String label() { return label; }
+
+        /** Whether the widths are conv channels. */
+        public boolean convolutional() { return this != MLP; }
+
+        public static Network parse(String name) {
+            for (Network n : values()) if (n.label.equals(name.trim().toLowerCase(java.util.Locale.ROOT))) return n;
+            throw new IllegalArgumentException("unknown network '" + name + "'; choose one of " + java.util.Arrays.stream(values()).map(Network::label).toList());
+        }
     }
 
     /**
@@ -35,10 +64,19 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
      * @param holdoutRows rows of each task's training set held out for the whole zoo (stratified, seeded
      *     by {@code seed}): no model trains or validates on them; 0 for none
      * @param datasetEpochs epochs for some datasets instead of {@code epochs} (e.g. more for a small task)
+     * @param rows at most this many of the rows an entry may use are used (fit and validation together: a stratified
+     *     sample, seeded by {@code seed}, the same for every entry of a task); 0 for all of them
      */
     public record Training(Optimizer optimizer, List<Double> learningRates, int epochs, int batchSize, long seed,
-                           double validationFraction, int holdoutRows, Map<String, Integer> datasetEpochs) {
+                           double validationFraction, int holdoutRows, Map<String, Integer> datasetEpochs, int rows) {
+        /** Without a cap on the training rows. */
+        public Training(Optimizer optimizer, List<Double> learningRates, int epochs, int batchSize, long seed,
+                        double validationFraction, int holdoutRows, Map<String, Integer> datasetEpochs) {
+            this(optimizer, learningRates, epochs, batchSize, seed, validationFraction, holdoutRows, datasetEpochs, 0);
+        }
+
         public Training {
+            if (rows < 0) throw new IllegalArgumentException("zoo.training.rows must be >= 0 (0: every row), got " + rows);
             if (learningRates.isEmpty()) throw new IllegalArgumentException("zoo.training.learning-rates is empty");
             learningRates = List.copyOf(learningRates);
             if (!(validationFraction > 0 && validationFraction < 1)) {
@@ -60,7 +98,7 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
 
         /** This recipe with the epochs of {@code dataset}. */
         public Training forDataset(String dataset) {
-            return new Training(optimizer, learningRates, epochsFor(dataset), batchSize, seed, validationFraction, holdoutRows, datasetEpochs);
+            return new Training(optimizer, learningRates, epochsFor(dataset), batchSize, seed, validationFraction, holdoutRows, datasetEpochs, rows);
         }
     }
 
@@ -68,14 +106,20 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
      * One model of the zoo: its id, task, family and widths, and its shard: {@code shards} (null if the
      * model trains on all the task's rows that the zoo does not hold out) and the shard's index from 0.
      */
-    public record Entry(String id, String dataset, String family, List<Integer> hiddenWidths, ShardSpec shards, int shard) {
+    public record Entry(String id, String dataset, String family, List<Integer> hiddenWidths, ShardSpec shards, int shard, Network network) {
         public Entry {
+            java.util.Objects.requireNonNull(network, "network");
             if (shards == null ? shard != 0 : shard < 0 || shard >= shards.count()) {
                 throw new IllegalArgumentException("entry " + id + ": shard " + shard + " of " + (shards == null ? "no shards" : shards.count()));
             }
         }
 
-        /** An entry trained on all rows. */
+        /** An MLP entry. */
+        public Entry(String id, String dataset, String family, List<Integer> hiddenWidths, ShardSpec shards, int shard) {
+            this(id, dataset, family, hiddenWidths, shards, shard, Network.MLP);
+        }
+
+        /** An MLP entry trained on all rows. */
         public Entry(String id, String dataset, String family, List<Integer> hiddenWidths) {
             this(id, dataset, family, hiddenWidths, null, 0);
         }
@@ -98,15 +142,16 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
          */
         public long initSeed(long zooSeed) {
             if (shards == null || !shards.sharedInit()) return seed(zooSeed);
-            String group = id.substring(0, id.lastIndexOf('-'));
-            return new Entry(group, dataset, family, hiddenWidths).seed(zooSeed);
+            String group = id.replaceFirst("-\\d+of\\d+(?=(-s\\d+)?$)", "");    // without "-<k>of<count>" (a seed suffix stays)
+            return new Entry(group, dataset, family, hiddenWidths, null, 0, network).seed(zooSeed);
         }
     }
 
-    private static final Set<String> ZOO_KEYS = Set.of("name", "datasets", "families", "depths", "widths", "architectures", "shards", "training");
+    private static final Set<String> ZOO_KEYS = Set.of("name", "datasets", "families", "depths", "widths", "architectures", "shards", "training",
+            "networks", "seeds");
     private static final Set<String> TRAINING_KEYS = Set.of("optimizer", "learning-rates", "epochs", "batch-size", "seed", "validation-fraction",
-            "holdout-rows", "dataset-epochs");
-    private static final Set<String> ARCH_KEYS = Set.of("family", "widths", "shards");
+            "holdout-rows", "dataset-epochs", "rows");
+    private static final Set<String> ARCH_KEYS = Set.of("family", "widths", "shards", "network");
 
     /** Reads the {@code zoo} block. Missing, mistyped or unknown keys fail with their path. */
     public static ZooSpec from(Config root) {
@@ -118,6 +163,17 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
         List<String> familyNames = zoo.getStringList("zoo.families");
         List<Integer> depths = zoo.getIntList("zoo.depths");
         List<Integer> widths = zoo.getIntList("zoo.widths");
+        List<Network> networks = new ArrayList<>();
+        for (String n : zoo.hasPath("zoo.networks") ? zoo.getStringList("zoo.networks") : List.of("mlp")) {
+            try {
+                networks.add(Network.parse(n));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException.BadValue(zoo.getValue("zoo.networks").origin(), "zoo.networks", e.getMessage());
+            }
+        }
+        if (networks.isEmpty()) throw new ConfigException.BadValue(zoo.origin(), "zoo.networks", "needs at least one network (mlp, cnn, resnet)");
+        int seeds = zoo.hasPath("zoo.seeds") ? zoo.getInt("zoo.seeds") : 1;
+        if (seeds < 1) throw new ConfigException.BadValue(zoo.origin(), "zoo.seeds", "must be >= 1, got " + seeds);
         if (!familyNames.isEmpty() && (depths.isEmpty() || widths.isEmpty())) {
             throw new ConfigException.BadValue(zoo.origin(), "zoo.depths", "families need at least one depth and one width");
         }
@@ -129,7 +185,9 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
                 throw new ConfigException.BadValue(zoo.getValue("zoo.families").origin(), "zoo.families", e.getMessage());
             }
             for (int depth : depths) {
-                for (List<Integer> shape : family.shapes(depth, widths)) archs.add(new Architectures(family.label(), shape, zooShards));
+                for (List<Integer> shape : family.shapes(depth, widths)) {
+                    for (Network n : networks) archs.add(new Architectures(family.label(), shape, zooShards, n));
+                }
             }
         }
         List<? extends Config> explicit = zoo.getConfigList("zoo.architectures");
@@ -149,11 +207,17 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
             // an architecture's own shards replace the zoo's; "shards = null" trains one model on all rows
             ShardSpec shards = !a.hasPathOrNull("shards") ? zooShards
                     : a.getIsNull("shards") ? null : ShardSpec.from(a.getConfig("shards"), path + ".shards");
-            archs.add(new Architectures(a.hasPath("family") ? a.getString("family") : "custom", w, shards));
+            Network network;
+            try {
+                network = a.hasPath("network") ? Network.parse(a.getString("network")) : Network.MLP;
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException.BadValue(a.origin(), path + ".network", e.getMessage());
+            }
+            archs.add(new Architectures(a.hasPath("family") ? a.getString("family") : "custom", w, shards, network));
         }
         // A width list reached from two families is trained once (per sharding), under the first family that made it.
         Map<List<Object>, Architectures> unique = new LinkedHashMap<>();
-        for (Architectures a : archs) unique.putIfAbsent(java.util.Arrays.asList(a.hiddenWidths(), a.shards()), a);
+        for (Architectures a : archs) unique.putIfAbsent(java.util.Arrays.asList(a.hiddenWidths(), a.shards(), a.network()), a);
 
         Config t = zoo.getConfig("zoo.training").atPath("zoo.training");
         ConfigKeys.requireOnly(t.getConfig("zoo.training"), "zoo.training", TRAINING_KEYS);
@@ -166,6 +230,8 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
         List<String> datasets = zoo.getStringList("zoo.datasets");
         if (datasets.isEmpty()) throw new ConfigException.BadValue(zoo.origin(), "zoo.datasets", "needs at least one dataset");
         int holdoutRows = t.hasPath("zoo.training.holdout-rows") ? t.getInt("zoo.training.holdout-rows") : 0;
+        int rows = t.hasPath("zoo.training.rows") ? t.getInt("zoo.training.rows") : 0;
+        if (rows < 0) throw new ConfigException.BadValue(t.origin(), "zoo.training.rows", "must be >= 0 (0: every row), got " + rows);
         if (holdoutRows < 0) throw new ConfigException.BadValue(t.origin(), "zoo.training.holdout-rows", "must be >= 0, got " + holdoutRows);
         Map<String, Integer> datasetEpochs = new LinkedHashMap<>();
         if (t.hasPath("zoo.training.dataset-epochs")) {
@@ -182,12 +248,12 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
         try {
             training = new Training(optimizer, t.getDoubleList("zoo.training.learning-rates"),
                     t.getInt("zoo.training.epochs"), t.getInt("zoo.training.batch-size"), t.getLong("zoo.training.seed"),
-                    t.getDouble("zoo.training.validation-fraction"), holdoutRows, datasetEpochs);
+                    t.getDouble("zoo.training.validation-fraction"), holdoutRows, datasetEpochs, rows);
         } catch (IllegalArgumentException e) {
             throw new ConfigException.BadValue(t.origin(), "zoo.training", e.getMessage());
         }
         if (unique.isEmpty()) throw new ConfigException.BadValue(zoo.origin(), "zoo", "defines no architectures (families or architectures)");
-        ZooSpec spec = new ZooSpec(zoo.getString("zoo.name"), datasets, List.copyOf(unique.values()), training);
+        ZooSpec spec = new ZooSpec(zoo.getString("zoo.name"), datasets, List.copyOf(unique.values()), training, seeds);
         Set<String> ids = new java.util.HashSet<>();
         for (Entry e : spec.entries()) {
             if (!ids.add(e.id())) {
@@ -198,21 +264,35 @@ public record ZooSpec(String name, List<String> datasets, List<Architectures> ar
         return spec;
     }
 
-    /** Every (dataset, architecture, shard) triple, datasets outermost, then architectures, then shards, with deterministic ids. */
+    /**
+     * Every (dataset, architecture, shard, seed) entry, datasets outermost, then architectures, then shards, then
+     * seeds, with deterministic ids: {@code <dataset>-<family>-<widths>} for MLPs (as before CNNs existed),
+     * {@code <dataset>-<network>-<family>-<widths>} for CNNs, then the shard and, with {@code seeds > 1},
+     * {@code -s<k>} (k from 1; each seed is its own id, hence its own initialisation and batch order).
+     */
     public List<Entry> entries() {
         List<Entry> out = new ArrayList<>();
         for (String dataset : datasets) {
             for (Architectures a : architectures) {
                 String widths = String.join("x", a.hiddenWidths().stream().map(String::valueOf).toList());
-                String id = dataset + "-" + a.family() + "-" + widths;
+                String base = dataset + "-" + (a.network().convolutional() ? a.network().label() + "-" : "") + a.family() + "-" + widths;
+                List<String> ids = new ArrayList<>();
+                List<Integer> shardOf = new ArrayList<>();
                 if (a.shards() == null) {
-                    out.add(new Entry(id, dataset, a.family(), a.hiddenWidths()));
-                    continue;
+                    ids.add(base);
+                    shardOf.add(0);
+                } else {
+                    // e.g. mnist-equal-256x256-dir0.5-2of4: shards count from 1 in ids and tables
+                    for (int k = 0; k < a.shards().count(); k++) {
+                        ids.add(base + "-" + a.shards().label() + "-" + (k + 1) + "of" + a.shards().count());
+                        shardOf.add(k);
+                    }
                 }
-                // e.g. mnist-equal-256x256-dir0.5-2of4: shards count from 1 in ids and tables
-                for (int k = 0; k < a.shards().count(); k++) {
-                    out.add(new Entry(id + "-" + a.shards().label() + "-" + (k + 1) + "of" + a.shards().count(), dataset, a.family(),
-                            a.hiddenWidths(), a.shards(), k));
+                for (int i = 0; i < ids.size(); i++) {
+                    for (int s = 1; s <= seeds; s++) {
+                        out.add(new Entry(seeds == 1 ? ids.get(i) : ids.get(i) + "-s" + s, dataset, a.family(), a.hiddenWidths(), a.shards(), shardOf.get(i),
+                                a.network()));
+                    }
                 }
             }
         }

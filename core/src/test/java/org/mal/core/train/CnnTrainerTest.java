@@ -16,7 +16,12 @@ import org.mal.core.cnn.CnnLayer;
 import org.mal.core.cnn.CnnModel;
 import org.mal.core.data.Dataset;
 import org.mal.core.model.Metrics;
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -56,9 +61,8 @@ class CnnTrainerTest {
                 new CnnLayer.Conv2d(3, 5, 3, 1, 0, false), new CnnLayer.Relu(), new CnnLayer.GlobalAvgPool(),
                 new CnnLayer.Flatten(), new CnnLayer.Linear(5, 4, true)));
         CnnModel model = CnnTrainer.initialWeights(noBn, 3);
-        SameDiff sd = CnnTrainer.graph(model);
         INDArray x = TEST.features(0, 10);
-        INDArray graph = sd.output(Map.of(Trainer.INPUT, x), CnnTrainer.LOGITS).get(CnnTrainer.LOGITS);
+        INDArray graph = CnnTrainer.trainModeLogits(model, x);
         INDArray direct = model.logits(x);
         assertTrue(graph.sub(direct).amaxNumber().doubleValue() <= 1e-5, graph + " vs " + direct);
     }
@@ -72,11 +76,141 @@ class CnnTrainerTest {
                 new CnnLayer.GlobalAvgPool(), new CnnLayer.Flatten(), new CnnLayer.Linear(6, 4, true)));
         CnnModel model = CnnTrainer.initialWeights(resnet, 4);
         INDArray x = TEST.features(0, 12);
-        INDArray graph = CnnTrainer.graph(model).output(Map.of(Trainer.INPUT, x), CnnTrainer.LOGITS).get(CnnTrainer.LOGITS);
+        INDArray graph = CnnTrainer.trainModeLogits(model, x);
         INDArray direct = model.logitsTrainMode(x, CnnModel.BatchStatistics.NONE);
         assertTrue(graph.sub(direct).amaxNumber().doubleValue() <= 1e-4, graph + " vs " + direct);
         CnnModel trained = CnnTrainer.train(model, TRAIN, new TrainConfig(Optimizer.ADAM, 1e-2, 1, 64, 4), TrainingListener.NONE);
         assertTrue(CnnEvaluation.evaluate(trained, TEST).loss() < CnnEvaluation.evaluate(model, TEST).loss());
+    }
+
+    /**
+     * The SameDiff graph the trainer used before issue 21's speed-up, as the reference for the hand-written gradients:
+     * SameDiff's autodiff with libnd4j's own conv2d gradient ({@code conv2d_bp}) and batch norm written in elementary ops.
+     */
+    static SameDiff referenceGraph(CnnModel start) {
+        CnnArchitecture arch = start.architecture();
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder(Trainer.INPUT, DataType.FLOAT, -1, 784);
+        SDVariable label = sd.placeHolder(Trainer.LABEL, DataType.FLOAT, -1, arch.outputSize());
+        SDVariable h = sd.reshape(x, -1, 1, 28, 28);
+        for (int i = 0; i < arch.layers().size(); i++) {
+            CnnLayer layer = arch.layers().get(i);
+            String p = i + ".";
+            if (layer instanceof CnnLayer.Conv2d c) {
+                h = referenceConv(sd, start, h, c, p);
+            } else if (layer instanceof CnnLayer.BatchNorm2d b) {
+                h = referenceBatchNorm(sd, start, h, p, b.channels());
+            } else if (layer instanceof CnnLayer.ResidualBlock r) {
+                SDVariable out = sd.nn.relu(referenceBatchNorm(sd, start, referenceConv(sd, start, h, r.conv1(), p + "conv1."), p + "bn1.", r.outChannels()), 0);
+                out = referenceBatchNorm(sd, start, referenceConv(sd, start, out, r.conv2(), p + "conv2."), p + "bn2.", r.outChannels());
+                SDVariable shortcut = r.projection() ? referenceBatchNorm(sd, start, referenceConv(sd, start, h, r.downsample(), p + "downsample.0."),
+                        p + "downsample.1.", r.outChannels()) : h;
+                h = sd.nn.relu(out.add(shortcut), 0);
+            } else if (layer instanceof CnnLayer.Relu) {
+                h = sd.nn.relu(h, 0);
+            } else if (layer instanceof CnnLayer.MaxPool2d m) {
+                h = sd.cnn().maxPooling2d(h, Pooling2DConfig.builder().kH(m.kernel()).kW(m.kernel()).sH(m.stride()).sW(m.stride()).pH(0).pW(0).dH(1).dW(1)
+                        .paddingMode(PaddingMode.VALID).type(Pooling2D.Pooling2DType.MAX).isNHWC(false).build());
+            } else if (layer instanceof CnnLayer.AvgPool2d m) {
+                h = sd.cnn().avgPooling2d(h, Pooling2DConfig.builder().kH(m.kernel()).kW(m.kernel()).sH(m.stride()).sW(m.stride()).pH(0).pW(0).dH(1).dW(1)
+                        .paddingMode(PaddingMode.VALID).type(Pooling2D.Pooling2DType.AVG).divisor(Pooling2D.Divisor.INCLUDE_PADDING).isNHWC(false).build());
+            } else if (layer instanceof CnnLayer.GlobalAvgPool) {
+                h = sd.mean(h, true, 2, 3);
+            } else if (layer instanceof CnnLayer.Flatten) {
+                h = sd.reshape(h, -1, arch.shapeAfter(i)[0]);
+            } else if (layer instanceof CnnLayer.Linear l) {
+                h = sd.mmul(h, sd.var(p + "weight", start.params().get(p + "weight").dup()), false, true, false);
+                if (l.bias()) h = h.add(sd.var(p + "bias", start.params().get(p + "bias").dup()));
+            } else {
+                throw new IllegalStateException("reference graph has no " + layer.describe());
+            }
+        }
+        sd.loss.softmaxCrossEntropy("loss", label, sd.identity("logits", h), null);
+        return sd;
+    }
+
+    private static SDVariable referenceConv(SameDiff sd, CnnModel start, SDVariable h, CnnLayer.Conv2d c, String prefix) {
+        SDVariable w = sd.var(prefix + "weight", start.params().get(prefix + "weight").dup()).permute(2, 3, 1, 0);
+        Conv2DConfig config = Conv2DConfig.builder().kH(c.kernel()).kW(c.kernel()).sH(c.stride()).sW(c.stride()).pH(c.padding()).pW(c.padding())
+                .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
+        return c.bias() ? sd.cnn().conv2d(h, w, sd.var(prefix + "bias", start.params().get(prefix + "bias").dup()), config) : sd.cnn().conv2d(h, w, config);
+    }
+
+    private static SDVariable referenceBatchNorm(SameDiff sd, CnnModel start, SDVariable h, String prefix, int channels) {
+        SDVariable gamma = sd.var(prefix + "weight", start.params().get(prefix + "weight").dup()).reshape(1, channels, 1, 1);
+        SDVariable beta = sd.var(prefix + "bias", start.params().get(prefix + "bias").dup()).reshape(1, channels, 1, 1);
+        SDVariable mean = sd.mean(h, true, 0, 2, 3);
+        SDVariable centred = h.sub(mean);
+        SDVariable variance = sd.mean(centred.mul(centred), true, 0, 2, 3);
+        return centred.div(sd.math.sqrt(variance.add(1e-5))).mul(gamma).add(beta);
+    }
+
+    @Test
+    void handWrittenGradientsEqualSameDiffsAutodiff() {
+        // CnnBackprop's gradients against SameDiff's autodiff of the same function: stride 1 and 2, 3x3, 1x1 and 5x5 kernels,
+        // biases, max pooling, a residual block with a projection, global pooling, random batch-norm affine parameters
+        CnnArchitecture pooled = new CnnArchitecture(1, 28, 28, List.of(
+                new CnnLayer.Conv2d(1, 4, 3, 2, 1, true), new CnnLayer.BatchNorm2d(4, 1e-5), new CnnLayer.Relu(),
+                new CnnLayer.Conv2d(4, 5, 3, 1, 1, true), new CnnLayer.BatchNorm2d(5, 1e-5), new CnnLayer.Relu(), new CnnLayer.MaxPool2d(2, 2),
+                new CnnLayer.ResidualBlock(5, 6, 1), new CnnLayer.ResidualBlock(6, 6, 1), new CnnLayer.ResidualBlock(6, 6, 2),
+                new CnnLayer.Conv2d(6, 3, 1, 1, 0, false), new CnnLayer.Relu(),
+                new CnnLayer.Conv2d(3, 4, 5, 1, 2, false), new CnnLayer.GlobalAvgPool(), new CnnLayer.Flatten(), new CnnLayer.Linear(4, 4, true)));
+        CnnArchitecture flattened = new CnnArchitecture(1, 28, 28, List.of(
+                new CnnLayer.Conv2d(1, 3, 5, 1, 0, true), new CnnLayer.Relu(), new CnnLayer.AvgPool2d(3, 3),
+                new CnnLayer.Conv2d(3, 4, 3, 2, 0, true), new CnnLayer.BatchNorm2d(4, 1e-5), new CnnLayer.Relu(),
+                new CnnLayer.Flatten(), new CnnLayer.Linear(4 * 9, 8, true), new CnnLayer.Relu(), new CnnLayer.Linear(8, 4, false)));
+        for (CnnArchitecture arch : List.of(pooled, flattened)) assertGradientsMatch(arch);
+    }
+
+    private static void assertGradientsMatch(CnnArchitecture arch) {
+        CnnModel model = CnnTrainer.initialWeights(arch, 11);
+        Random random = new Random(12);
+        java.util.Map<String, INDArray> params = new java.util.LinkedHashMap<>(model.params());
+        for (String name : model.params().keySet()) {
+            String prefix = name.substring(0, name.lastIndexOf('.') + 1);
+            boolean affine = name.endsWith(".weight") || name.endsWith(".bias");
+            if (affine && params.containsKey(prefix + "running_mean")) {
+                float[] v = new float[(int) params.get(name).length()];
+                for (int k = 0; k < v.length; k++) v[k] = 0.5f + random.nextFloat();
+                params.put(name, Nd4j.create(v, params.get(name).shape(), DataType.FLOAT));
+            }
+        }
+        model = new CnnModel(arch, params);
+        INDArray x = TRAIN.features(0, 24);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 24, 4);
+        for (int r = 0; r < 24; r++) y.putScalar(r, TRAIN.label(r), 1f);
+        Map<String, INDArray> feed = Map.of(Trainer.INPUT, x, Trainer.LABEL, y);
+        SameDiff reference = referenceGraph(model);
+        List<String> vars = new ArrayList<>();
+        for (CnnArchitecture.Param p : arch.params()) if (reference.hasVariable(p.name())) vars.add(p.name());
+        Map<String, INDArray> want = quietly(() -> reference.calculateGradients(feed, vars));
+        Map<String, INDArray> got = CnnTrainer.gradients(model, x, y);
+        assertEquals(new java.util.TreeSet<>(vars), new java.util.TreeSet<>(got.keySet()), "a gradient for every trainable tensor");
+        double largest = 0;
+        for (String v : vars) largest = Math.max(largest, want.get(v).amaxNumber().doubleValue());
+        for (String v : vars) {
+            double err = got.get(v).sub(want.get(v)).amaxNumber().doubleValue();
+            int module = Integer.parseInt(v.substring(0, v.indexOf('.')));
+            boolean beforeBatchNorm = v.equals(module + ".bias") && arch.layers().get(module) instanceof CnnLayer.Conv2d
+                    && arch.layers().get(module + 1) instanceof CnnLayer.BatchNorm2d;
+            if (beforeBatchNorm) {
+                // the batch norm subtracts the batch mean: the true gradient is 0 and both sides are float32 noise
+                assertTrue(got.get(v).amaxNumber().doubleValue() <= 1e-3 * largest, v + " should be ~0: " + got.get(v));
+                continue;
+            }
+            double scale = Math.max(want.get(v).amaxNumber().doubleValue(), 1e-3 * largest);
+            assertTrue(err <= 1e-4 * scale, v + ": gradient differs by " + err + " (largest entry " + scale + ")\n" + got.get(v) + "\nvs\n" + want.get(v));
+        }
+    }
+
+    private static <T> T quietly(java.util.function.Supplier<T> s) {
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            return s.get();
+        } finally {
+            System.setOut(out);
+        }
     }
 
     @Test

@@ -70,6 +70,43 @@ class ZooBuilderTest {
     }
 
     @Test
+    void trainsACnnZooWhoseCardsDescribeTheNetworksAndLeavesMlpCardsAsTheyWere() throws IOException {
+        ZooSpec cnn = ZooSpec.from(ConfigFactory.parseString("""
+                zoo {
+                  name = c, datasets = [images], networks = [cnn, resnet], families = [equal], depths = [2], widths = [3], seeds = 2
+                  architectures = [ { family = custom, widths = [4], network = cnn } ]
+                  training { optimizer = adam, learning-rates = [1e-2], epochs = 1, batch-size = 16, seed = 5, validation-fraction = 0.25, rows = 80 }
+                }"""));
+        TaskData images = Synthetic.gaussianBlobs("images", 200, 40, 784, 3, 4);
+        Zoo zoo = new Zoo(dir.resolve("cnn"));
+        ZooBuilder.Report report = new ZooBuilder(cnn, zoo, name -> images).build(new ZooBuilder.Listener() {});
+        assertEquals(List.of("images-cnn-equal-3x3-s1", "images-cnn-equal-3x3-s2", "images-resnet-equal-3x3-s1", "images-resnet-equal-3x3-s2",
+                "images-cnn-custom-4-s1", "images-cnn-custom-4-s2"), report.trained().stream().map(ModelCard::id).toList());
+        ModelCard resnet = report.trained().get(2);
+        assertTrue(resnet.convolutional());
+        assertEquals(null, resnet.architecture(), "the MLP architecture field stays empty on a CNN's card");
+        assertEquals(CnnZooArchitectures.of(ZooSpec.Network.RESNET, List.of(3, 3), 1, 28, 28, 3), resnet.cnn());
+        assertEquals(60, resnet.train().samples(), "80 rows (zoo.training.rows), a quarter held out for validation");
+        assertEquals(40, resnet.test().samples());
+        org.mal.core.cnn.CnnModel model = org.mal.core.cnn.CnnIO.load(zoo.fileOf(resnet.id())).model();
+        assertEquals(resnet.cnn(), model.architecture(), "CnnIO reads the zoo's files");
+        assertEquals(resnet.weightsHash(), Model.hashParams(model.params()));
+        assertEquals(resnet, ModelIO.readCard(zoo.fileOf(resnet.id())).orElseThrow(), "the card reads back as written");
+        assertTrue(org.mal.core.cnn.CnnEvaluation.evaluate(model, images.test()).equals(resnet.test()), "the card's test metrics are the file's");
+        org.junit.jupiter.api.Assertions.assertNotEquals(report.trained().get(0).weightsHash(), report.trained().get(1).weightsHash(),
+                "two seeds give two models");
+        List<Zoo.Entry> listed = zoo.list();
+        assertEquals(6, listed.size());
+        assertTrue(listed.stream().allMatch(e -> e.problem().isEmpty() && e.card().orElseThrow().convolutional() && e.architecture().isEmpty()));
+        assertEquals(6, new ZooBuilder(cnn, zoo, name -> images).build(new ZooBuilder.Listener() {}).kept().size(), "kept, not retrained");
+
+        // an MLP card is written exactly as before CNN cards existed: no "cnn" key
+        ModelCard mlp = new ZooBuilder(spec(), new Zoo(dir.resolve("mlp")), TASKS::get).build(new ZooBuilder.Listener() {}).trained().get(0);
+        assertTrue(!ModelIO.JSON.writeValueAsString(mlp).contains("\"cnn\""), ModelIO.JSON.writeValueAsString(mlp));
+        assertTrue(!mlp.convolutional());
+    }
+
+    @Test
     void theBetterLearningRateOnValidationIsKept() throws IOException {
         Zoo zoo = new Zoo(dir.resolve("zoo"));
         new ZooBuilder(spec(), zoo, TASKS::get).build(new ZooBuilder.Listener() {});

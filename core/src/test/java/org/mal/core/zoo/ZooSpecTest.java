@@ -49,6 +49,41 @@ class ZooSpecTest {
     }
 
     @Test
+    void theCnnZooConfigHasEveryFamilyAsPlainAndResidualNetsWithTwoSeedsAndMlpIdsStayAsTheyWere() {
+        ZooSpec cnn = ZooSpec.from(ConfigFactory.parseFile(CONF.resolve("zoo-cnn.conf").toFile()).resolve());
+        List<ZooSpec.Entry> entries = cnn.entries();
+        assertEquals(48, entries.size(), "6 width lists (equal twice) x cnn/resnet x 2 tasks x 2 seeds");
+        assertEquals(48, new HashSet<>(entries.stream().map(ZooSpec.Entry::id).toList()).size());
+        assertEquals(new HashSet<>(List.of("equal", "wide-to-narrow", "narrow-to-wide", "pyramid", "inverse-pyramid")),
+                new HashSet<>(entries.stream().map(ZooSpec.Entry::family).toList()));
+        assertEquals("mnist-cnn-equal-8x8x8-s1", entries.get(0).id());
+        assertEquals("mnist-resnet-equal-8x8x8-s2", entries.get(3).id());
+        assertTrue(entries.stream().allMatch(e -> e.network().convolutional()));
+        assertEquals(2000, cnn.training().rows());
+        assertEquals(List.of(8, 8, 8), entries.get(0).hiddenWidths());
+        ZooSpec.Entry pyramid = entries.stream().filter(e -> e.id().equals("fashion-mnist-resnet-pyramid-8x16x8-s1")).findFirst().orElseThrow();
+        assertEquals(ZooSpec.Network.RESNET, pyramid.network());
+        org.junit.jupiter.api.Assertions.assertNotEquals(pyramid.seed(1), entries.stream()
+                .filter(e -> e.id().equals("fashion-mnist-resnet-pyramid-8x16x8-s2")).findFirst().orElseThrow().seed(1), "the two seeds differ");
+
+        ZooSpec mlp = ZooSpec.from(ConfigFactory.parseFile(CONF.resolve("zoo-default.conf").toFile()).resolve());
+        assertEquals("mnist-equal-32x32x32", mlp.entries().get(0).id(), "no network prefix or seed suffix on MLP ids");
+        assertTrue(mlp.entries().stream().allMatch(e -> e.network() == ZooSpec.Network.MLP));
+    }
+
+    @Test
+    void anUnknownNetworkOrABadSeedCountFailsWithItsPath() {
+        var e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SMALL.replace("depths = [2, 3]", "depths = [2, 3], networks = [cnn, transformer]"))));
+        assertTrue(e.getMessage().contains("zoo.networks") && e.getMessage().contains("transformer"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(SMALL.replace("depths = [2, 3]", "depths = [2, 3], seeds = 0"))));
+        assertTrue(e.getMessage().contains("zoo.seeds"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
+                SMALL.replace("{ widths = [8, 8] }", "{ widths = [8, 8], network = rnn }"))));
+        assertTrue(e.getMessage().contains("zoo.architectures[0].network"), e.getMessage());
+    }
+
+    @Test
     void unknownKeysFailWithTheirPath() {
         var e = assertThrows(ConfigException.class, () -> ZooSpec.from(ConfigFactory.parseString(
                 SMALL.replace("epochs = 1", "epocs = 1"))));
