@@ -358,14 +358,14 @@ public final class Repair {
         return new RepairedPath(ConvexPath.of(base, aligned), lambda -> targets(sb, st, alignment, depth, lambda), x);
     }
 
+    /** A REPAIRed model and the fold of its first merged layer ({@code scale}, {@code shift} null when that layer is not renormalised). */
+    record FromLayer(Model model, double[] scale, double[] shift) {}
+
     /**
      * {@code merged} REPAIRed as {@link #renormalise} does it, with every layer before {@code first}
      * the base's, and {@code z} the merged network's (unfolded) pre-activation of layer {@code first}
      * on the rows: that layer is measured from {@code z} instead of a product ({@link RepairedPath}).
-     * {@code scale}/{@code shift} are null when layer {@code first} is not renormalised.
      */
-    record FromLayer(Model model, double[] scale, double[] shift) {}
-
     static FromLayer renormaliseFrom(Model merged, Map<Integer, UnitStats> targets, int first, INDArray z) {
         TreeMap<Integer, UnitStats> rest = new TreeMap<>(targets);
         UnitStats want = rest.remove(first);
