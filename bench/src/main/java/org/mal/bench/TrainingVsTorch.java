@@ -30,6 +30,10 @@ import org.mal.core.train.TrainingListener;
  * PyTorch's is its epoch loops only (shuffle, batch slicing, forward, backward, Adam). Samples/s =
  * rows × epochs ÷ the whole time of each side.
  *
+ * <p>Debian's python3-torch is built with a generic BLAS and uses the system's {@code libblas.so.3}: with
+ * only the reference BLAS installed its linear layers run ~8× slower. Install OpenBLAS first
+ * ({@code apt-get install libopenblas0-pthread}) for a fair comparison (docs/RESULTS.md §38).
+ *
  * <p>Usage: {@code TrainingVsTorch [DATA] [ROWS] [EPOCHS] [REPS] [THREADS] [WIDTHS]}, default
  * {@code data 20000 2 3 2 128,128}. Set {@code OMP_NUM_THREADS} to THREADS for MAL's side (ND4J reads it at start).
  */
