@@ -178,23 +178,13 @@ public final class ZooBuilder {
                     + fit.featureCount() + " features");
         }
         CnnArchitecture arch = CnnZooArchitectures.of(entry.network(), entry.hiddenWidths(), 1, side, side, fit.classCount());
-        long started = System.nanoTime();
-        CnnModel best = null;
-        Metrics bestValidation = null;
-        double bestRate = Double.NaN;
-        for (double rate : t.learningRates()) {
-            listener.entryStarted(entry, index, total, rate);
-            TrainConfig config = new TrainConfig(t.optimizer(), rate, t.epochs(), t.batchSize(), seed);
-            CnnModel model = CnnTrainer.train(CnnTrainer.initialWeights(arch, initSeed), fit, config, listener);
-            Metrics m = CnnEvaluation.evaluate(model, validation);
-            if (best == null || m.accuracy() > bestValidation.accuracy()
-                    || (m.accuracy() == bestValidation.accuracy() && m.loss() < bestValidation.loss())) {
-                best = model;
-                bestValidation = m;
-                bestRate = rate;
-            }
-        }
-        double seconds = (System.nanoTime() - started) / 1e9;
+        Chosen<CnnModel> chosen = bestRate(entry, t, seed, index, total, listener,
+                config -> CnnTrainer.train(CnnTrainer.initialWeights(arch, initSeed), fit, config, listener),
+                model -> CnnEvaluation.evaluate(model, validation));
+        CnnModel best = chosen.model();
+        Metrics bestValidation = chosen.validation();
+        double bestRate = chosen.rate();
+        double seconds = chosen.seconds();
         ModelCard.Holdout holdout = rows == null || rows.holdout() == null ? null
                 : rows.holdout().withMetrics(CnnEvaluation.evaluate(best, ZooHoldout.of(task.train(), rows.holdout()).dataset(task.train())));
         ModelCard card = new ModelCard(
@@ -222,23 +212,13 @@ public final class ZooBuilder {
         Dataset validation = parts[1];
         Architecture arch = Architecture.mlp(fit.featureCount(), entry.hiddenWidths(), fit.classCount());
 
-        long started = System.nanoTime();
-        Model best = null;
-        Metrics bestValidation = null;
-        double bestRate = Double.NaN;
-        for (double rate : t.learningRates()) {
-            listener.entryStarted(entry, index, total, rate);
-            TrainConfig config = new TrainConfig(t.optimizer(), rate, t.epochs(), t.batchSize(), seed);
-            Model model = Trainer.train(Trainer.initialWeights(arch, initSeed), fit, config, listener);
-            Metrics m = Evaluator.evaluate(model, validation);
-            if (best == null || m.accuracy() > bestValidation.accuracy()
-                    || (m.accuracy() == bestValidation.accuracy() && m.loss() < bestValidation.loss())) {
-                best = model;
-                bestValidation = m;
-                bestRate = rate;
-            }
-        }
-        double seconds = (System.nanoTime() - started) / 1e9;
+        Chosen<Model> chosen = bestRate(entry, t, seed, index, total, listener,
+                config -> Trainer.train(Trainer.initialWeights(arch, initSeed), fit, config, listener),
+                model -> Evaluator.evaluate(model, validation));
+        Model best = chosen.model();
+        Metrics bestValidation = chosen.validation();
+        double bestRate = chosen.rate();
+        double seconds = chosen.seconds();
         ModelCard.Holdout holdout = rows == null || rows.holdout() == null ? null
                 : rows.holdout().withMetrics(Evaluator.evaluate(best, ZooHoldout.of(task.train(), rows.holdout()).dataset(task.train())));
         ModelCard card = new ModelCard(
@@ -251,5 +231,29 @@ public final class ZooBuilder {
                 best.contentHash(), null, rows == null ? null : rows.shard(), holdout);
         ModelIO.save(file, best, card);
         return card;
+    }
+
+    /** The model of the learning rate with the best validation accuracy (ties: lower loss), its validation metrics, rate and the seconds all rates took. */
+    private record Chosen<M>(M model, Metrics validation, double rate, double seconds) {}
+
+    /** Trains one model per learning rate of {@code t} and keeps the one {@link Chosen} describes. */
+    private static <M> Chosen<M> bestRate(ZooSpec.Entry entry, ZooSpec.Training t, long seed, int index, int total, Listener listener,
+                                          java.util.function.Function<TrainConfig, M> train, java.util.function.Function<M, Metrics> validate) {
+        long started = System.nanoTime();
+        M best = null;
+        Metrics bestValidation = null;
+        double bestRate = Double.NaN;
+        for (double rate : t.learningRates()) {
+            listener.entryStarted(entry, index, total, rate);
+            M model = train.apply(new TrainConfig(t.optimizer(), rate, t.epochs(), t.batchSize(), seed));
+            Metrics m = validate.apply(model);
+            if (best == null || m.accuracy() > bestValidation.accuracy()
+                    || (m.accuracy() == bestValidation.accuracy() && m.loss() < bestValidation.loss())) {
+                best = model;
+                bestValidation = m;
+                bestRate = rate;
+            }
+        }
+        return new Chosen<>(best, bestValidation, bestRate, (System.nanoTime() - started) / 1e9);
     }
 }
