@@ -92,25 +92,19 @@ public final class Repair {
         }
 
         /** The statistics of every layer's units, index = layer. */
-        public List<UnitStats> stats() {
-            List<UnitStats> out = new ArrayList<>();
-            for (INDArray z : preActivations) out.add(Repair.of(z));
-            return out;
-        }
+        public List<UnitStats> stats() { return statsOf(preActivations); }
     }
 
     /**
      * The pre-activation statistics of every layer of {@code m} on the rows {@code x}
      * ([rows, inputSize]), index = layer.
      */
-    public static List<UnitStats> stats(Model m, INDArray x) {
+    public static List<UnitStats> stats(Model m, INDArray x) { return statsOf(preActivations(m, x)); }
+
+    /** The statistics of each pre-activation, index = layer. */
+    static List<UnitStats> statsOf(List<INDArray> preActivations) {
         List<UnitStats> out = new ArrayList<>();
-        INDArray h = x;
-        for (int i = 0; i < m.architecture().depth(); i++) {
-            INDArray z = preActivation(m, i, h);
-            out.add(of(z));
-            h = m.layerOutput(i, h);
-        }
+        for (INDArray z : preActivations) out.add(of(z));
         return out;
     }
 
@@ -351,11 +345,12 @@ public final class Repair {
      * {@link RepairedPath}, so the first merged layer costs no product per λ.
      */
     public static RepairedPath measured(Model base, View target, Map<String, INDArray> aligned, INDArray x) {
-        List<UnitStats> sb = stats(base, x);
+        List<INDArray> zb = preActivations(base, x);
+        List<UnitStats> sb = statsOf(zb);
         List<UnitStats> st = target.stats();
         Alignment alignment = target.alignment();
         int depth = base.architecture().depth();
-        return new RepairedPath(ConvexPath.of(base, aligned), lambda -> targets(sb, st, alignment, depth, lambda), x);
+        return new RepairedPath(ConvexPath.of(base, aligned), lambda -> targets(sb, st, alignment, depth, lambda), x, zb);
     }
 
     /** A REPAIRed model and the fold of its first merged layer ({@code scale}, {@code shift} null when that layer is not renormalised). */
@@ -377,10 +372,15 @@ public final class Repair {
             current = new Model(merged.architecture(), params);
             z = z.dup().muliRowVector(row(affine[0], z)).addiRowVector(row(affine[1], z));
         }
-        boolean relu = merged.architecture().layers().get(first).activation() == org.mal.core.model.Activation.RELU;
-        INDArray h = relu ? org.nd4j.linalg.ops.transforms.Transforms.relu(z, want == null) : z;
+        INDArray h = activated(merged, first, z, want == null);
         Model out = rest.isEmpty() ? current : renormaliseFrom(current, rest, h, first + 1);
         return new FromLayer(out, affine == null ? null : affine[0], affine == null ? null : affine[1]);
+    }
+
+    /** Layer {@code layer}'s output from its pre-activation {@code z} (its ReLU, or {@code z} itself); {@code copy}: leave {@code z} as it is. */
+    static INDArray activated(Model m, int layer, INDArray z, boolean copy) {
+        if (m.architecture().layers().get(layer).activation() != org.mal.core.model.Activation.RELU) return z;
+        return org.nd4j.linalg.ops.transforms.Transforms.relu(z, copy);
     }
 
     private static INDArray row(double[] v, INDArray like) {

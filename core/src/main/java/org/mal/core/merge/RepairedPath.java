@@ -1,5 +1,6 @@
 package org.mal.core.merge;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleFunction;
 import org.mal.core.model.Architecture;
@@ -38,15 +39,16 @@ public final class RepairedPath implements DoubleFunction<Model> {
      * @param path the convex merge to REPAIR
      * @param targets REPAIR's {@code mean*} and {@code std*} at λ, by base layer (every layer at or after the path's first)
      * @param x the REPAIR rows, [rows, input size]
+     * @param basePre the base's pre-activation of every layer on {@code x} ({@link Repair#preActivations}), from which
+     *     REPAIR's statistics of the base are measured too: the base's layers are not run again here
      */
-    public RepairedPath(ConvexPath path, DoubleFunction<Map<Integer, Repair.UnitStats>> targets, INDArray x) {
+    RepairedPath(ConvexPath path, DoubleFunction<Map<Integer, Repair.UnitStats>> targets, INDArray x, List<INDArray> basePre) {
         this.path = path;
         this.targets = targets;
         this.first = path.firstLayer();
         Model base = path.base();
-        INDArray h = x;
-        for (int i = 0; i < first; i++) h = base.layerOutput(i, h);
-        this.zBase = Repair.preActivation(base, first, h);
+        this.zBase = basePre.get(first);
+        INDArray h = first == 0 ? x : Repair.activated(base, first - 1, basePre.get(first - 1), false);
         INDArray w = path.end().getOrDefault(Architecture.weightName(first), base.weight(first));
         INDArray b = path.end().getOrDefault(Architecture.biasName(first), base.bias(first));
         INDArray wb = base.weight(first);

@@ -84,11 +84,12 @@ public final class Soup {
             double[] shares = new double[k];
             java.util.Arrays.fill(shares, lambda / k);
             return st.targets(shares);
-        }, x);
+        }, x, st.basePre());
     }
 
     /** Every model's pre-activation statistics on the REPAIR rows, and REPAIR's targets from them at given shares. */
-    private record Statistics(List<Repair.UnitStats> base, List<List<Repair.UnitStats>> targets, List<Alignment> alignments, int depth) {
+    private record Statistics(List<INDArray> basePre, List<Repair.UnitStats> base, List<List<Repair.UnitStats>> targets,
+                              List<Alignment> alignments, int depth) {
         static Statistics of(Model base, List<Repair.View> views, INDArray x) {
             List<List<Repair.UnitStats>> stats = new ArrayList<>();
             List<Alignment> alignments = new ArrayList<>();
@@ -96,7 +97,8 @@ public final class Soup {
                 stats.add(t.stats());
                 alignments.add(t.alignment());
             }
-            return new Statistics(Repair.stats(base, x), stats, alignments, base.architecture().depth());
+            List<INDArray> basePre = Repair.preActivations(base, x);
+            return new Statistics(basePre, Repair.statsOf(basePre), stats, alignments, base.architecture().depth());
         }
 
         Map<Integer, Repair.UnitStats> targets(double[] shares) {
