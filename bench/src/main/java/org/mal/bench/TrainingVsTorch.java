@@ -24,7 +24,7 @@ import org.mal.core.train.TrainingListener;
  * under {@code /usr/bin/python3}, Debian's python3-torch) alternate, REPS times each; medians.
  *
  * <p>MAL's time is split by its listener's callbacks: <b>setup</b> (start of the call to the first
- * step's end: the SameDiff graph, its gradient graph, the first batch and step), <b>steps</b> (the
+ * step's end: the flat weight and optimizer arrays, the first batch and step), <b>steps</b> (the
  * other optimizer steps), <b>per epoch</b> (the last step of an epoch to its {@code epochDone}: the
  * weight snapshot, the finiteness check and the monitor evaluation on 2,000 rows), and the return.
  * PyTorch's is its epoch loops only (shuffle, batch slicing, forward, backward, Adam). Samples/s =
@@ -87,7 +87,7 @@ public final class TrainingVsTorch {
         double mal = Median.of(malTotal);
         double torch = Median.of(torchTotal);
         System.out.printf(Locale.ROOT, "%n| side | s (median of %d) | samples/s | split |%n| --- | ---: | ---: | --- |%n", reps);
-        System.out.printf(Locale.ROOT, "| MAL (SameDiff) | %.2f | %.0f | setup %.2f s, steps %.2f s (%.2f ms per step), per epoch %.3f s |%n", mal, n / mal,
+        System.out.printf(Locale.ROOT, "| MAL | %.2f | %.0f | setup %.2f s, steps %.2f s (%.2f ms per step), per epoch %.3f s |%n", mal, n / mal,
                 Median.of(malSetup), Median.of(malSteps), Median.of(malSteps) * 1e3 / (epochs * Math.ceil(train.size() / 128.0) - 1),
                 Median.of(malEpoch));
         System.out.printf(Locale.ROOT, "| PyTorch %s | %.2f | %.0f | epoch loops only |%n", torchLast.replaceAll(".*\"torch\": \"([^\"]*)\".*", "$1"), torch, n / torch);

@@ -49,11 +49,19 @@ final class Batches implements DataSetIterator {
 
     @Override
     public DataSet next(int num) {
+        int[] rows = nextRows(num);
+        return new DataSet(data.features(rows), data.oneHot(rows));
+    }
+
+    /** The rows of the next batch, as indices into the dataset. */
+    int[] nextRows() { return nextRows(batchSize); }
+
+    private int[] nextRows(int num) {
         if (!hasNext()) throw new NoSuchElementException("epoch exhausted");
         int to = Math.min(order.length, cursor + num);
         int[] rows = java.util.Arrays.copyOfRange(order, cursor, to);
         cursor = to;
-        return new DataSet(data.features(rows), data.oneHot(rows));
+        return rows;
     }
 
     /** Starts the next epoch with a fresh shuffle. */

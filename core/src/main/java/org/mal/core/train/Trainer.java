@@ -7,27 +7,21 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Splits;
-import org.mal.core.model.Activation;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.Evaluator;
 import org.mal.core.model.Layer;
 import org.mal.core.model.Model;
-import org.nd4j.autodiff.listeners.At;
-import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.Loss;
-import org.nd4j.autodiff.listeners.Operation;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Trains dense models with SameDiff: softmax cross-entropy on one-hot labels, minibatches from
- * {@link Batches}, initial weights from {@link #initialWeights}. The same architecture, data and
- * config give bit-identical weights on the same machine.
+ * Trains dense models: softmax cross-entropy on one-hot labels, minibatches from {@link Batches},
+ * initial weights from {@link #initialWeights}, the passes and optimizer step of {@link MlpBackprop}
+ * (SameDiff's autodiff before issue 20; {@link #fit} still fits SameDiff graphs). The same
+ * architecture, data and config give bit-identical weights on the same machine.
  */
 public final class Trainer {
     /** Names of the placeholders of a training graph: features and one-hot labels. */
@@ -72,41 +66,31 @@ public final class Trainer {
         if (train.featureCount() != arch.inputSize() || train.classCount() != arch.outputSize()) {
             throw new IllegalArgumentException("model " + arch.describe() + " does not fit dataset " + train);
         }
-        for (Layer layer : arch.layers()) {
-            if (layer.activation() == Activation.IDENTITY && layer != arch.layers().get(arch.depth() - 1)) {
-                throw new IllegalArgumentException("training supports ReLU hidden layers only");
-            }
-        }
-        SameDiff sd = SameDiff.create();
-        SDVariable h = sd.placeHolder(INPUT, DataType.FLOAT, -1, arch.inputSize());
-        SDVariable label = sd.placeHolder(LABEL, DataType.FLOAT, -1, arch.outputSize());
-        for (int i = 0; i < arch.depth(); i++) {
-            SDVariable w = sd.var(Architecture.weightName(i), start.weight(i).castTo(DataType.FLOAT).dup());
-            SDVariable b = sd.var(Architecture.biasName(i), start.bias(i).castTo(DataType.FLOAT).dup());
-            SDVariable z = sd.mmul(h, w, false, true, false).add(b);
-            h = arch.layers().get(i).activation() == Activation.RELU ? sd.nn.relu(z, 0) : z;
-        }
-        sd.loss.softmaxCrossEntropy("loss", label, h, null);
-        sd.setTrainingConfig(TrainingConfig.builder()
-                .updater(config.optimizer().updater(config.learningRate()))
-                .dataSetFeatureMapping(INPUT)
-                .dataSetLabelMapping(LABEL)
-                .build());
-
-        createGradientsQuietly(sd);
-
+        MlpBackprop net = new MlpBackprop(start, config.optimizer(), config.learningRate());
         Batches batches = new Batches(train, config.batchSize(), config.seed() ^ 0x5DEECE66DL);
         long totalSteps = (long) batches.batchesPerEpoch() * config.epochs();
         Dataset monitor = monitorSample(train, config.seed());
-        StepCounter counter = new StepCounter(listener, totalSteps);
+        INDArray features = train.sharedFeatures();
+        Map<Integer, INDArray> batchBuffers = new java.util.HashMap<>();
         Model current = start;
+        int iteration = 0;
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-            sd.fit(batches, 1, counter);
-            current = snapshot(sd, arch);
-            if (!allFinite(current)) {
+            if (epoch > 1) batches.reset();
+            while (batches.hasNext()) {
+                int[] rows = batches.nextRows();
+                INDArray x = batchBuffers.computeIfAbsent(rows.length, n -> Nd4j.create(DataType.FLOAT, n, train.featureCount()));
+                Nd4j.pullRows(features, x, 1, rows);
+                int[] labels = new int[rows.length];
+                for (int k = 0; k < rows.length; k++) labels[k] = train.label(rows[k]);
+                net.step(x, labels, iteration);
+                iteration++;
+                listener.stepDone(iteration, totalSteps);
+            }
+            if (!net.finite()) {
                 throw new IllegalStateException("training diverged (NaN or infinite weights) in epoch " + epoch + " with "
                         + config + "; try a smaller learning rate");
             }
+            current = net.snapshot();
             listener.epochDone(epoch, Evaluator.evaluate(current, monitor));
         }
         return current;
@@ -114,7 +98,8 @@ public final class Trainer {
 
     /**
      * Fits the variables of a graph with {@link #INPUT} and {@link #LABEL} placeholders and a loss
-     * (constants stay as they are): the optimizer loop of {@link #train}, for other graphs (NP Merge).
+     * (constants stay as they are) with SameDiff's {@code fit}, on the batches and with the updater that
+     * {@link #train} would use, for graphs that are not plain MLPs (NP Merge).
      */
     public static void fit(SameDiff sd, Dataset data, Optimizer optimizer, double learningRate, int batchSize, int epochs, long seed) {
         sd.setTrainingConfig(TrainingConfig.builder()
@@ -134,19 +119,6 @@ public final class Trainer {
         return train.subset(train.name() + "-monitor", rows);
     }
 
-    private static Model snapshot(SameDiff sd, Architecture arch) {
-        Map<String, INDArray> params = new LinkedHashMap<>();
-        for (Layer.ParamSpec p : arch.params()) params.put(p.name(), sd.getVariable(p.name()).getArr().dup('c'));
-        return new Model(arch, params);
-    }
-
-    private static boolean allFinite(Model model) {
-        for (INDArray t : model.params().values()) {
-            if (t.isNaN().any() || t.isInfinite().any()) return false;
-        }
-        return true;
-    }
-
     /**
      * Builds the gradient graph now rather than inside {@code fit}: SameDiff 1.0.0-M2.1 prints one
      * "Added differentiated op" line per op to standard output while doing so, which would corrupt
@@ -161,32 +133,6 @@ public final class Trainer {
             } finally {
                 System.setOut(out);
             }
-        }
-    }
-
-    /**
-     * Counts optimizer steps for the listener. (The {@code Loss} SameDiff 1.0.0-M2.1 hands to
-     * listeners and its loss curve read 0.0 in our runs, so losses come from {@link Evaluator}.)
-     */
-    static final class StepCounter extends BaseListener {
-        private final TrainingListener listener;
-        private final long totalSteps;
-        private long step;
-
-        StepCounter(TrainingListener listener, long totalSteps) {
-            this.listener = listener;
-            this.totalSteps = totalSteps;
-        }
-
-        /** Optimizer steps counted so far. */
-        long steps() { return step; }
-
-        @Override
-        public boolean isActive(Operation operation) { return operation == Operation.TRAINING; }
-
-        @Override
-        public void iterationDone(SameDiff sd, At at, MultiDataSet dataSet, Loss loss) {
-            listener.stepDone(++step, totalSteps);
         }
     }
 }
