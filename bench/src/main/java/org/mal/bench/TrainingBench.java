@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Training throughput: one call of {@link Trainer#train} for one epoch of {@value #ARCH} with Adam
  * (lr 1e-3), batch {@value #BATCH}, on {@value #ROWS} synthetic rows of {@value #FEATURES} features
  * and {@value #CLASSES} classes. Each call is timed once ({@link Mode#SingleShotTime}); the time
- * includes building the SameDiff graph and its gradients, the {@value #STEPS} optimizer steps, the
+ * includes setting up the flat weight and optimizer arrays, the {@value #STEPS} optimizer steps, the
  * weight snapshot and the monitor evaluation Trainer does after each epoch (2,000 rows forward).
  * Warm-up calls run the same thing so that the JIT and ND4J's native side have settled.
  */
