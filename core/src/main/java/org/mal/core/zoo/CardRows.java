@@ -88,7 +88,8 @@ public final class CardRows {
     static int sampleSize(Dataset train, ModelCard card) {
         String name = card.dataset().trainName();
         String prefix = train.name() + "-";
-        if (name == null || card.shard() != null || card.holdout() != null || !name.startsWith(prefix) || !name.endsWith("-fit")) return 0;
+        if (name == null || card.shard() != null || card.holdout() != null || !name.startsWith(prefix) || !name.endsWith("-fit")
+                || name.length() <= prefix.length() + "-fit".length()) return 0;
         String n = name.substring(prefix.length(), name.length() - "-fit".length());
         return n.matches("[1-9][0-9]{0,8}") ? Integer.parseInt(n) : 0;
     }
