@@ -267,7 +267,9 @@ final class SearchCommand implements Runnable {
         // an origin whose card does not say which rows it trained on (an imported model outside a zoo holdout): any training rows
         String selectionRows = settings.evaluation().holdout() != null ? "validation rows (held out from training)"
                 : "rows of the training set (the origin's card does not say which rows it trained on: it may have seen them)";
-        out.println(whole ? "moves were chosen on " + settings.evaluation().rows() + " " + selectionRows + "; "
+        // the rows drawn, not the setting: a pool smaller than search.evaluation.rows (an origin's 200 validation rows) is used whole
+        int chosenOn = bench.selection(s.origin().dataset().task()).size();
+        out.println(whole ? "moves were chosen on " + chosenOn + " " + selectionRows + "; "
                 + "the test sets below were never read to choose" : "moves were chosen on " + settings.evaluation().rows()
                 + " test rows (a run from before issue 18); below, the other test rows");
         Table t = new Table(whole ? "test set" : "held-out test rows", "rows", "origin loss", "origin acc", "assembly loss", "assembly acc");
