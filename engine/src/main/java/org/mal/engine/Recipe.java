@@ -93,7 +93,8 @@ public record Recipe(String format, String assembly, String assemblyHash, String
             String got = Model.hashParams(current.params());
             if (!got.equals(st.resultHash())) {
                 throw new IllegalStateException("step " + st.step() + " gave weights " + got + ", the recipe says " + st.resultHash()
-                        + " (recipe made by " + codeVersion + ", this is " + Platform.codeVersion() + ")");
+                        + " (recipe made by " + codeVersion + ", this is " + Platform.codeVersion() + "; a CNN merge that measures batch-norm"
+                        + " statistics depends on ND4J's thread count too: run with the search's OMP_NUM_THREADS, which ./mal sets to 1)");
             }
         }
         return current;
