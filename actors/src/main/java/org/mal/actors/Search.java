@@ -79,8 +79,9 @@ public final class Search {
         Config root = settings.root().withValue("search.zoo", ConfigValueFactory.fromAnyRef(zooDir.toString()));
         settings = SearchSettings.from(root);
         Zoo zoo = new Zoo(zooDir);
-        ZooIndex index = ZooIndex.from(zoo);
         String baseId = settings.base();
+        ZooIndex mlps = ZooIndex.from(zoo);
+        ZooIndex index = ZooIndex.CNN.equals(mlps.skipped().get(baseId)) ? ZooIndex.from(zoo, true) : mlps;   // a CNN base: CNN targets
         if (index.skipped().containsKey(baseId)) {
             throw new IllegalArgumentException("search.base: the zoo model '" + baseId + "' cannot be used: " + index.skipped().get(baseId));
         }
@@ -98,8 +99,9 @@ public final class Search {
             Workbench bench = SearchFolder.workbench(settings, dir, store, tasks);
             AssemblyRetention.sweep(store, runs, settings.assemblies(), bench);
             String task = MoveRunner.task(origin);
-            Model base = bench.zooModel(origin.id());
-            double loss = Evaluator.evaluate(base, bench.selection(task)).loss();
+            double loss = origin.convolutional()
+                    ? org.mal.core.cnn.CnnEvaluation.evaluate(bench.cnnZooModel(origin.id(), null), bench.selection(task)).loss()
+                    : Evaluator.evaluate(bench.zooModel(origin.id()), bench.selection(task)).loss();
             double limit = settings.evaluation().lossLimit(loss);
             int run = runs.runs() + 1;
             SearchEvent.Started started = new SearchEvent.Started(run, settings.render(), origin, limit,
@@ -139,7 +141,7 @@ public final class Search {
             SearchEvent.Resumed resumed = new SearchEvent.Resumed(Instant.now().toString());
             store.append(SearchJson.write(resumed));
             state = state.apply(resumed);
-            ZooIndex index = priming.index != null ? priming.index : ZooIndex.from(bench.zoo());
+            ZooIndex index = priming.index != null ? priming.index : ZooIndex.forBase(bench.zoo(), state.origin());
             return run(store, noteSkipped(store, state, index, options), settings, bench, index, dir, options, priming.planner);
         } catch (RuntimeException | IOException | Error e) {
             store.close();
@@ -166,9 +168,9 @@ public final class Search {
         public boolean started(SearchEvent.Started started) {
             SearchSettings s = SearchSettings.ofRun(started.settings()).withOrigin(started.origin());
             planner = boundedPlanner(s.policy(), started.origin());
-            if (planner != null && Files.isDirectory(s.zoo()) && !s.zoo().equals(indexed)) {
+            if (planner != null && Files.isDirectory(s.zoo()) && (!s.zoo().equals(indexed) || index.convolutional() != started.origin().convolutional())) {
                 try {
-                    index = ZooIndex.from(new Zoo(s.zoo()));
+                    index = ZooIndex.forBase(new Zoo(s.zoo()), started.origin());
                     indexed = s.zoo();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException("cannot index the zoo " + s.zoo() + ": " + e.getMessage(), e);

@@ -91,7 +91,7 @@ public final class ZooWatcher {
                         read.put(f.getKey(), same ? kept : zoo.entry(f.getKey()));
                     }
                     entries = read;
-                    ZooIndex next = ZooIndex.from(zoo, new ArrayList<>(read.values()));   // in file-name order, as Zoo.list
+                    ZooIndex next = ZooIndex.from(zoo, new ArrayList<>(read.values()), index.convolutional());   // in file-name order, as Zoo.list
                     List<String> added = new ArrayList<>();
                     List<String> removed = new ArrayList<>();
                     for (ModelCard c : next.cards()) {

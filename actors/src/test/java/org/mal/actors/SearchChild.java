@@ -6,7 +6,7 @@ import org.mal.engine.SearchState;
 
 /**
  * A search in a child JVM, for the kill and SIGTERM tests: {@code start DIR ZOO DELAY_MS} or
- * {@code resume DIR ZOO DELAY_MS}. Every move is slowed down by the delay so that a kill lands in
+ * {@code resume DIR ZOO DELAY_MS} ({@code start-cnn}, {@code resume-cnn}: on {@code CnnSearchFixture}'s CNN zoo). Every move is slowed down by the delay so that a kill lands in
  * the middle of a run.
  */
 public final class SearchChild {
@@ -21,9 +21,12 @@ public final class SearchChild {
                 return real.run(item);
             };
         });
-        SearchState s = args[0].equals("start")
-                ? Search.start(SearchRunTest.killSettings(zoo), dir, SearchFixture.TASK_FN, options)
-                : Search.resume(dir, SearchFixture.TASK_FN, options);
+        SearchState s = switch (args[0]) {
+            case "start" -> Search.start(SearchRunTest.killSettings(zoo), dir, SearchFixture.TASK_FN, options);
+            case "start-cnn" -> Search.start(CnnSearchRunTest.settings(zoo), dir, org.mal.engine.CnnSearchFixture.TASK_FN, options);
+            case "resume-cnn" -> Search.resume(dir, org.mal.engine.CnnSearchFixture.TASK_FN, options);
+            default -> Search.resume(dir, SearchFixture.TASK_FN, options);
+        };
         System.out.println("finished " + s.stopped());
         System.exit(0);
     }

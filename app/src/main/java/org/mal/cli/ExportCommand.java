@@ -74,7 +74,8 @@ final class ExportCommand implements Callable<Integer> {
         if (found == null) throw new IllegalArgumentException("no assembly '" + assembly + "' in the search " + dir + " (see ./mal search status " + dir + ")");
         SearchEvent.StepClosed last = found.lineage().get(size - 1);
         SearchSettings settings = SearchSettings.ofRun(found.settings()).withOrigin(found.origin());
-        Model model;
+        Model model = null;
+        org.mal.core.cnn.CnnModel cnn = null;
         try (MalStore store = MalStore.openExisting(dir.resolve(SearchFolder.STORE))) {
             Workbench bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), store,
                     t -> { throw new IllegalStateException("no data is needed to export"); }, settings.evaluation(), settings.seed());
@@ -85,9 +86,11 @@ final class ExportCommand implements Callable<Integer> {
                         + settings.assemblies().keepLast() + " of the lineage are kept") + "); wrote its recipe " + recipeFile
                         + ": rebuild it with ./mal merge --recipe " + recipeFile + " --out " + out);
             }
-            model = bench.assembly(last.assembly().weightsHash(), last.assemblyBlob());
+            if (last.assembly().convolutional()) cnn = bench.cnnAssembly(last.assembly().weightsHash(), last.assemblyBlob());
+            else model = bench.assembly(last.assembly().weightsHash(), last.assemblyBlob());
         }
-        ModelIO.save(out, model, last.assembly());
+        if (cnn != null) ModelIO.saveCnn(out, cnn, last.assembly());
+        else ModelIO.save(out, model, last.assembly());
         Recipe.of(found, size, dir).write(recipeFile);
         o.printf(Locale.ROOT, "wrote %s (%s, weights %s, %d accepted steps from %s) and its recipe %s%n", out, last.assembly().id(),
                 last.assembly().weightsHash().substring(0, 12), size, found.origin().id(), recipeFile);

@@ -346,6 +346,13 @@ final class MergeCommand implements Callable<Integer> {
         if (Files.exists(out) && !force) throw new IllegalArgumentException(out + " exists; pass --force to overwrite it");
         org.mal.engine.Recipe r = org.mal.engine.Recipe.read(recipe);
         boolean zooGiven = command.commandLine().getParseResult().hasMatchedOption("--zoo");
+        if (r.convolutional()) {
+            org.mal.core.cnn.CnnModel cnn = r.replayCnn(zooGiven ? zooDir : null, data.dir()::load);
+            ModelIO.saveCnn(out, cnn, r.card());   // the exported card with the recomputed tensors: the exported file, byte for byte
+            o.printf(Locale.ROOT, "reproduced %s (a CNN) in %d steps from %s: weights %s, as the recipe says; wrote %s with the exported card%n",
+                    r.assembly(), r.steps().size(), r.origin(), Model.hashParams(cnn.params()), out);
+            return 0;
+        }
         Model m = r.replay(zooGiven ? zooDir : null, data.dir()::load);
         if (r.card() != null) {
             ModelIO.save(out, m, r.card());   // the exported card with the recomputed tensors: the exported file, byte for byte

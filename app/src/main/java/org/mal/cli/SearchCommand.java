@@ -231,14 +231,27 @@ final class SearchCommand implements Runnable {
         print(Status.of(s, 0, null, ended != null ? ended : Instant.now()), false, 10, out);
         if (s.lineage().isEmpty()) return;
         SearchSettings settings = SearchSettings.ofRun(s.settings()).withOrigin(s.origin());
-        Model last;
+        java.util.function.Function<org.mal.core.data.Dataset, Evaluator.Rows> lastRowsOf;
         Workbench bench;
         try (var store = org.mal.store.MalStore.openExisting(dir.resolve(SearchFolder.STORE))) {   // the assembly's one copy
             bench = new Workbench(new org.mal.core.zoo.Zoo(settings.zoo()), dir.resolve(SearchFolder.ASSEMBLIES), store, data.dir()::load,
                     settings.evaluation(), settings.seed());
-            last = bench.assembly(s.base().weightsHash(), s.baseBlob());
+            if (s.origin().convolutional()) {
+                var cnn = bench.cnnAssembly(s.base().weightsHash(), s.baseBlob());
+                lastRowsOf = rows -> org.mal.core.cnn.CnnMoveMerge.rows(cnn, rows);
+            } else {
+                Model last = bench.assembly(s.base().weightsHash(), s.baseBlob());
+                lastRowsOf = rows -> Evaluator.rows(last, rows);
+            }
         }
-        Model origin = bench.zooModel(s.origin().id());
+        java.util.function.Function<org.mal.core.data.Dataset, Evaluator.Rows> originRowsOf;
+        if (s.origin().convolutional()) {
+            var cnn = bench.cnnZooModel(s.origin().id(), null);
+            originRowsOf = rows -> org.mal.core.cnn.CnnMoveMerge.rows(cnn, rows);
+        } else {
+            Model origin = bench.zooModel(s.origin().id());
+            originRowsOf = rows -> Evaluator.rows(origin, rows);
+        }
         java.util.Set<String> tasks = new java.util.LinkedHashSet<>();
         tasks.add(s.origin().dataset().task());
         for (SearchEvent.StepClosed c : s.lineage()) {
@@ -254,15 +267,17 @@ final class SearchCommand implements Runnable {
         // an origin whose card does not say which rows it trained on (an imported model outside a zoo holdout): any training rows
         String selectionRows = settings.evaluation().holdout() != null ? "validation rows (held out from training)"
                 : "rows of the training set (the origin's card does not say which rows it trained on: it may have seen them)";
-        out.println(whole ? "moves were chosen on " + settings.evaluation().rows() + " " + selectionRows + "; "
+        // the rows drawn, not the setting: a pool smaller than search.evaluation.rows (an origin's 200 validation rows) is used whole
+        int chosenOn = bench.selection(s.origin().dataset().task()).size();
+        out.println(whole ? "moves were chosen on " + chosenOn + " " + selectionRows + "; "
                 + "the test sets below were never read to choose" : "moves were chosen on " + settings.evaluation().rows()
                 + " test rows (a run from before issue 18); below, the other test rows");
         Table t = new Table(whole ? "test set" : "held-out test rows", "rows", "origin loss", "origin acc", "assembly loss", "assembly acc");
         List<String> pairedLines = new java.util.ArrayList<>();
         for (String task : tasks) {
             var held = bench.heldOut(task);
-            Evaluator.Rows originRows = Evaluator.rows(origin, held);   // one pass per model: the metrics and the paired tests
-            Evaluator.Rows lastRows = Evaluator.rows(last, held);
+            Evaluator.Rows originRows = originRowsOf.apply(held);   // one pass per model: the metrics and the paired tests
+            Evaluator.Rows lastRows = lastRowsOf.apply(held);
             Metrics a = originRows.metrics();
             Metrics b = lastRows.metrics();
             t.row(task, String.valueOf(held.size()), String.format(Locale.ROOT, "%.4f", a.loss()),

@@ -287,7 +287,7 @@ public final class SearchReport {
         StringBuilder h = new StringBuilder("<h2>What the learning law learned</h2>\n");
         ZooIndex zoo;
         try {
-            zoo = ZooIndex.from(new Zoo(settings.zoo()));
+            zoo = ZooIndex.forBase(new Zoo(settings.zoo()), s.origin());
         } catch (IOException | RuntimeException e) {
             return h.append("<p>Not shown: the zoo's cards cannot be read (").append(esc(String.valueOf(e.getMessage())))
                     .append(").</p>\n").toString();

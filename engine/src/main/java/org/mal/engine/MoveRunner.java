@@ -68,6 +68,7 @@ public final class MoveRunner {
         if (files != null && files.targets().size() != targets.size()) {
             throw new IllegalArgumentException("the move has " + targets.size() + " targets but " + files.targets().size() + " target files");
         }
+        if (base.convolutional()) return CnnMoveRunner.run(bench, move, base, baseBlob, targets, lossLimit, files);
         if (move.soup().isEmpty()) return runOne(bench, move, base, baseBlob, targets.get(0), lossLimit, files);
         long started = System.nanoTime();
         MoveMethod method = MoveMethod.of(move);
@@ -190,6 +191,18 @@ public final class MoveRunner {
     /** The merge a move's outcome describes, computed again (alignment and learning are deterministic). */
     public static Model materialise(Workbench bench, Move move, ModelCard base, String baseBlob, ModelCard target, double lambda) {
         return materialise(bench, move, base, baseBlob, List.of(target), lambda);
+    }
+
+    /** The merge a CNN move's outcome describes, computed again ({@link CnnMoveRunner}); {@code base} is a CNN's card. */
+    public static org.mal.core.cnn.CnnModel materialiseCnn(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets,
+                                                            double lambda) {
+        return CnnMoveRunner.materialise(bench, move, base, baseBlob, targets, lambda);
+    }
+
+    /** The same on CNNs in memory (a recipe replayed step by step). */
+    public static org.mal.core.cnn.CnnModel mergeCnn(Workbench bench, Move move, org.mal.core.cnn.CnnModel base, String baseTask,
+                                                     org.mal.core.cnn.CnnModel target, double lambda) {
+        return CnnMoveRunner.merge(bench, move, base, baseTask, target, lambda);
     }
 
     /** The same for a move of several targets (their cards in {@link Move#targets()} order). */

@@ -63,6 +63,43 @@ public record Recipe(String format, String assembly, String assemblyHash, String
                 Platform.codeVersion(), searchDir.toAbsolutePath().toString(), s.run(), java.time.Instant.now().toString(), last.assembly());
     }
 
+    /** Whether the assembly is a CNN (its card says so; a recipe without a card is an MLP's: CNN recipes always carry it). */
+    public boolean convolutional() { return card != null && card.convolutional(); }
+
+    /**
+     * {@link #replay} for a CNN assembly: the origin and each step's targets read from the zoo, each
+     * step merged again ({@link MoveRunner#mergeCnn}) and its weights checked against the recipe.
+     *
+     * @throws IllegalStateException naming the first model or step whose weights differ from the recipe's
+     */
+    public org.mal.core.cnn.CnnModel replayCnn(Path zooDir, Function<String, TaskData> tasks) {
+        if (!convolutional()) throw new IllegalStateException("the recipe's assembly " + assembly + " is not a CNN: replay it with replay");
+        Zoo z = new Zoo(zooDir != null ? zooDir : Path.of(zoo));
+        Workbench bench = new Workbench(z, Path.of("."), null, tasks, evaluation, seed);
+        org.mal.core.cnn.CnnModel current = bench.cnnZooModel(origin, null);
+        String h = Model.hashParams(current.params());
+        if (!h.equals(originHash)) {
+            throw new IllegalStateException("the origin " + origin + " in " + z.dir() + " has weights " + h + ", the recipe was made from " + originHash);
+        }
+        for (Step st : steps) {
+            if (!st.move().soup().isEmpty()) throw new IllegalStateException("step " + st.step() + " is a soup; soups of CNNs are not built");
+            org.mal.core.cnn.CnnModel target = bench.cnnZooModel(st.move().target(), null);
+            String weights = Model.hashParams(target.params());
+            if (!weights.equals(st.targetHash())) {
+                throw new IllegalStateException("step " + st.step() + ": the target " + st.move().target() + " in " + z.dir() + " has weights " + weights
+                        + ", the recipe used " + st.targetHash());
+            }
+            current = MoveRunner.mergeCnn(bench, st.move(), current, task, target, st.lambda());
+            String got = Model.hashParams(current.params());
+            if (!got.equals(st.resultHash())) {
+                throw new IllegalStateException("step " + st.step() + " gave weights " + got + ", the recipe says " + st.resultHash()
+                        + " (recipe made by " + codeVersion + ", this is " + Platform.codeVersion() + "; a CNN merge that measures batch-norm"
+                        + " statistics depends on ND4J's thread count too: run with the search's OMP_NUM_THREADS, which ./mal sets to 1)");
+            }
+        }
+        return current;
+    }
+
     public static Recipe read(Path file) {
         try {
             return SearchJson.read(java.nio.file.Files.readString(file), Recipe.class);
@@ -81,6 +118,7 @@ public record Recipe(String format, String assembly, String assemblyHash, String
      * @throws IllegalStateException naming the first model or step whose weights differ from the recipe's
      */
     public Model replay(Path zooDir, Function<String, TaskData> tasks) {
+        if (convolutional()) throw new IllegalStateException("the recipe's assembly " + assembly + " is a CNN: replay it with replayCnn");
         Zoo z = new Zoo(zooDir != null ? zooDir : Path.of(zoo));
         Workbench bench = new Workbench(z, Path.of("."), null, tasks, evaluation, seed);
         Model current = bench.zooModel(origin);

@@ -56,8 +56,14 @@ public record SearchSettings(
      *     (runs before issue 18): on {@code rows} rows of the test set, the rest of it held out to report
      * @param holdout the origin's validation split, filled in from its card when the search starts
      *     ({@link SearchSettings#withOrigin}); null where unknown (then the whole training set is the pool)
+     * @param sampleSeed the seed of the training sample the origin's zoo drew for every model of a
+     *     task ({@code zoo.training.rows}, drawn with {@code zoo.training.seed}), which the cards of such
+     *     zoos do not record: the origin's validation rows are drawn again from that sample, and a wrong
+     *     seed is an error (the card's fit-set hash does not match); null when not set (absent from the
+     *     JSON then, so earlier runs encode as before)
      */
-    public record Evaluation(int grid, int rows, double tolerance, boolean targetTasks, String selection, Holdout holdout) {
+    public record Evaluation(int grid, int rows, double tolerance, boolean targetTasks, String selection, Holdout holdout,
+                             @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Long sampleSeed) {
         public static final String VALIDATION = "validation";
         public static final String TEST = "test";
 
@@ -68,12 +74,16 @@ public record SearchSettings(
         }
 
         /** Selection on test rows, as before issue 18 (tests of the evaluation machinery). */
-        public Evaluation(int grid, int rows, double tolerance, boolean targetTasks) { this(grid, rows, tolerance, targetTasks, TEST, null); }
+        public Evaluation(int grid, int rows, double tolerance, boolean targetTasks) { this(grid, rows, tolerance, targetTasks, TEST, null, null); }
+
+        public Evaluation(int grid, int rows, double tolerance, boolean targetTasks, String selection, Holdout holdout) {
+            this(grid, rows, tolerance, targetTasks, selection, holdout, null);
+        }
 
         /** The largest base-task loss an assembly may have: {@code (1 + tolerance)} × the origin's loss (its magnitude, for a negative loss). */
         public double lossLimit(double originLoss) { return originLoss + tolerance * Math.abs(originLoss); }
 
-        public Evaluation withHoldout(Holdout h) { return new Evaluation(grid, rows, tolerance, targetTasks, selection, h); }
+        public Evaluation withHoldout(Holdout h) { return new Evaluation(grid, rows, tolerance, targetTasks, selection, h, sampleSeed); }
     }
 
     /**
@@ -153,7 +163,7 @@ public record SearchSettings(
         int perStep = s.getInt("moves-per-step");
         if (perStep < 1) throw s.invalid("moves-per-step", "must be >= 1, got " + perStep);
 
-        Settings e = s.sub("evaluation").only("grid", "rows", "tolerance", "target-tasks", "selection");
+        Settings e = s.sub("evaluation").only("grid", "rows", "tolerance", "target-tasks", "selection", "sample-seed");
         String selection = e.getString("selection");
         if (!selection.equals(Evaluation.VALIDATION) && !selection.equals(Evaluation.TEST)) {
             throw e.invalid("selection", "must be validation (rows held out from training) or test, got " + selection);
@@ -198,7 +208,8 @@ public record SearchSettings(
         if (!root.hasPath("policy.laws")) root = root.withValue("policy.laws", Policy.defaultLaws());
         Policy.load(root);
         return new SearchSettings(Path.of(s.getString("zoo")), s.getString("base"), s.config().getLong("seed"), workers, perStep,
-                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks"), selection, null), budget,
+                new Evaluation(grid, rows, tol, e.getBoolean("target-tasks"), selection, null,
+                        e.hasPath("sample-seed") ? Long.valueOf(e.config().getLong("sample-seed")) : null), budget,
                 retries, poll, drain, cluster, assemblies, root);
     }
 

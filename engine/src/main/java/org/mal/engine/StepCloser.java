@@ -84,13 +84,15 @@ public final class StepCloser {
         // a target was replaced after its evaluation: the result says nothing about the new weights
         // (the move is planned again next step, its evaluation being out of date)
         if (used != null && !used.equals(targetWeights)) return null;
-        Model merged;
+        Model merged = null;
+        org.mal.core.cnn.CnnModel mergedCnn = null;
         try {
-            merged = MoveRunner.materialise(bench, move, s.base(), s.baseBlob(), targets, o.lambda());
+            if (s.base().convolutional()) mergedCnn = MoveRunner.materialiseCnn(bench, move, s.base(), s.baseBlob(), targets, o.lambda());
+            else merged = MoveRunner.materialise(bench, move, s.base(), s.baseBlob(), targets, o.lambda());
         } catch (MoveRunner.TargetChanged | Workbench.UnusableModel replacedOrDamagedSinceItsEvaluation) {
             return null;
         }
-        String hash = merged.contentHash();
+        String hash = merged != null ? merged.contentHash() : Model.hashParams(mergedCnn.params());
         if (o.mergedWeights() != null && !o.mergedWeights().equals(hash)) {
             return new Closed(move, score, null, null, "the assembly of move " + move.canonical() + " built here has weights " + hash
                     + ", but its evaluation measured weights " + o.mergedWeights() + " (a worker and the coordinator merged"
@@ -98,15 +100,15 @@ public final class StepCloser {
         }
         if (visited.contains(hash)) return null;
         ModelCard base = s.base();
-        ModelCard card = new ModelCard(s.origin().id() + "~" + hash.substring(0, 12), merged.architecture(), "assembly", base.dataset(),
-                null, null, new Metrics(o.loss(), o.orderedAccuracy().values().iterator().next(),
+        ModelCard card = new ModelCard(s.origin().id() + "~" + hash.substring(0, 12), merged != null ? merged.architecture() : null, "assembly",
+                base.dataset(), null, null, new Metrics(o.loss(), o.orderedAccuracy().values().iterator().next(),
                         bench.selection(MoveRunner.task(base)).size()),
                 null,
                 new ModelCard.Provenance(parents(base, targets), Platform.codeVersion(), Platform.describe(), Instant.now().toString()),
                 hash,
                 new ModelCard.MergeRecipe(base.weightsHash(), targetWeights, move.layerMap(), o.aligner(),
-                        Map.of("move", move.canonical()), o.lambda()));
-        return new Closed(move, score, card, bench.keep(merged, card), null);
+                        Map.of("move", move.canonical()), o.lambda()), null, null, null, mergedCnn != null ? mergedCnn.architecture() : null);
+        return new Closed(move, score, card, merged != null ? bench.keep(merged, card) : bench.keepCnn(mergedCnn, card), null);
     }
 
     /** The weights hashes of the base and of every target. */

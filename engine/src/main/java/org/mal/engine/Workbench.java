@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.mal.core.cnn.CnnIO;
+import org.mal.core.cnn.CnnModel;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Splits;
 import org.mal.core.data.TaskData;
@@ -64,6 +66,11 @@ public final class Workbench implements MethodData {
     private final Map<String, Model> blobModels;
     private final BlobFiles blobFiles;
     private final Map<String, Dataset[]> data = new ConcurrentHashMap<>();
+    /** CNN zoo models (by id, as {@link #zooModels}) and CNN assemblies (by weights hash): the same bounds. */
+    private final Map<String, LoadedCnn> cnnZooModels;
+    private final Map<String, CnnModel> cnnAssemblies;
+
+    private record LoadedCnn(long modified, long size, String file, CnnModel model) {}
 
     private record Loaded(long modified, long size, Model model) {}
 
@@ -107,6 +114,8 @@ public final class Workbench implements MethodData {
         this.zooModels = lru(MODELS_KEPT, cacheBytes, l -> bytes(l.model()));
         this.assemblyModels = lru(MODELS_KEPT, cacheBytes, Workbench::bytes);
         this.blobModels = lru(MODELS_KEPT, cacheBytes, Workbench::bytes);
+        this.cnnZooModels = lru(MODELS_KEPT, cacheBytes, l -> bytes(l.model().params()));
+        this.cnnAssemblies = lru(MODELS_KEPT, cacheBytes, m -> bytes(m.params()));
         this.blobFiles = blobFiles;
         this.shareFiles = shareFiles;
         this.zoo = zoo;
@@ -166,10 +175,121 @@ public final class Workbench implements MethodData {
     }
 
     /** The bytes of a model's weights (what a cache entry holds). */
-    static long bytes(Model m) {
+    static long bytes(Model m) { return bytes(m.params()); }
+
+    static long bytes(Map<String, org.nd4j.linalg.api.ndarray.INDArray> params) {
         long b = 0;
-        for (var t : m.params().values()) b += t.length() * t.dataType().width();
+        for (var t : params.values()) b += t.length() * t.dataType().width();
         return b;
+    }
+
+    /**
+     * A CNN zoo model: by the SHA-256 of its file when this workbench gets files as blobs (as
+     * {@link #zooModel(String, String)}), else by id from the zoo folder, read again when its file
+     * changed. Its weights are checked against its card when the file has one.
+     *
+     * @throws UnusableModel when the file holds no valid CNN, or weights other than its card names
+     */
+    public CnnModel cnnZooModel(String id, String fileSha256) {
+        Path file;
+        try {
+            if (fileSha256 != null && blobFiles != null) {
+                LoadedCnn kept = cnnZooModels.get("sha:" + fileSha256);
+                if (kept != null) return kept.model();
+                file = blobFiles.file(fileSha256, "zoo model " + id);
+                CnnModel m = readCnn(id, file);
+                cnnZooModels.put("sha:" + fileSha256, new LoadedCnn(0, 0, fileSha256, m));
+                return m;
+            }
+            file = zoo.fileOf(id);
+            long modified = Files.getLastModifiedTime(file).toMillis();
+            long size = Files.size(file);
+            LoadedCnn l = cnnZooModels.get(id);
+            if (l != null && l.modified() == modified && l.size() == size) return l.model();
+            CnnModel m = readCnn(id, file);
+            cnnZooModels.put(id, new LoadedCnn(modified, size, null, m));
+            return m;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("zoo model '" + id + "' is gone: no file " + e.getFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read zoo model '" + id + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** A CNN file read and checked against its card (if it has one); a file that cannot hold the CNN is {@link UnusableModel}. */
+    private static CnnModel readCnn(String id, Path file) throws IOException {
+        String content = Zoo.fingerprint(file);
+        CnnModel m;
+        java.util.Optional<ModelCard> card;
+        try {
+            m = CnnIO.load(file).model();
+            card = ModelIO.readCard(file);
+        } catch (IOException | IllegalArgumentException e) {
+            if (content.equals(Zoo.fingerprint(file))) throw new UnusableModel(id, content, e.getMessage());
+            throw e;
+        }
+        if (card.isPresent() && !card.get().weightsHash().equals(Model.hashParams(m.params()))) {
+            throw new UnusableModel(id, content, file + ": the weights hash to " + Model.hashParams(m.params()) + " but the model card says "
+                    + card.get().weightsHash() + "; the file is corrupt or was edited");
+        }
+        return m;
+    }
+
+    /** A CNN assembly by its weights hash, from the store's blob (or, on a worker node, a fetched blob); as {@link #assembly}. */
+    public CnnModel cnnAssembly(String weightsHash, String blob) {
+        CnnModel kept = cnnAssemblies.get(weightsHash);
+        if (kept != null) return kept;
+        CnnModel m;
+        if (store != null && blob != null && store.hasBlob(blob)) {
+            Path tmp = null;
+            try {
+                Files.createDirectories(assemblies);
+                tmp = Files.createTempFile(assemblies, "blob-", PART);
+                try (InputStream in = store.openBlob(blob)) {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                m = CnnIO.load(tmp).model();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the store's blob " + blob + ": " + e.getMessage(), e);
+            } finally {
+                deleteQuietly(tmp);
+            }
+        } else if (store == null && blobFiles != null && blob != null) {
+            try {
+                m = CnnIO.load(blobFiles.file(blob, "assembly " + weightsHash)).model();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot get assembly " + weightsHash + " (blob " + blob + "): " + e.getMessage(), e);
+            }
+        } else {
+            throw new IllegalStateException("CNN assembly " + weightsHash + " is not in the store" + (blob == null ? " (no blob named)" : " (no blob " + blob + ")")
+                    + (store != null ? " (search.assemblies may have let it go: rebuild it from its recipe with ./mal merge --recipe)" : ""));
+        }
+        String h = Model.hashParams(m.params());
+        if (!h.equals(weightsHash)) throw new IllegalStateException("blob " + blob + " does not hold CNN assembly " + weightsHash + " (its weights hash to " + h + ")");
+        cnnAssemblies.put(weightsHash, m);
+        return m;
+    }
+
+    /**
+     * Keeps a CNN assembly as the store's blob with its card ({@link ModelIO#saveCnn}); returns the
+     * blob's name. CNN searches do not share files with worker nodes through the shared folder
+     * ({@code search.cluster.files = shared}): worker nodes get the blob by transfer.
+     */
+    public String keepCnn(CnnModel model, ModelCard card) {
+        if (shareFiles) throw new IllegalStateException("a CNN search cannot share assemblies through a folder (search.cluster.files = shared); use transfer");
+        Path tmp = null;
+        try {
+            Files.createDirectories(assemblies);
+            tmp = Files.createTempFile(assemblies, card.weightsHash(), PART);
+            ModelIO.saveCnn(tmp, model, card);
+            String blob = store.putBlob(Files.readAllBytes(tmp));
+            cnnAssemblies.put(card.weightsHash(), model);
+            return blob;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the CNN assembly " + card.weightsHash() + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
     }
 
     /**
@@ -429,7 +549,7 @@ public final class Workbench implements MethodData {
             if (h != null && h.task().equals(t)) {   // drawn again from the origin's card, checked against its hashes
                 try {
                     pool = h.origin().holdout() != null ? ZooHoldout.of(td.train(), h.origin().holdout()).dataset(td.train())
-                            : td.train().subset(td.train().name() + "-validation", CardRows.validation(td.train(), h.origin()));
+                            : td.train().subset(td.train().name() + "-validation", CardRows.validation(td.train(), h.origin(), evaluation.sampleSeed()));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalStateException("the rows the origin " + h.origin().id() + " held out of " + t + " cannot be drawn again: "
                             + e.getMessage(), e);

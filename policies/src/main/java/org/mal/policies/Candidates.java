@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import org.mal.core.align.LayerMap;
+import org.mal.core.cnn.CnnArchitecture;
+import org.mal.core.cnn.CnnMoveMerge;
 import org.mal.core.config.Settings;
 import org.mal.core.method.Methods;
 import org.mal.core.model.ModelCard;
@@ -112,6 +114,7 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
      * only on the base's id and depth and on the target's card.
      */
     public List<Move> generateFor(PolicyContext ctx, ModelCard target) {
+        if (ctx.base().convolutional() || target.convolutional()) return cnnMoves(ctx, target);
         List<Move> out = new ArrayList<>();
         int dA = ctx.base().architecture().depth();
         int dB = target.architecture().depth();
@@ -126,8 +129,31 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
         return out;
     }
 
+    /**
+     * The moves of a CNN target for a CNN base (none between a CNN and an MLP): the layer maps of
+     * {@link #maps} over the two CNNs' search layers ({@link CnnMoveMerge#layers}: plain convs,
+     * residual blocks, the head), in that order, keeping only the maps {@link CnnMoveMerge} can merge
+     * (the whole network between two CNNs of one layer structure, whatever their channel counts; any
+     * other map pairs plain convs only), at most {@code max-per-target} of them. So with
+     * {@code identity} a same-structure target is merged whole first, and {@code single-layer} puts a
+     * target's conv into a base conv at another depth or of another width. {@code depth-cka} and
+     * soups are not built for CNNs and propose nothing here.
+     */
+    private List<Move> cnnMoves(PolicyContext ctx, ModelCard target) {
+        if (!ctx.base().convolutional() || !target.convolutional()) return List.of();
+        CnnArchitecture a = ctx.base().cnn();
+        CnnArchitecture b = target.cnn();
+        List<Move> out = new ArrayList<>();
+        for (LayerMap map : allMaps(CnnMoveMerge.layers(a).size(), CnnMoveMerge.layers(b).size())) {
+            if (out.size() >= maxPerTarget) break;
+            if (CnnMoveMerge.mergeable(a, b, map)) out.add(move.of(ctx.base().id(), target.id(), map));
+        }
+        return out;
+    }
+
     private List<Move> soups(PolicyContext ctx) {
-        List<ModelCard> others = ctx.zoo().cards().stream().filter(c -> !c.id().equals(ctx.base().id())).toList();
+        if (ctx.base().convolutional()) return List.of();
+        List<ModelCard> others = ctx.zoo().cards().stream().filter(c -> !c.id().equals(ctx.base().id()) && !c.convolutional()).toList();
         java.util.Set<List<String>> seen = new java.util.HashSet<>();
         List<Move> out = new ArrayList<>();
         for (int k = 0; k < others.size(); k++) {
@@ -151,7 +177,10 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
     private static String task(ModelCard c) { return c.dataset() == null ? null : c.dataset().task(); }
 
     /** The layer maps for a base of depth {@code dA} and a target of depth {@code dB}, in proposal order. */
-    public List<LayerMap> maps(int dA, int dB) {
+    public List<LayerMap> maps(int dA, int dB) { return allMaps(dA, dB).stream().limit(maxPerTarget).toList(); }
+
+    /** {@link #maps} without the cap. */
+    private List<LayerMap> allMaps(int dA, int dB) {
         Map<String, LayerMap> maps = new LinkedHashMap<>();
         int d = Math.min(dA, dB);
         if (identity) add(maps, range(0, d, 0));
@@ -167,7 +196,7 @@ public record Candidates(boolean identity, boolean depthMatched, boolean prefixe
         if (prefixes) for (int k = 1; k < d; k++) add(maps, range(0, k, 0));
         if (suffixes) for (int k = 1; k < d; k++) add(maps, range(dA - k, dA, dB - dA));
         if (singleLayer) for (int i = 0; i < dA; i++) for (int j = 0; j < dB; j++) add(maps, new LayerMap(List.of(new LayerMap.Pair(i, j))));
-        return maps.values().stream().limit(maxPerTarget).toList();
+        return List.copyOf(maps.values());
     }
 
     /** {@code i <- i + shift} for {@code from <= i < to}. */

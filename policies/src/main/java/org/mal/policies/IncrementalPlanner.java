@@ -276,6 +276,7 @@ public final class IncrementalPlanner {
     private void refresh(ModelCard base, ZooIndex zoo) {
         List<Object> key = new ArrayList<>();
         key.add(base.architecture());
+        key.add(base.cnn());
         key.add(base.dataset() == null ? null : base.dataset().task());
         for (int k = 0; k < staticLaws; k++) {
             Law law = policy.laws().get(k).law();

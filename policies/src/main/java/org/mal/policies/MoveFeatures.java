@@ -5,6 +5,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.mal.core.align.LayerMap;
+import org.mal.core.cnn.CnnArchitecture;
+import org.mal.core.cnn.CnnLayer;
+import org.mal.core.cnn.CnnMoveMerge;
 import org.mal.core.model.Architecture;
 import org.mal.core.model.Layer;
 import org.mal.core.model.ModelCard;
@@ -25,13 +28,28 @@ public record MoveFeatures(boolean sameDataset, int baseDepth, int targetDepth, 
      */
     public enum ShapeRelation { EQUAL, WIDER, NARROWER, INCOMPATIBLE }
 
+    /** What a mapped layer is: an MLP's dense layer, or a CNN's plain conv, residual block or linear layer. */
+    public enum LayerKind { DENSE, CONV, RESIDUAL, LINEAR }
+
     /**
      * @param baseDepth relative depth {@code i / (depthA - 1)} of the base layer (0 for a one-layer model)
      * @param targetDepth relative depth {@code j / (depthB - 1)} of the target layer
-     * @param widthRatio target layer's output width over the base layer's
+     * @param widthRatio target layer's output width over the base layer's (for a CNN: the channel ratio)
+     * @param baseKind what the base layer is ({@code DENSE} for MLPs)
+     * @param targetKind what the target layer is
+     * @param baseSpatial the side of the base layer's output maps (its spatial size; 1 for a linear or dense layer)
+     * @param targetSpatial the same of the target layer's
      */
     public record LayerFeature(int base, int target, ShapeRelation shape, double baseDepth, double targetDepth,
-                               double widthRatio) {
+                               double widthRatio, LayerKind baseKind, LayerKind targetKind, int baseSpatial, int targetSpatial) {
+        /** A dense layer of an MLP. */
+        public LayerFeature(int base, int target, ShapeRelation shape, double baseDepth, double targetDepth, double widthRatio) {
+            this(base, target, shape, baseDepth, targetDepth, widthRatio, LayerKind.DENSE, LayerKind.DENSE, 1, 1);
+        }
+
+        /** Target maps' side over the base's: 1 when both layers see maps of one size. */
+        public double spatialRatio() { return (double) targetSpatial / baseSpatial; }
+
         /** {@code |baseDepth - targetDepth|}. */
         public double depthGap() { return Math.abs(baseDepth - targetDepth); }
 
@@ -44,6 +62,7 @@ public record MoveFeatures(boolean sameDataset, int baseDepth, int targetDepth, 
     }
 
     public static MoveFeatures of(ModelCard base, ModelCard target, LayerMap map) {
+        if (base.convolutional() || target.convolutional()) return ofCnn(base, target, map);
         Architecture a = base.architecture();
         Architecture b = target.architecture();
         map.check(a, b);
@@ -58,6 +77,73 @@ public record MoveFeatures(boolean sameDataset, int baseDepth, int targetDepth, 
                     (double) lb.outputSize() / la.outputSize()));
         }
         return new MoveFeatures(sameDataset(base, target), a.depth(), b.depth(), out);
+    }
+
+    /**
+     * A CNN move's features: layers are the search layers ({@link CnnMoveMerge#layers}: plain convs,
+     * residual blocks, linear layers); widths are channel counts (a linear layer's features), shapes
+     * compare {@code [out, in]} channels as for dense layers, and each pair also says what the two
+     * layers are and the spatial size of their output maps.
+     */
+    static MoveFeatures ofCnn(ModelCard base, ModelCard target, LayerMap map) {
+        if (!base.convolutional() || !target.convolutional()) {
+            throw new IllegalArgumentException("a move joins two CNNs or two MLPs: base " + base.id() + " and target " + target.id() + " are of different kinds");
+        }
+        CnnArchitecture a = base.cnn();
+        CnnArchitecture b = target.cnn();
+        List<Integer> la = CnnMoveMerge.layers(a);
+        List<Integer> lb = CnnMoveMerge.layers(b);
+        List<LayerFeature> out = new ArrayList<>();
+        List<LayerMap.Pair> pairs = new ArrayList<>(map.pairs());
+        pairs.sort((p, q) -> Integer.compare(p.base(), q.base()));
+        for (LayerMap.Pair p : pairs) {
+            if (p.base() < 0 || p.base() >= la.size() || p.target() < 0 || p.target() >= lb.size()) {
+                throw new IllegalArgumentException("layer map " + map + ": the base has search layers 0.." + (la.size() - 1) + ", the target 0.." + (lb.size() - 1));
+            }
+            int[] ca = channels(a, la.get(p.base()));
+            int[] cb = channels(b, lb.get(p.target()));
+            int dOut = Integer.compare(cb[0], ca[0]);
+            int dIn = Integer.compare(cb[1], ca[1]);
+            ShapeRelation r = dOut == 0 && dIn == 0 ? ShapeRelation.EQUAL : dOut >= 0 && dIn >= 0 ? ShapeRelation.WIDER
+                    : dOut <= 0 && dIn <= 0 ? ShapeRelation.NARROWER : ShapeRelation.INCOMPATIBLE;
+            out.add(new LayerFeature(p.base(), p.target(), r, relativeDepth(p.base(), la.size()), relativeDepth(p.target(), lb.size()),
+                    (double) cb[0] / ca[0], kind(a, la.get(p.base())), kind(b, lb.get(p.target())), spatial(a, la.get(p.base())),
+                    spatial(b, lb.get(p.target()))));
+        }
+        return new MoveFeatures(sameDataset(base, target), la.size(), lb.size(), out);
+    }
+
+    /** {@code [out, in]} channels (features for a linear layer) of module {@code i}. */
+    private static int[] channels(CnnArchitecture arch, int i) {
+        CnnLayer l = arch.layers().get(i);
+        if (l instanceof CnnLayer.Conv2d c) return new int[] {c.outChannels(), c.inChannels()};
+        if (l instanceof CnnLayer.ResidualBlock r) return new int[] {r.outChannels(), r.inChannels()};
+        CnnLayer.Linear lin = (CnnLayer.Linear) l;
+        return new int[] {lin.outFeatures(), lin.inFeatures()};
+    }
+
+    private static LayerKind kind(CnnArchitecture arch, int i) {
+        CnnLayer l = arch.layers().get(i);
+        return l instanceof CnnLayer.Conv2d ? LayerKind.CONV : l instanceof CnnLayer.ResidualBlock ? LayerKind.RESIDUAL : LayerKind.LINEAR;
+    }
+
+    private static int spatial(CnnArchitecture arch, int i) {
+        long[] shape = arch.shapeAfter(i);
+        return shape.length == 3 ? (int) shape[1] : 1;
+    }
+
+    /** Whether the move joins CNNs (its layers are convs, residual blocks or linear layers). */
+    public boolean convolutional() { return layers.stream().anyMatch(l -> l.baseKind() != LayerKind.DENSE); }
+
+    /** Geometric mean of the pairs' spatial ratios (target maps' side over the base's). */
+    public double spatialRatio() {
+        return Math.exp(layers.stream().mapToDouble(l -> Math.log(l.spatialRatio())).average().orElse(0));
+    }
+
+    /** The share of mapped pairs whose base or target layer is a residual block. */
+    public double residualShare() {
+        if (layers.isEmpty()) return 0;
+        return (double) layers.stream().filter(l -> l.baseKind() == LayerKind.RESIDUAL || l.targetKind() == LayerKind.RESIDUAL).count() / layers.size();
     }
 
     public static boolean sameDataset(ModelCard a, ModelCard b) {

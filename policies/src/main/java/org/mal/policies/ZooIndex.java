@@ -25,8 +25,14 @@ import org.mal.core.zoo.Zoo;
 public final class ZooIndex {
     private final Map<String, ModelCard> byId = new LinkedHashMap<>();
     private final Map<String, String> skipped;
+    private final boolean convolutional;
 
-    private ZooIndex(List<ModelCard> cards, Map<String, String> skipped) {
+    /**
+     * @param convolutional the kind of model this index offers as targets: CNNs (a search whose base
+     *     is a CNN) or MLPs; the other kind is skipped with the reason (they do not merge)
+     */
+    private ZooIndex(List<ModelCard> cards, Map<String, String> skipped, boolean convolutional) {
+        this.convolutional = convolutional;
         List<ModelCard> sorted = new ArrayList<>(cards);
         sorted.sort(Comparator.comparing(ModelCard::id));
         for (ModelCard c : sorted) {
@@ -35,20 +41,32 @@ public final class ZooIndex {
         this.skipped = java.util.Collections.unmodifiableMap(new TreeMap<>(skipped));
     }
 
-    public static ZooIndex of(List<ModelCard> cards) { return new ZooIndex(cards, Map.of()); }
+    /** An index of these cards (MLPs, or CNNs when the first card is one), none skipped. */
+    public static ZooIndex of(List<ModelCard> cards) {
+        return new ZooIndex(cards, Map.of(), !cards.isEmpty() && cards.get(0).convolutional());
+    }
 
-    /** Every entry of {@code zoo} that has a card in the file named after its id; the others are listed in {@link #skipped()}. */
+    /** Every MLP of {@code zoo} that has a card in the file named after its id; the others are listed in {@link #skipped()}. */
     public static ZooIndex from(Zoo zoo) throws IOException { return from(zoo, zoo.list()); }
 
     /** The same from entries already read (in id order), e.g. those a watcher keeps and reads again only when their file changes. */
-    public static ZooIndex from(Zoo zoo, List<Zoo.Entry> entries) {
+    public static ZooIndex from(Zoo zoo, List<Zoo.Entry> entries) { return from(zoo, entries, false); }
+
+    /** The models of one kind ({@code convolutional}: CNNs, else MLPs) of {@code zoo}; the others skipped with the reason. */
+    public static ZooIndex from(Zoo zoo, boolean convolutional) throws IOException { return from(zoo, zoo.list(), convolutional); }
+
+    /** An index of the same kind as {@code origin} (the base of a search): CNNs for a CNN, MLPs for an MLP. */
+    public static ZooIndex forBase(Zoo zoo, ModelCard origin) throws IOException { return from(zoo, origin.convolutional()); }
+
+    /** The same from entries already read. */
+    public static ZooIndex from(Zoo zoo, List<Zoo.Entry> entries, boolean convolutional) {
         List<ModelCard> cards = new ArrayList<>();
         Map<String, String> skipped = new LinkedHashMap<>();
         for (Zoo.Entry e : entries) {
             if (e.card().isEmpty()) {
                 skipped.put(e.id(), e.problem().orElse(NO_CARD));
-            } else if (e.card().get().convolutional()) {
-                skipped.put(e.id(), CNN);
+            } else if (e.card().get().convolutional() != convolutional) {
+                skipped.put(e.id(), convolutional ? MLP : CNN);
             } else if (!e.card().get().id().equals(e.id())) {
                 String id = e.card().get().id();
                 Path own = zoo.fileOf(id).getFileName();
@@ -61,11 +79,17 @@ public final class ZooIndex {
                 cards.add(e.card().get());
             }
         }
-        return new ZooIndex(cards, skipped);
+        return new ZooIndex(cards, skipped, convolutional);
     }
 
-    /** Why a CNN is not a target. */
-    public static final String CNN = "a CNN: the search merges MLPs only (search moves over conv layers are not built yet, issue 21)";
+    /** Why a CNN is not a target of a search whose base is an MLP. */
+    public static final String CNN = "a CNN: a search whose base is an MLP merges MLPs (start a search from a CNN to merge CNNs)";
+
+    /** Why an MLP is not a target of a search whose base is a CNN. */
+    public static final String MLP = "an MLP: a search whose base is a CNN merges CNNs";
+
+    /** Whether this index offers CNNs (else MLPs). */
+    public boolean convolutional() { return convolutional; }
 
     /** Why a model without a card (a PyTorch file copied into the zoo) is not a target. */
     public static final String NO_CARD = "imported without a task: run mal zoo import on its file with --task to give it a card; "
@@ -93,7 +117,7 @@ public final class ZooIndex {
         for (ModelCard c : byId.values()) if (!reasons.containsKey(c.id())) kept.add(c);
         Map<String, String> s = new LinkedHashMap<>(skipped);
         s.putAll(reasons);
-        return new ZooIndex(kept, s);
+        return new ZooIndex(kept, s, convolutional);
     }
 
     public List<ModelCard> cards() { return List.copyOf(byId.values()); }

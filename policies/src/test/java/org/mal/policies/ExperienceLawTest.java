@@ -124,7 +124,9 @@ class ExperienceLawTest {
         assertEquals(List.of("dataset-pair:cross", "shapes:" + Experience.arm(ctx().features(m)).split("/")[1], "depth-gap:0.5",
                 "direction:deep-to-shallow", "extent:some", "base-layers:0,1", "target-layers:1,3", "layer-map:0:1,1:3",
                 "target:f-deep", "target-architecture:" + F_DEEP.architecture().layers().stream().map(l -> l.inputSize() + ">" + l.outputSize())
-                        .collect(java.util.stream.Collectors.joining(",")), "target-dataset:fashion"),
+                        .collect(java.util.stream.Collectors.joining(",")), "target-dataset:fashion",
+                // issue 21's features, for dense layers: output widths 128/64 and 10/32 (geometric mean 0.79, on the half-log2 grid 2^-1/2 ≈ 0.71), no maps
+                "channel-ratio:x0.71", "spatial:1<-1,1<-1", "layer-kind:dense,dense"),
                 all.ridgeFeatures(m, ctx().features(m), ctx()));
     }
 

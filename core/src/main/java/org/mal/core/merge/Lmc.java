@@ -162,7 +162,13 @@ public final class Lmc {
         return report(lambdas, curves, tolerance);
     }
 
-    private static Report report(double[] lambdas, List<TaskCurves> curves, double tolerance) {
+    /**
+     * The metrics read from curves already measured (a CNN move's, which are not computed by
+     * {@link #prepare}): barrier, areas, λ* and the accuracies there, from the first task's curves.
+     */
+    public static Report report(double[] lambdas, List<TaskCurves> curves, double tolerance) {
+        if (curves.isEmpty()) throw new IllegalArgumentException("a report needs the curves of at least one task");
+        if (lambdas[0] != 0 || lambdas[lambdas.length - 1] != 1) throw new IllegalArgumentException("the λ grid must run from 0 to 1");
         Curve a = curves.get(0).aligned();
         Curve n = curves.get(0).naive();
         double auc = area(lambdas, a.loss());

@@ -36,6 +36,17 @@ public interface LambdaRule {
             this(mergeAt, task, lambdas, loss, accuracy, lossLimit, l -> Evaluator.evaluate(mergeAt.apply(l), task));
         }
 
+        /**
+         * A curve whose merges are not MLPs (a CNN move's): the rules read only losses and
+         * accuracies, through {@code measure}; asking it for the MLP model is an error.
+         */
+        public static Curve measured(Dataset task, double[] lambdas, double[] loss, double[] accuracy, double lossLimit,
+                                     DoubleFunction<Metrics> measure) {
+            return new Curve(l -> {
+                throw new UnsupportedOperationException("this curve's merges are not MLPs; read them through metricsAt");
+            }, task, lambdas, loss, accuracy, lossLimit, measure);
+        }
+
         /** The base-task loss of the merge at {@code lambda}. */
         public double lossAt(double lambda) { return measure.apply(lambda).loss(); }
 

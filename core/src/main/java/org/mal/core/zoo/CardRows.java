@@ -43,11 +43,34 @@ public final class CardRows {
      * @throws IllegalArgumentException when the card lacks the recipe's validation fraction or seed,
      *     or the rows drawn again do not match the card
      */
-    public static int[] validation(Dataset train, ModelCard card) {
+    public static int[] validation(Dataset train, ModelCard card) { return validation(train, card, null); }
+
+    /**
+     * The same for a model of a zoo that trained every model of a task on a stratified sample of
+     * {@code N} rows of its pool ({@code zoo.training.rows}; the card's fit set is then named
+     * {@code <train>-<N>-fit}): that sample is drawn again with {@code sampleSeed} (the zoo's
+     * {@code training.seed}, which such cards do not record) before the validation split. A wrong
+     * seed fails the fit-set hash check like any other mismatch.
+     *
+     * @param sampleSeed null: the card's pool is used as it is, and a sampled card is an error saying the seed is needed
+     */
+    public static int[] validation(Dataset train, ModelCard card, Long sampleSeed) {
         if (card.recipe() == null || card.recipe().validationFraction() == null || card.dataset() == null) {
             throw new IllegalArgumentException("card " + card.id() + " does not say how its validation rows were drawn");
         }
         int[] pool = pool(train, card);
+        int sampled = sampleSize(train, card);
+        if (sampled > 0 && sampled < pool.length) {
+            if (sampleSeed == null) {
+                throw new IllegalArgumentException("card " + card.id() + " was fitted on a " + sampled + "-row sample of " + train.name()
+                        + " (zoo.training.rows) whose seed the card does not record; set search.evaluation.sample-seed to the zoo's training.seed");
+            }
+            Dataset p = train.subset(train.name() + "-pool", pool);
+            int[] chosen = Splits.stratified(p.labels(), p.classCount(), sampled, sampleSeed).selected();
+            int[] rows = new int[chosen.length];
+            for (int i = 0; i < rows.length; i++) rows[i] = pool[chosen[i]];
+            pool = rows;
+        }
         Dataset d = train.subset(train.name() + "-pool", pool);
         int held = (int) Math.round(card.recipe().validationFraction() * d.size());
         Splits.Partition p = Splits.stratified(d.labels(), d.classCount(), held, card.recipe().seed());
@@ -59,6 +82,16 @@ public final class CardRows {
         int[] out = new int[p.selected().length];
         for (int i = 0; i < out.length; i++) out[i] = pool[p.selected()[i]];
         return out;
+    }
+
+    /** {@code N} when the card's fit set is named {@code <train>-<N>-fit} (a sampled pool of the whole training set), else 0. */
+    static int sampleSize(Dataset train, ModelCard card) {
+        String name = card.dataset().trainName();
+        String prefix = train.name() + "-";
+        if (name == null || card.shard() != null || card.holdout() != null || !name.startsWith(prefix) || !name.endsWith("-fit")
+                || name.length() <= prefix.length() + "-fit".length()) return 0;
+        String n = name.substring(prefix.length(), name.length() - "-fit".length());
+        return n.matches("[1-9][0-9]{0,8}") ? Integer.parseInt(n) : 0;
     }
 
     /** Whether the two sets of rows share none. Neither is modified. */

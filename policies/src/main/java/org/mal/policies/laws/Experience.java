@@ -84,7 +84,7 @@ public final class Experience implements Law {
 
     /** The move features the {@code ridge} model may use, by configuration name. */
     public static final List<String> FEATURES = List.of("dataset-pair", "shapes", "depth-gap", "direction", "extent", "base-layers",
-            "target-layers", "layer-map", "target", "target-architecture", "target-dataset");
+            "target-layers", "layer-map", "target", "target-architecture", "target-dataset", "channel-ratio", "spatial", "layer-kind");
 
     /** The {@code arm} model. */
     public Experience(String reward, double exploration, double optimism, boolean skipEvaluated) {
@@ -155,8 +155,11 @@ public final class Experience implements Law {
             if (f.shapeCounts().containsKey(r)) shapes.append(shapes.isEmpty() ? "" : "+").append(r.name().toLowerCase());
         }
         String extent = f.layers().size() == f.baseDepth() ? "all" : f.layers().size() == 1 ? "one" : "some";
-        return (f.sameDataset() ? "same" : "cross") + "/" + shapes + "/gap" + Math.round(f.maxDepthGap() * 4) / 4.0
+        String arm = (f.sameDataset() ? "same" : "cross") + "/" + shapes + "/gap" + Math.round(f.maxDepthGap() * 4) / 4.0
                 + "/" + (f.maxDeepToShallow() > 1e-12 ? "deep-to-shallow" : "shallow-or-level") + "/" + extent;
+        // a CNN move's class also says whether residual blocks are merged and whether maps of other sizes meet (MLP arms unchanged)
+        if (f.convolutional()) arm += "/" + (f.residualShare() > 0 ? "residual" : "conv") + "/" + (Math.abs(f.spatialRatio() - 1) < 1e-9 ? "same-size" : "resized");
+        return arm;
     }
 
     @Override
@@ -198,14 +201,46 @@ public final class Experience implements Law {
                 case "target-layers" -> join(f.layers(), false);
                 case "layer-map" -> layerMap;
                 case "target" -> target;
-                case "target-architecture" -> targetCard.architecture().layers().stream()
-                        .map(l -> l.inputSize() + ">" + l.outputSize()).collect(Collectors.joining(","));
+                case "target-architecture" -> targetCard.convolutional() ? targetCard.cnn().layers().stream().filter(l -> l.hasParams())
+                        .map(l -> l.describe()).collect(Collectors.joining(","))
+                        : targetCard.architecture().layers().stream().map(l -> l.inputSize() + ">" + l.outputSize()).collect(Collectors.joining(","));
+                case "channel-ratio" -> channelRatio(f);
+                case "spatial" -> spatial(f);
+                case "layer-kind" -> layerKinds(f);
                 case "target-dataset" -> String.valueOf(targetCard.dataset() == null ? null : targetCard.dataset().task());
                 default -> throw new IllegalStateException(name);
             };
             out.add(name + ":" + value);
         }
         return out;
+    }
+
+    /**
+     * The width (channel) ratio of the move as a class: the geometric mean of the pairs' output-width
+     * ratios on a log2 scale rounded to halves ({@code "x1"}, {@code "x2"}, {@code "x0.5"}, {@code "x1.41"}),
+     * so moves from targets twice as wide share a value whatever the base's width.
+     */
+    static String channelRatio(MoveFeatures f) {
+        double r = Math.pow(2, Math.round(2 * Math.log(f.widthRatio()) / Math.log(2)) / 2.0);
+        return "x" + (Math.abs(r - Math.rint(r)) < 1e-9 ? String.valueOf((long) Math.rint(r)) : String.format(java.util.Locale.ROOT, "%.2f", r).replaceAll("0+$", ""));
+    }
+
+    /** The spatial sizes (output maps' side) of the pairs, base then target, e.g. {@code "28<-14,14<-14"}; {@code "1<-1"} per dense layer. */
+    static String spatial(MoveFeatures f) {
+        StringBuilder b = new StringBuilder();
+        for (MoveFeatures.LayerFeature l : f.layers()) b.append(b.isEmpty() ? "" : ",").append(l.baseSpatial()).append("<-").append(l.targetSpatial());
+        return b.toString();
+    }
+
+    /** The kinds of the mapped layers, base then target, e.g. {@code "conv<-conv"} or {@code "conv,residual,residual,linear"} (each pair's kinds when they differ). */
+    static String layerKinds(MoveFeatures f) {
+        StringBuilder b = new StringBuilder();
+        for (MoveFeatures.LayerFeature l : f.layers()) {
+            String k = l.baseKind().name().toLowerCase();
+            if (l.targetKind() != l.baseKind()) k += "<-" + l.targetKind().name().toLowerCase();
+            b.append(b.isEmpty() ? "" : ",").append(k);
+        }
+        return b.toString();
     }
 
     private static String join(List<MoveFeatures.LayerFeature> layers, boolean base) {

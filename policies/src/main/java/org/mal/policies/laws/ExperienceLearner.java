@@ -57,8 +57,8 @@ public final class ExperienceLearner {
     private record Group(String layerMap, String baseClass) {}
 
     /** The base's card as the features read it: architecture and dataset task. */
-    private record Signature(Architecture architecture, String task) {
-        static Signature of(ModelCard c) { return new Signature(c.architecture(), c.dataset() == null ? null : c.dataset().task()); }
+    private record Signature(Architecture architecture, org.mal.core.cnn.CnnArchitecture cnn, String task) {
+        static Signature of(ModelCard c) { return new Signature(c.architecture(), c.cnn(), c.dataset() == null ? null : c.dataset().task()); }
     }
 
     /** One target's contribution as added to the fit, and the cards it was keyed with (null card: not in the zoo). */
