@@ -241,19 +241,7 @@ public final class Workbench implements MethodData {
         if (kept != null) return kept;
         CnnModel m;
         if (store != null && blob != null && store.hasBlob(blob)) {
-            Path tmp = null;
-            try {
-                Files.createDirectories(assemblies);
-                tmp = Files.createTempFile(assemblies, "blob-", PART);
-                try (InputStream in = store.openBlob(blob)) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                }
-                m = CnnIO.load(tmp).model();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the store's blob " + blob + ": " + e.getMessage(), e);
-            } finally {
-                deleteQuietly(tmp);
-            }
+            m = readBlob(blob, file -> CnnIO.load(file).model());
         } else if (store == null && blobFiles != null && blob != null) {
             try {
                 m = CnnIO.load(blobFiles.file(blob, "assembly " + weightsHash)).model();
@@ -396,7 +384,7 @@ public final class Workbench implements MethodData {
 
     private Model loadAssembly(String h, String blob) {
         if (store != null && blob != null && store.hasBlob(blob)) {
-            Model m = readBlob(blob).model();
+            Model m = readBlob(blob, ModelIO::load).model();
             if (!m.contentHash().equals(h)) throw new IllegalStateException("the store's blob " + blob + " does not hold assembly " + h);
             return m;
         }
@@ -426,8 +414,13 @@ public final class Workbench implements MethodData {
                 + (store != null ? " (search.assemblies may have let it go: rebuild it from its recipe with ./mal merge --recipe)" : ""));
     }
 
-    /** A blob read back as a model: through a scratch file in {@link #assemblies()}, deleted at once. */
-    private ModelIO.Loaded readBlob(String blob) {
+    /** Reads a model file. */
+    private interface FileReader<T> {
+        T read(Path file) throws IOException;
+    }
+
+    /** A blob read back as a model by {@code reader}: through a scratch file in {@link #assemblies()}, deleted at once. */
+    private <T> T readBlob(String blob, FileReader<T> reader) {
         Path tmp = null;
         try {
             Files.createDirectories(assemblies);
@@ -435,7 +428,7 @@ public final class Workbench implements MethodData {
             try (InputStream in = store.openBlob(blob)) {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
-            return ModelIO.load(tmp);
+            return reader.read(tmp);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the store's blob " + blob + ": " + e.getMessage(), e);
         } finally {
