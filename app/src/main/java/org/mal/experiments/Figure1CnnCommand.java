@@ -223,6 +223,7 @@ public final class Figure1CnnCommand implements Callable<Integer> {
             Map<String, Metrics> own = new LinkedHashMap<>();
             for (Member m : members) own.put(m.id(), CnnEvaluation.evaluate(m.model(), test));
             List<Callable<PairResult>> work = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
             Table unaligned = new Table("base", "target", "why not");
             int unalignedCount = 0;
             Map<String, Integer> kinds = new TreeMap<>();
@@ -240,7 +241,13 @@ public final class Figure1CnnCommand implements Callable<Integer> {
                 work.add(() -> {
                     long t0 = System.nanoTime();
                     Curves c = curves(a.model(), b.model(), pairing, test, stats, grid, own.get(a.id()), own.get(b.id()));
-                    return new PairResult(a, b, pairing, c, (System.nanoTime() - t0) / 1e9);
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    synchronized (out) {
+                        out.printf(Locale.ROOT, "[%d] %s <- %s (%s): AUC WM / naive %.3f, WM+BN / naive %.3f, %.1f s%n", done.incrementAndGet(), a.id(), b.id(),
+                                pairing.describe(), c.auc(1) / c.auc(0), c.auc(2) / c.auc(0), seconds);
+                        out.flush();
+                    }
+                    return new PairResult(a, b, pairing, c, seconds);
                 });
             }
             out.printf(Locale.ROOT, "%n== %s: %d CNNs, %d architectures, %d pairs merged (%s)%n", task, members.size(),
