@@ -311,14 +311,17 @@ public final class Figure1CnnCommand implements Callable<Integer> {
                                 1 - half, 1 + half),
                         Plots.heatmap("AUC weight matching + BN reset / naive, " + task, "target architecture", "base architecture", archs, archs, ratioBn,
                                 "0.00", 1 - half, 1 + half)), heat);
-                List<Plots.Line> lines = new ArrayList<>();
+                // one panel per kind of pairing, the three methods in each
+                List<org.knowm.xchart.XYChart> panels = new ArrayList<>();
                 for (Map.Entry<String, List<PairResult>> e : byKind.entrySet()) {
                     double[][] meanLoss = new double[3][grid];
                     for (PairResult r : e.getValue()) for (int m = 0; m < 3; m++) for (int k = 0; k < grid; k++) meanLoss[m][k] += r.curves().loss()[m][k] / e.getValue().size();
-                    for (int m = 0; m < 3; m++) lines.add(Plots.Line.of(METHODS[m] + ", " + e.getKey() + " (" + e.getValue().size() + ")", results.get(0).curves().lambdas(), meanLoss[m]));
+                    List<Plots.Line> lines = new ArrayList<>();
+                    for (int m = 0; m < 3; m++) lines.add(Plots.Line.of(METHODS[m], results.get(0).curves().lambdas(), meanLoss[m]));
+                    panels.add(Plots.lines("Mean test loss, " + e.getKey() + " (" + e.getValue().size() + " pairs), " + task, "lambda", "test loss", lines));
                 }
                 Path curvesPng = outDir.resolve("figure1-cnn-curves-" + task + ".png");
-                Plots.png(Plots.lines("Mean test loss along lambda by pairing, " + task, "lambda", "test loss", lines), curvesPng);
+                Plots.pngRow(panels, curvesPng);
                 out.printf(Locale.ROOT, "wrote %s and %s%n", heat, curvesPng);
             }
             out.flush();
