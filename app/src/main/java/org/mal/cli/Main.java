@@ -1,6 +1,7 @@
 package org.mal.cli;
 
 import org.mal.experiments.CnnPairCommand;
+import org.mal.experiments.CnnPairsCommand;
 import org.mal.experiments.Figure1CnnCommand;
 import org.mal.experiments.Figure1Command;
 import org.mal.experiments.GainCheckCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Model Assembly Learning: assemble a base network from layers of a heterogeneous model zoo.",
-        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, GainCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, StoreCommand.class, Figure1Command.class, WorkerCommand.class, CnnPairCommand.class, Figure1CnnCommand.class},
+        subcommands = {DemoCommand.class, DataCommand.class, ZooCommand.class, TrainCommand.class, MergeCommand.class, LawsCheckCommand.class, LearningCheckCommand.class, GainCheckCommand.class, SearchCommand.class, ExportCommand.class, ReportCommand.class, StoreCommand.class, Figure1Command.class, WorkerCommand.class, CnnPairCommand.class, CnnPairsCommand.class, Figure1CnnCommand.class},
         scope = CommandLine.ScopeType.INHERIT)
 public final class Main implements Runnable {
 

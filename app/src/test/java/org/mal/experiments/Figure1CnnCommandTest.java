@@ -1,7 +1,7 @@
 package org.mal.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
@@ -10,7 +10,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.mal.core.cnn.CnnArchitecture;
+import org.mal.core.cnn.CnnEvaluation;
 import org.mal.core.cnn.CnnModel;
+import org.mal.core.cnn.CnnPairing;
+import org.mal.core.model.Metrics;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Synthetic;
 import org.mal.core.data.TaskData;
@@ -48,7 +51,10 @@ class Figure1CnnCommandTest {
         CnnModel base = CnnTrainer.train(arch, IMAGES.train(), new TrainConfig(Optimizer.ADAM, 1e-2, 3, 16, 3), TrainingListener.NONE);
         CnnModel target = permutedCopy(base, 4);
         Dataset test = IMAGES.test();
-        Figure1CnnCommand.Curves c = Figure1CnnCommand.curves(base, target, CnnPairAlignment.SAME_ARCHITECTURE, test, IMAGES.train(), 5);
+        CnnPairing pairing = CnnPairing.of(arch, arch);
+        assertInstanceOf(CnnPairing.Whole.class, pairing);
+        Metrics own = CnnEvaluation.evaluate(base, test);
+        Figure1CnnCommand.Curves c = Figure1CnnCommand.curves(base, target, pairing, test, IMAGES.train(), 5, own, CnnEvaluation.evaluate(target, test));
         assertEquals(List.of(0.0, 0.25, 0.5, 0.75, 1.0), java.util.Arrays.stream(c.lambdas()).boxed().toList());
         for (int k = 0; k < 5; k++) {
             assertEquals(c.loss()[1][0], c.loss()[1][k], 1e-5, "weight matching recovers the permutation: the merge is the base at every lambda");
@@ -56,19 +62,36 @@ class Figure1CnnCommandTest {
         assertEquals(0.0, c.barrier(1), 1e-5);
         assertTrue(c.auc(1) < c.auc(0), "naive merging of permuted copies is worse: " + c.auc(0) + " vs " + c.auc(1));
         assertTrue(c.barrier(0) > 1e-3, "naive barrier " + c.barrier(0));
-        assertEquals(c.loss()[0][0], c.loss()[2][0], 0.0, "every method starts at the base");
-        assertEquals(c.loss()[0][4], c.loss()[2][4], 0.0, "and ends at the target");
+        for (int m = 0; m < 3; m++) assertEquals(own.loss(), c.loss()[m][0], 0.0, "every method starts at the base");
+        assertEquals(c.loss()[0][4], c.target().loss(), 1e-5, "the naive merge at 1 is the target");
         assertEquals(c.accuracy()[1][2], c.midpointAccuracy(1), 0.0);
         // trapezoid rule on the grid: the flat curve's area is its value
         assertEquals(c.loss()[1][0], c.auc(1), 1e-5);
     }
 
     @Test
-    void onlySameArchitecturePairsAreSupportedTodayAndLabelsDropTaskAndSeed() {
-        CnnArchitecture a = CnnZooArchitectures.of(ZooSpec.Network.CNN, List.of(8, 16, 8), 1, 28, 28, 10);
-        CnnArchitecture b = CnnZooArchitectures.of(ZooSpec.Network.CNN, List.of(8, 8, 8), 1, 28, 28, 10);
-        assertTrue(CnnPairAlignment.SAME_ARCHITECTURE.supports(a, a));
-        assertFalse(CnnPairAlignment.SAME_ARCHITECTURE.supports(a, b));
+    void aPairOfOtherDepthAndWidthsIsMergedByALayerMapAndItsBarrierIsAgainstTheParents() {
+        CnnArchitecture a = CnnZooArchitectures.of(ZooSpec.Network.CNN, List.of(4, 6, 4), 1, 28, 28, 3);
+        CnnArchitecture b = CnnZooArchitectures.of(ZooSpec.Network.CNN, List.of(6, 8), 1, 28, 28, 3);
+        CnnModel base = CnnTrainer.train(a, IMAGES.train(), new TrainConfig(Optimizer.ADAM, 1e-2, 2, 16, 3), TrainingListener.NONE);
+        CnnModel target = CnnTrainer.train(b, IMAGES.train(), new TrainConfig(Optimizer.ADAM, 1e-2, 2, 16, 4), TrainingListener.NONE);
+        CnnPairing pairing = CnnPairing.of(a, b);
+        assertEquals("layer map [0<-0,4<-4,8<-4]", pairing.describe());   // the middle unit rounds up (0.5 -> 1)
+        Dataset test = IMAGES.test();
+        Metrics ownA = CnnEvaluation.evaluate(base, test);
+        Metrics ownB = CnnEvaluation.evaluate(target, test);
+        Figure1CnnCommand.Curves c = Figure1CnnCommand.curves(base, target, pairing, test, IMAGES.train(), 3, ownA, ownB);
+        for (int m = 0; m < 3; m++) {
+            assertEquals(ownA.loss(), c.loss()[m][0], 0.0);
+            double want = Math.max(Math.max(0, c.loss()[m][1] - (ownA.loss() + ownB.loss()) / 2), c.loss()[m][2] - ownB.loss());
+            assertEquals(want, c.barrier(m), 1e-12);
+        }
+        // the layer map keeps the base's head: at lambda 1 the merge is not the target
+        assertTrue(Math.abs(c.loss()[1][2] - ownB.loss()) > 1e-6);
+    }
+
+    @Test
+    void labelsDropTaskAndSeed() {
         assertEquals("cnn-pyramid-8x16x8", Figure1CnnCommand.architectureLabel("fashion-mnist-cnn-pyramid-8x16x8-s2", "fashion-mnist"));
         assertEquals("resnet-equal-8x8x8", Figure1CnnCommand.architectureLabel("mnist-resnet-equal-8x8x8", "mnist"));
     }

@@ -18,8 +18,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * group entering module {@code i} to the target's group entering module {@code j} (both the image, or
  * both channel groups; the image's channels correspond one to one). One match per pair of groups,
  * keyed {@code "<base group><-<target group>"}: two pairs that touch the same pair of groups share it,
- * as the MLP layer maps do. Only top-level {@code Conv2d} modules can be mapped (not the convs inside
- * residual blocks).
+ * as the MLP layer maps do. Top-level {@code Conv2d} modules are mapped to top-level convs, and
+ * residual blocks to residual blocks of the same stride and kind of shortcut: a block pair
+ * {@code i ← j} merges both convs, both batch norms and the projection (if any); its inner channels
+ * are one more group ({@code "P_i.inner<-P_j.inner"}), and its output channels are the group it reads
+ * when its shortcut is the identity (the residual stream keeps its basis), {@code "P_i<-P_j"} when it
+ * is a projection. A conv's channels and a block's cannot be paired: a conv→BN→ReLU and a block
+ * compute different functions of their inputs, so no channel correspondence carries one into the other.
  *
  * <p>Weight matching maximises {@code Σ_pairs ⟨W_i, T(W_j)⟩ + ⟨b_i, T(b_j)⟩ + Σ ⟨bn_i, T(bn_j)⟩}
  * over the matches by {@link CnnChannelMatching}'s coordinate descent, on the mapped tensors only.
@@ -75,6 +80,15 @@ public final class CnnLayerMap {
         return p.mapped(CnnChannelMatching.align(p.spec, p.targetSizes, p.a, p.b, settings));
     }
 
+    /**
+     * Checks that {@code pairs} is a layer map from a target of architecture {@code target} into a base
+     * of architecture {@code base}; an {@link IllegalArgumentException} names the first pair that is
+     * not and why (the errors {@link #align} and {@link #naive} would give).
+     */
+    public static void check(CnnArchitecture base, CnnArchitecture target, List<Pair> pairs) {
+        new Problem(base, target, null, null, pairs);
+    }
+
     /** The base with each mapped tensor {@code (1 − λ)·base + λ·aligned}; λ = 0 is the base itself. */
     public static CnnModel merge(CnnModel base, Mapped mapped, double lambda) {
         if (!(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("lambda must be in [0, 1], got " + lambda);
@@ -112,61 +126,107 @@ public final class CnnLayerMap {
         final CnnPermutationSpec spec;
 
         Problem(CnnModel base, CnnModel target, List<Pair> pairs) {
+            this(base.architecture(), target.architecture(), base, target, pairs);
+        }
+
+        /** With {@code base} and {@code target} null: the checks and the groups only (no tensors). */
+        Problem(CnnArchitecture archA, CnnArchitecture archB, CnnModel base, CnnModel target, List<Pair> pairs) {
             this.base = base;
             this.pairs = List.copyOf(pairs);
             if (pairs.isEmpty()) throw new IllegalArgumentException("a layer map needs at least one pair");
-            CnnArchitecture archA = base.architecture();
-            CnnArchitecture archB = target.architecture();
             List<Integer> seen = new ArrayList<>();
             for (int k = 0; k < pairs.size(); k++) {
                 Pair p = pairs.get(k);
                 if (seen.contains(p.base())) throw new IllegalArgumentException("base module " + p.base() + " is mapped twice");
                 seen.add(p.base());
-                CnnLayer.Conv2d ca = conv(archA, p.base(), "base");
-                CnnLayer.Conv2d cb = conv(archB, p.target(), "target");
-                if (ca.kernel() != cb.kernel() || ca.stride() != cb.stride() || ca.padding() != cb.padding() || ca.bias() != cb.bias()) {
-                    throw new IllegalArgumentException("pair " + p + ": base " + ca.describe() + " and target " + cb.describe()
-                            + " differ beyond their channel counts");
+                CnnLayer la = module(archA, p.base(), "base");
+                CnnLayer lb = module(archB, p.target(), "target");
+                if (la.getClass() != lb.getClass()) {
+                    throw new IllegalArgumentException("pair " + p + ": layer maps pair convs with convs and residual blocks with residual blocks; base module "
+                            + p.base() + " is " + la.describe() + ", target module " + p.target() + " is " + lb.describe());
                 }
-                boolean bnA = isBatchNorm(archA, p.base() + 1);
-                boolean bnB = isBatchNorm(archB, p.target() + 1);
-                if (bnA != bnB) {
-                    throw new IllegalArgumentException("pair " + p + ": " + (bnA ? "the base's" : "the target's") + " conv is followed by a batch norm and the other's is not");
-                }
-                String out = "P_" + p.base() + "<-P_" + p.target();
                 String inA = inputGroup(archA, p.base());
                 String inB = inputGroup(archB, p.target());
                 if ((inA == null) != (inB == null)) {
-                    throw new IllegalArgumentException("pair " + p + ": " + (inA == null ? "the base's conv reads the image and the target's reads channels"
-                            : "the target's conv reads the image and the base's reads channels"));
+                    String what = la instanceof CnnLayer.Conv2d ? "conv" : "block";
+                    throw new IllegalArgumentException("pair " + p + ": " + (inA == null ? "the base's " + what + " reads the image and the target's reads channels"
+                            : "the target's " + what + " reads the image and the base's reads channels"));
                 }
-                if (inA == null && ca.inChannels() != cb.inChannels()) {
-                    throw new IllegalArgumentException("pair " + p + ": both convs read the image, with " + ca.inChannels() + " and " + cb.inChannels() + " channels");
-                }
+                String in = inA == null ? null : inA + "<-" + inB;
                 String local = k + "/";
-                add(local + "weight", p.base() + ".weight", base, target, p.target() + ".weight");
-                group(out, ca.outChannels(), cb.outChannels(), new CnnPermutationSpec.AxisRef(local + "weight", 0, 1));
-                if (inA != null) group(inA + "<-" + inB, ca.inChannels(), cb.inChannels(), new CnnPermutationSpec.AxisRef(local + "weight", 1, 1));
-                if (ca.bias()) {
-                    add(local + "bias", p.base() + ".bias", base, target, p.target() + ".bias");
-                    group(out, ca.outChannels(), cb.outChannels(), new CnnPermutationSpec.AxisRef(local + "bias", 0, 1));
-                }
-                if (bnA) {
-                    for (String v : CnnArchitecture.BATCH_NORM_VECTORS) {
-                        add(local + "bn." + v, (p.base() + 1) + "." + v, base, target, (p.target() + 1) + "." + v);
-                        group(out, ca.outChannels(), cb.outChannels(), new CnnPermutationSpec.AxisRef(local + "bn." + v, 0, 1));
+                if (la instanceof CnnLayer.Conv2d ca && lb instanceof CnnLayer.Conv2d cb) {
+                    if (ca.kernel() != cb.kernel() || ca.stride() != cb.stride() || ca.padding() != cb.padding() || ca.bias() != cb.bias()) {
+                        throw new IllegalArgumentException("pair " + p + ": base " + ca.describe() + " and target " + cb.describe()
+                                + " differ beyond their channel counts");
                     }
+                    boolean bnA = isBatchNorm(archA, p.base() + 1);
+                    boolean bnB = isBatchNorm(archB, p.target() + 1);
+                    if (bnA != bnB) {
+                        throw new IllegalArgumentException("pair " + p + ": " + (bnA ? "the base's" : "the target's") + " conv is followed by a batch norm and the other's is not");
+                    }
+                    if (inA == null && ca.inChannels() != cb.inChannels()) {
+                        throw new IllegalArgumentException("pair " + p + ": both convs read the image, with " + ca.inChannels() + " and " + cb.inChannels() + " channels");
+                    }
+                    String out = "P_" + p.base() + "<-P_" + p.target();
+                    add(local + "weight", p.base() + ".weight", base, target, p.target() + ".weight");
+                    group(out, ca.outChannels(), cb.outChannels(), new CnnPermutationSpec.AxisRef(local + "weight", 0, 1));
+                    if (in != null) group(in, ca.inChannels(), cb.inChannels(), new CnnPermutationSpec.AxisRef(local + "weight", 1, 1));
+                    if (ca.bias()) {
+                        add(local + "bias", p.base() + ".bias", base, target, p.target() + ".bias");
+                        group(out, ca.outChannels(), cb.outChannels(), new CnnPermutationSpec.AxisRef(local + "bias", 0, 1));
+                    }
+                    if (bnA) batchNorm(local + "bn.", (p.base() + 1) + ".", (p.target() + 1) + ".", out, ca.outChannels(), cb.outChannels(), base, target);
+                } else if (la instanceof CnnLayer.ResidualBlock ra && lb instanceof CnnLayer.ResidualBlock rb) {
+                    if (ra.stride() != rb.stride() || ra.projection() != rb.projection()) {
+                        throw new IllegalArgumentException("pair " + p + ": base " + ra.describe() + " and target " + rb.describe()
+                                + " differ beyond their channel counts (stride or shortcut)");
+                    }
+                    if (in == null && ra.inChannels() != rb.inChannels()) {
+                        throw new IllegalArgumentException("pair " + p + ": both blocks read the image, with " + ra.inChannels() + " and " + rb.inChannels() + " channels");
+                    }
+                    // an identity shortcut keeps the stream's group: the block's output is in the group it reads
+                    String out = ra.projection() ? "P_" + p.base() + "<-P_" + p.target() : in;
+                    String inner = "P_" + p.base() + ".inner<-P_" + p.target() + ".inner";
+                    int na = ra.outChannels();
+                    int nb = rb.outChannels();
+                    String pa = p.base() + ".";
+                    String pb = p.target() + ".";
+                    add(local + "conv1.weight", pa + "conv1.weight", base, target, pb + "conv1.weight");
+                    group(inner, na, nb, new CnnPermutationSpec.AxisRef(local + "conv1.weight", 0, 1));
+                    if (in != null) group(in, ra.inChannels(), rb.inChannels(), new CnnPermutationSpec.AxisRef(local + "conv1.weight", 1, 1));
+                    batchNorm(local + "bn1.", pa + "bn1.", pb + "bn1.", inner, na, nb, base, target);
+                    add(local + "conv2.weight", pa + "conv2.weight", base, target, pb + "conv2.weight");
+                    if (out != null) group(out, na, nb, new CnnPermutationSpec.AxisRef(local + "conv2.weight", 0, 1));
+                    group(inner, na, nb, new CnnPermutationSpec.AxisRef(local + "conv2.weight", 1, 1));
+                    batchNorm(local + "bn2.", pa + "bn2.", pb + "bn2.", out, na, nb, base, target);
+                    if (ra.projection()) {
+                        add(local + "downsample.0.weight", pa + "downsample.0.weight", base, target, pb + "downsample.0.weight");
+                        group(out, na, nb, new CnnPermutationSpec.AxisRef(local + "downsample.0.weight", 0, 1));
+                        if (in != null) group(in, ra.inChannels(), rb.inChannels(), new CnnPermutationSpec.AxisRef(local + "downsample.0.weight", 1, 1));
+                        batchNorm(local + "downsample.1.", pa + "downsample.1.", pb + "downsample.1.", out, na, nb, base, target);
+                    }
+                } else {
+                    throw new IllegalStateException("unmappable modules passed the check: " + la.describe() + ", " + lb.describe());
                 }
             }
             spec = new CnnPermutationSpec(baseSizes, groups);
         }
 
-        private static CnnLayer.Conv2d conv(CnnArchitecture arch, int i, String role) {
+        private static CnnLayer module(CnnArchitecture arch, int i, String role) {
             if (i < 0 || i >= arch.layers().size()) throw new IllegalArgumentException("the " + role + " has no module " + i + " (it has " + arch.layers().size() + ")");
-            if (!(arch.layers().get(i) instanceof CnnLayer.Conv2d c)) {
-                throw new IllegalArgumentException("layer maps pair top-level convs; the " + role + "'s module " + i + " is " + arch.layers().get(i).describe());
+            CnnLayer l = arch.layers().get(i);
+            if (!(l instanceof CnnLayer.Conv2d || l instanceof CnnLayer.ResidualBlock)) {
+                throw new IllegalArgumentException("layer maps pair top-level convs and residual blocks; the " + role + "'s module " + i + " is " + l.describe());
             }
-            return c;
+            return l;
+        }
+
+        /** A batch norm's four vectors ({@code <prefix>weight}, ...), on axis 0 of {@code group} (none: {@code null}, channels that are the image's). */
+        private void batchNorm(String local, String prefixA, String prefixB, String group, int na, int nb, CnnModel base, CnnModel target) {
+            for (String v : CnnArchitecture.BATCH_NORM_VECTORS) {
+                add(local + v, prefixA + v, base, target, prefixB + v);
+                if (group != null) group(group, na, nb, new CnnPermutationSpec.AxisRef(local + v, 0, 1));
+            }
         }
 
         private static boolean isBatchNorm(CnnArchitecture arch, int i) {
@@ -174,6 +234,7 @@ public final class CnnLayerMap {
         }
 
         private void add(String local, String nameA, CnnModel base, CnnModel target, String nameB) {
+            if (base == null) return;
             a.put(local, base.params().get(nameA));
             b.put(local, target.params().get(nameB));
             baseName.put(local, nameA);

@@ -145,7 +145,7 @@ public final class CnnRepair {
         return false;
     }
 
-    private static boolean hasBatchNorm(CnnArchitecture arch) { return batchNormIn(arch.layers(), 0, arch.layers().size()); }
+    static boolean hasBatchNorm(CnnArchitecture arch) { return batchNormIn(arch.layers(), 0, arch.layers().size()); }
 
     /**
      * Per output channel of module {@code i}: mean and population standard deviation of its output

@@ -102,6 +102,16 @@ final class CnnBackprop {
     /** The gradients of the last {@link #backward}, by tensor name (overwritten by the next one). */
     Map<String, INDArray> gradients() { return grads; }
 
+    /**
+     * Drops every reference this object holds to the last step's arrays (the gradients, what a forward pass kept for
+     * its backward pass): the trainer calls it before it closes the step's workspace, whose memory the next step
+     * overwrites, so that nothing here can point into it afterwards.
+     */
+    void forgetStep() {
+        grads.clear();
+        for (Node n : nodes) n.forget();
+    }
+
     /** Logits {@code [b, classes]} of image rows {@code [b, c·h·w]} in train mode; keeps what {@link #backward} needs. */
     INDArray forward(INDArray rows, long[] inputShape) {
         INDArray h = rows.castTo(DataType.FLOAT).dup('c').reshape('c', rows.size(0), inputShape[0], inputShape[1], inputShape[2]);
@@ -140,6 +150,9 @@ final class CnnBackprop {
         INDArray forward(INDArray x);
 
         INDArray backward(INDArray g);
+
+        /** Drops what {@link #forward} kept (see {@link CnnBackprop#forgetStep}). */
+        void forget();
     }
 
     private final class Conv implements Node {
@@ -197,6 +210,8 @@ final class CnnBackprop {
             x = null;
             return dx;
         }
+
+        @Override public void forget() { x = null; }
     }
 
     private final class BatchNorm implements Node {
@@ -244,6 +259,12 @@ final class CnnBackprop {
             normalised = null;
             return dx;
         }
+
+        @Override
+        public void forget() {
+            normalised = null;
+            invStd = null;
+        }
     }
 
     private static final class Relu implements Node {
@@ -262,6 +283,8 @@ final class CnnBackprop {
             x = null;
             return dx;
         }
+
+        @Override public void forget() { x = null; }
     }
 
     /** Max or average pooling, no padding: ND4J's {@code maxpool2d}/{@code avgpool2d} and their {@code _bp} ops. */
@@ -288,6 +311,8 @@ final class CnnBackprop {
             x = null;
             return dx;
         }
+
+        @Override public void forget() { x = null; }
     }
 
     private static final class GlobalAvgPool implements Node {
@@ -305,6 +330,8 @@ final class CnnBackprop {
             Nd4j.exec(new BroadcastAddOp(dx, g.reshape('c', shape[0], shape[1]).div(shape[2] * shape[3]), dx, 0, 1));
             return dx;
         }
+
+        @Override public void forget() {}
     }
 
     private static final class Flatten implements Node {
@@ -318,6 +345,8 @@ final class CnnBackprop {
 
         @Override
         public INDArray backward(INDArray g) { return g.dup('c').reshape('c', shape); }
+
+        @Override public void forget() {}
     }
 
     private final class Linear implements Node {
@@ -347,6 +376,8 @@ final class CnnBackprop {
             x = null;
             return dx;
         }
+
+        @Override public void forget() { x = null; }
     }
 
     /** {@code relu(branch(x) + shortcut(x))}; an empty shortcut is the identity. */
@@ -380,6 +411,13 @@ final class CnnBackprop {
             for (int i = shortcut.size() - 1; i >= 0; i--) s = shortcut.get(i).backward(s);
             y = null;
             return a.addi(s);
+        }
+
+        @Override
+        public void forget() {
+            y = null;
+            branch.forEach(Node::forget);
+            shortcut.forEach(Node::forget);
         }
     }
 }

@@ -1,6 +1,7 @@
 package org.mal.core.train;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.mal.core.cnn.BatchNormStatistics;
@@ -9,7 +10,14 @@ import org.mal.core.cnn.CnnEvaluation;
 import org.mal.core.cnn.CnnModel;
 import org.mal.core.data.Dataset;
 import org.mal.core.data.Splits;
+import org.mal.core.model.Metrics;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -38,6 +46,24 @@ public final class CnnTrainer {
      * training (for batch-norm statistics 500 images give 500·h·w values per channel).
      */
     private static final int MONITOR_ROWS = 500;
+
+    /**
+     * The workspace of one training step. Without it every step's activations, gradients and temporaries are fresh
+     * off-heap buffers that JavaCPP frees only when the JVM collects their small Java wrappers; a large heap is seldom
+     * collected, so the off-heap memory grew with {@code -Xmx} (up to JavaCPP's limit, which follows it: 15.7 GB resident
+     * for a zoo run at {@code -Xmx8g}, docs/RESULTS.md §35d). In the workspace the first step is learned (its
+     * allocations are counted, then one block of that size plus 20% is reserved), and each later step reuses that block
+     * from its start; a step that needs more (a last, smaller batch needs less) reallocates.
+     */
+    private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.2)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+    private static final java.util.concurrent.atomic.AtomicLong WORKSPACES = new java.util.concurrent.atomic.AtomicLong();
 
     private CnnTrainer() {}
 
@@ -109,29 +135,60 @@ public final class CnnTrainer {
                 : train.subset(train.name() + "-monitor", Splits.stratified(train.labels(), train.classCount(), MONITOR_ROWS, config.seed()).selected());
         CnnModel current = start;
         int iteration = 0;
-        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-            batches.reset();
-            while (batches.hasNext()) {
-                DataSet batch = batches.next();
-                INDArray logits = net.forward(batch.getFeatures(), in);
-                net.backward(logits, batch.getLabels());
-                for (Map.Entry<String, INDArray> e : net.params().entrySet()) {
-                    INDArray gradient = net.gradients().get(e.getKey());
-                    updaters.get(e.getKey()).applyUpdater(gradient, iteration, epoch - 1);   // turns the gradient into the step
-                    e.getValue().subi(gradient);
+        // Workspaces per training call (and thread): every array a step allocates lives in one and is overwritten by the next
+        // step, so the off-heap memory is one step's, whatever -Xmx (see STEP_WORKSPACE); the epoch's end has its own.
+        // Weights and updater state are outside.
+        String workspaceId = "mal-cnn-step-" + WORKSPACES.incrementAndGet();
+        try {
+            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+                batches.reset();
+                while (batches.hasNext()) {
+                    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, workspaceId)) {
+                        DataSet batch = batches.next();
+                        INDArray logits = net.forward(batch.getFeatures(), in);
+                        net.backward(logits, batch.getLabels());
+                        for (Map.Entry<String, INDArray> e : net.params().entrySet()) {
+                            INDArray gradient = net.gradients().get(e.getKey());
+                            updaters.get(e.getKey()).applyUpdater(gradient, iteration, epoch - 1);   // turns the gradient into the step
+                            e.getValue().subi(gradient);
+                        }
+                        net.forgetStep();
+                    }
+                    iteration++;
+                    listener.stepDone(iteration, totalSteps);
                 }
-                iteration++;
-                listener.stepDone(iteration, totalSteps);
+                current = epochEnd(net, start, iteration, monitor, config, epoch, listener, workspaceId);
             }
-            current = snapshot(net, start, iteration, monitor, Math.max(2, config.batchSize()));
-            for (INDArray t : current.params().values()) {
-                if (t.dataType() != DataType.INT64 && (t.isNaN().any() || t.isInfinite().any())) {
-                    throw new IllegalStateException("training diverged (NaN or infinite weights) in epoch " + epoch + " with " + config
-                            + "; try a smaller learning rate");
+        } finally {
+            for (String id : List.of(workspaceId, workspaceId + "-epoch")) {
+                if (Nd4j.getWorkspaceManager().checkIfWorkspaceExists(id)) {
+                    Nd4j.getWorkspaceManager().destroyWorkspace(Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(id));
                 }
             }
-            listener.epochDone(epoch, CnnEvaluation.evaluate(current, monitor));
         }
+        return current;
+    }
+
+    /** The epoch's snapshot (running statistics measured on {@code monitor}), checked for divergence and reported. */
+    private static CnnModel epochEnd(CnnBackprop net, CnnModel start, int iteration, Dataset monitor, TrainConfig config, int epoch,
+                                     TrainingListener listener, String workspaceId) {
+        CnnModel current;
+        Metrics onMonitor;
+        // the statistics and the monitor pass allocate per batch too: in a workspace of their own, the model copied out
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, workspaceId + "-epoch")) {
+            CnnModel inside = snapshot(net, start, iteration, monitor, Math.max(2, config.batchSize()));
+            Map<String, INDArray> out = new LinkedHashMap<>();
+            inside.params().forEach((name, t) -> out.put(name, t.isAttached() ? t.detach() : t));
+            current = new CnnModel(start.architecture(), out);
+            onMonitor = CnnEvaluation.evaluate(current, monitor);
+        }
+        for (INDArray t : current.params().values()) {
+            if (t.dataType() != DataType.INT64 && (t.isNaN().any() || t.isInfinite().any())) {
+                throw new IllegalStateException("training diverged (NaN or infinite weights) in epoch " + epoch + " with " + config
+                        + "; try a smaller learning rate");
+            }
+        }
+        listener.epochDone(epoch, onMonitor);
         return current;
     }
 

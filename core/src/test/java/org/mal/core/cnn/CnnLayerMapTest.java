@@ -95,7 +95,7 @@ class CnnLayerMapTest {
                 () -> CnnLayerMap.align(base, target, List.of(new CnnLayerMap.Pair(4, 0)), CnnWeightMatching.Settings.DEFAULT));
         assertEquals("pair 4<-0: the target's conv reads the image and the base's reads channels", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CnnLayerMap.naive(base, target, List.of(new CnnLayerMap.Pair(4, 5))));
-        assertEquals("layer maps pair top-level convs; the target's module 5 is BatchNorm2d(6)", e.getMessage());
+        assertEquals("layer maps pair top-level convs and residual blocks; the target's module 5 is BatchNorm2d(6)", e.getMessage());
         CnnModel pooled = CnnTestNets.random(CnnTestNets.pooled(4, 5), 3, DataType.DOUBLE);
         e = assertThrows(IllegalArgumentException.class, () -> CnnLayerMap.naive(base, pooled, List.of(new CnnLayerMap.Pair(0, 0))));
         assertEquals("pair 0<-0: base Conv2d(1, 5, kernel_size=3, stride=1, padding=1, bias=False) and target Conv2d(1, 4, kernel_size=3, stride=2, padding=0) "

@@ -245,6 +245,44 @@ class CnnTrainerTest {
         assertNotEquals(a.params().get("0.weight"), c.params().get("0.weight"), "another seed gives other weights");
     }
 
+    /**
+     * The trainer runs each step in an ND4J workspace (its off-heap memory must not grow with the steps): the weights it
+     * returns equal, bit for bit, those of the same steps run here without a workspace, for a plain net and a ResNet, over
+     * two epochs whose last batch is smaller (the workspace's learned size is then too large, not too small, and with a
+     * smaller first batch it would spill); no workspace stays open and no returned tensor lives in one.
+     */
+    @Test
+    void stepsInTheWorkspaceEqualTheSameStepsWithoutOne() {
+        Dataset train = TRAIN.subset("squares-300", java.util.stream.IntStream.range(0, 300).toArray());
+        TrainConfig config = new TrainConfig(Optimizer.ADAM, 1e-2, 2, 32, 7);
+        for (CnnArchitecture arch : List.of(small(), org.mal.core.zoo.CnnZooArchitectures.of(org.mal.core.zoo.ZooSpec.Network.RESNET, List.of(4, 6, 4), 1, 28, 28, 4))) {
+            CnnModel trained = CnnTrainer.train(arch, train, config, TrainingListener.NONE);
+            assertTrue(!Nd4j.getWorkspaceManager().anyWorkspaceActiveForCurrentThread(), "a workspace stayed open");
+            CnnBackprop net = new CnnBackprop(arch, CnnTrainer.initialWeights(arch, config.seed()).params());
+            org.nd4j.linalg.learning.config.IUpdater u = config.optimizer().updater(config.learningRate());
+            Map<String, org.nd4j.linalg.learning.GradientUpdater> updaters = new java.util.LinkedHashMap<>();
+            net.params().forEach((name, t) -> updaters.put(name, u.instantiate(Nd4j.zeros(DataType.FLOAT, 1, u.stateSize(t.length())), true)));
+            Batches batches = new Batches(train, config.batchSize(), config.seed() ^ 0x5DEECE66DL);
+            int iteration = 0;
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                batches.reset();
+                while (batches.hasNext()) {
+                    org.nd4j.linalg.dataset.api.DataSet b = batches.next();
+                    net.backward(net.forward(b.getFeatures(), arch.inputShape()), b.getLabels());
+                    for (Map.Entry<String, INDArray> e : net.params().entrySet()) {
+                        INDArray g = net.gradients().get(e.getKey());
+                        updaters.get(e.getKey()).applyUpdater(g, iteration, epoch);
+                        e.getValue().subi(g);
+                    }
+                    iteration++;
+                }
+            }
+            assertEquals(20, iteration);
+            net.params().forEach((name, t) -> assertEquals(t, trained.params().get(name), arch.describe() + " " + name));
+            trained.params().forEach((name, t) -> assertTrue(!t.isAttached(), name + " lives in a workspace"));
+        }
+    }
+
     @Test
     void initialWeightsFollowPyTorchsBounds() {
         CnnModel m = CnnTrainer.initialWeights(small(), 1);
