@@ -24,7 +24,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * mean {@code μ} and population standard deviation {@code σ} over every row and spatial position,
  * for the base and for the target each in its own network on the same rows (training rows, never
  * test rows). Target channels are put in the base's order by the alignment; a base channel that
- * receives padding takes the base's own statistics, dropped target channels have no say. Targets at
+ * receives padding takes the base's own statistics, dropped target channels have no say (a zip
+ * alignment, {@link CnnZip}: each base channel's target statistics are those of the average of the
+ * target channels zipped into it, measured in the target's own network). Targets at
  * λ: {@code mean* = (1−λ)μ_base + λμ_target}, {@code std* = (1−λ)σ_base + λσ_target}.
  *
  * <p>Renormalisation, point by point in module order: measure the merged network's pre-activation
