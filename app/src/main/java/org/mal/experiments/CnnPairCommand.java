@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 /**
  * Two CNNs of one layer structure merged along λ: by each aligner ({@code naive}, {@code weight}
  * matching, {@code activation} matching, with generalized permutations when the channel widths
- * differ), each without and with a correction of the merged network's statistics on training rows
+ * differ, or {@code zip}: ZipIt! on channels, {@link org.mal.core.cnn.CnnZip}, default decay and budget), each without and with a correction of the merged network's statistics on training rows
  * ({@code repair}: REPAIR for layers without batch norm plus a batch-norm reset; {@code bn-reset}:
  * the reset only). Prints test loss and accuracy per λ, the loss barrier (largest
  * {@code L(λ) − ((1−λ)L(0) + λL(1))}), the accuracy barrier and the midpoint accuracy of each curve.
@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cnn-pair", mixinStandardHelpOptions = true,
         description = "Merge two CNNs of one layer structure (channel widths may differ) along lambda: naive, weight matching, activation "
-                + "matching, each without and with REPAIR / batch-norm reset. Trains them, or reads them with --base/--target. "
+                + "matching or zip, each without and with REPAIR / batch-norm reset. Trains them, or reads them with --base/--target. "
                 + "Prints test loss/accuracy per lambda and the barriers.")
 public final class CnnPairCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
@@ -80,7 +80,7 @@ public final class CnnPairCommand implements Callable<Integer> {
     @Option(names = "--target", description = "Read the target from this safetensors file instead of training it.")
     Path targetFile;
 
-    @Option(names = "--aligners", defaultValue = "naive,weight,activation", split = ",", description = "Aligners (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--aligners", defaultValue = "naive,weight,activation", split = ",", description = "Aligners: naive, weight, activation, zip (default: ${DEFAULT-VALUE}).")
     List<String> aligners;
 
     @Option(names = "--correction", defaultValue = "repair", description = "repair or bn-reset, run after each aligner besides the plain merge "
@@ -102,7 +102,7 @@ public final class CnnPairCommand implements Callable<Integer> {
     @Option(names = "--grid", defaultValue = "11", description = "Lambda points in [0, 1] (default: ${DEFAULT-VALUE}).")
     int grid;
 
-    @Option(names = "--stats-rows", defaultValue = "2000", description = "Training rows for activation matching, REPAIR and the batch-norm reset "
+    @Option(names = "--stats-rows", defaultValue = "2000", description = "Training rows for activation matching, zip, REPAIR and the batch-norm reset "
             + "(default: ${DEFAULT-VALUE}).")
     int statsRows;
 

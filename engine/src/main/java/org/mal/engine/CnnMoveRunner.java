@@ -15,6 +15,8 @@ import org.mal.core.method.ConvexMerger;
 import org.mal.core.method.LambdaRule;
 import org.mal.core.method.NaiveAligner;
 import org.mal.core.method.WeightAligner;
+import org.mal.core.method.ZipAligner;
+import org.mal.core.align.Zip;
 import org.mal.core.model.Metrics;
 import org.mal.core.model.Model;
 import org.mal.core.model.ModelCard;
@@ -29,10 +31,11 @@ import org.mal.policies.Move;
  *
  * <p>The move's methods are resolved by the one registry ({@link MoveMethod#of}, so a wrong name or
  * setting fails as for MLPs) and then read as CNN methods ({@link #method}): aligners {@code naive},
- * {@code weight} ({@code max-sweeps}) and {@code activation} ({@code rows}); merger {@code convex},
+ * {@code weight} ({@code max-sweeps}), {@code activation} ({@code rows}) and {@code zip} ({@code rows},
+ * {@code decay}, {@code budget}; whole-network moves only, {@link CnnMoveMerge}); merger {@code convex},
  * whose {@code repair = true} is REPAIR for CNNs (batch-norm statistics reset on {@code repair-rows}
  * training rows, and REPAIR of convs without a batch norm: {@link CnnRepair.Correction#REPAIR}).
- * What has no CNN counterpart yet ({@code zip}, {@code np}, {@code depth = cka},
+ * What has no CNN counterpart yet ({@code np}, {@code depth = cka}, zip or activation matching of a partial layer map,
  * {@code repair-method = closed-form}, soups, plug-ins) is refused naming it.
  */
 final class CnnMoveRunner {
@@ -45,6 +48,7 @@ final class CnnMoveRunner {
         CnnMoveMerge.Matching matching;
         int sweeps = 100;
         int rows = 0;
+        Zip.Settings zip = Zip.Settings.DEFAULT;
         if (m.aligner() instanceof NaiveAligner) {
             matching = CnnMoveMerge.Matching.NAIVE;
         } else if (m.aligner() instanceof WeightAligner w) {
@@ -53,8 +57,12 @@ final class CnnMoveRunner {
         } else if (m.aligner() instanceof ActivationAligner a) {
             matching = CnnMoveMerge.Matching.ACTIVATION;
             rows = a.rows();
+        } else if (m.aligner() instanceof ZipAligner z) {
+            matching = CnnMoveMerge.Matching.ZIP;
+            rows = z.rows();
+            zip = new Zip.Settings(z.decay(), z.budget());
         } else {
-            throw new IllegalArgumentException("aligner " + m.aligner().name() + " is not built for CNNs; use naive, weight or activation");
+            throw new IllegalArgumentException("aligner " + m.aligner().name() + " is not built for CNNs; use naive, weight, activation or zip");
         }
         if (!(m.merger() instanceof ConvexMerger c)) {
             throw new IllegalArgumentException("merger " + m.merger().name() + " is not built for CNNs; use convex (repair = true: batch-norm reset / REPAIR)");
@@ -63,7 +71,7 @@ final class CnnMoveRunner {
         CnnRepair.Correction correction = c.repair() ? CnnRepair.Correction.REPAIR : CnnRepair.Correction.NONE;
         // one sample of training rows: the correction's when there is one (activation matching then reads the same rows)
         if (c.repair()) rows = c.repairRows();
-        return new CnnMoveMerge.Method(matching, sweeps, correction, Math.max(1, rows), seed);
+        return new CnnMoveMerge.Method(matching, sweeps, correction, Math.max(1, rows), seed, zip);
     }
 
     static Outcome run(Workbench bench, Move move, ModelCard base, String baseBlob, List<ModelCard> targets, double lossLimit,

@@ -110,12 +110,27 @@ class CnnMoveRunnerTest {
     }
 
     @Test
+    void aWholeCnnMoveCanBeZippedAndMaterialisesToTheWeightsItMeasured() {
+        Workbench bench = bench("");
+        ModelCard target = index.require("pix-cnn-wide-to-narrow-4x2");
+        Move move = move(target.id(), "0:0,1:1,2:2", Map.of("repair", true, "repair-rows", 100), "fixed", Map.of("value", 0.5))
+                .withAligner("zip", Map.of("rows", 100, "decay", 0.6, "budget", 0.25));
+        Outcome o = MoveRunner.run(bench, move, base, null, target, 1e9);
+        assertTrue(o.aligner().startsWith("zip/whole"), o.aligner());
+        assertEquals(0.5, o.lambda());
+        CnnModel merged = MoveRunner.materialiseCnn(bench, move, base, null, java.util.List.of(target), 0.5);
+        assertEquals(o.mergedWeights(), Model.hashParams(merged.params()));
+        Move weight = move(target.id(), "0:0,1:1,2:2", Map.of("repair", true, "repair-rows", 100), "fixed", Map.of("value", 0.5));
+        assertNotEquals(MoveRunner.run(bench, weight, base, null, target, 1e9).mergedWeights(), o.mergedWeights(), "zip is not weight matching");
+    }
+
+    @Test
     void methodsWithoutACnnCounterpartAreRefusedByName() {
         Workbench bench = bench("");
         ModelCard target = index.require("pix-cnn-equal-2x2");
-        Move zip = move(target.id(), "0:0,1:1,2:2", Map.of(), "fixed", Map.of("value", 0.5)).withAligner("zip", Map.of());
+        Move zip = move(target.id(), "1:1", Map.of(), "fixed", Map.of("value", 0.5)).withAligner("zip", Map.of());
         var e = assertThrows(IllegalArgumentException.class, () -> MoveRunner.run(bench, zip, base, null, target, 1e9));
-        assertTrue(e.getMessage().contains("aligner zip is not built for CNNs"), e.getMessage());
+        assertTrue(e.getMessage().contains("zip of a partial CNN layer map is not built"), e.getMessage());
         Move np = move(target.id(), "0:0,1:1,2:2", Map.of(), "fixed", Map.of("value", 0.5)).withMerger("np", Map.of());
         e = assertThrows(IllegalArgumentException.class, () -> MoveRunner.run(bench, np, base, null, target, 1e9));
         assertTrue(e.getMessage().contains("merger np is not built for CNNs"), e.getMessage());

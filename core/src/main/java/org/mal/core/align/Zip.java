@@ -111,7 +111,7 @@ public final class Zip {
      * The greedy zip of one layer: features 0..dA-1 are the base's, dA..dA+dB-1 the target's.
      * Returns, per base unit, the target units zipped into it.
      */
-    static int[][] zip(double[][] corr, int dA, int dB, Settings s) {
+    public static int[][] zip(double[][] corr, int dA, int dB, Settings s) {
         int n = dA + dB;
         double[][] sim = new double[n][];
         for (int i = 0; i < n; i++) sim[i] = corr[i].clone();
@@ -170,7 +170,7 @@ public final class Zip {
     }
 
     /** U (dB × dA): target unit t feeds, as itself, the base unit it was zipped into. */
-    static INDArray unmerge(int[][] groups, int dB) {
+    public static INDArray unmerge(int[][] groups, int dB) {
         INDArray u = Nd4j.zeros(DataType.DOUBLE, dB, groups.length);
         for (int g = 0; g < groups.length; g++) for (int t : groups[g]) u.putScalar(t, g, 1.0);
         return u;

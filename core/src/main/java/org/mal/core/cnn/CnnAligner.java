@@ -5,13 +5,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The CNN aligners by name, as {@code org.mal.core.method.Aligner} names the MLP ones
- * ({@code naive}, {@code weight}, {@code activation}). A separate interface because the MLP one is
+ * ({@code naive}, {@code weight}, {@code activation}, {@code zip}). A separate interface because the MLP one is
  * typed to MLPs end to end ({@code Pair} holds {@code Model}s, {@code Aligned} holds an
  * {@code Alignment} whose unit groups are dense-layer indices); a CNN's groups are the permutation
  * spec's names ({@code P_4}, {@code P_3.inner}) and its alignment a {@link CnnAlignment}.
  */
 public sealed interface CnnAligner {
-    List<String> NAMES = List.of(Naive.NAME, Weight.NAME, Activation.NAME);
+    List<String> NAMES = List.of(Naive.NAME, Weight.NAME, Activation.NAME, Zip.NAME);
 
     String name();
 
@@ -27,6 +27,7 @@ public sealed interface CnnAligner {
             case Naive.NAME -> new Naive();
             case Weight.NAME -> new Weight(CnnWeightMatching.Settings.DEFAULT);
             case Activation.NAME -> new Activation(Activation.DEFAULT_BATCH);
+            case Zip.NAME -> new Zip(org.mal.core.align.Zip.Settings.DEFAULT, Activation.DEFAULT_BATCH);
             default -> throw new IllegalArgumentException("unknown CNN aligner " + name + "; use one of " + NAMES);
         };
     }
@@ -64,6 +65,27 @@ public sealed interface CnnAligner {
         public CnnAlignment align(CnnModel base, CnnModel target, INDArray trainingImages) {
             if (trainingImages == null) throw new IllegalArgumentException("activation matching needs training images");
             return CnnActivationMatching.align(base, target, trainingImages, batchSize);
+        }
+    }
+
+    /**
+     * ZipIt! on channels ({@link CnnZip}) on the training images, in batches of {@code batchSize}:
+     * target channels averaged into the base's; follow it with the batch-norm reset (see {@link CnnZip}).
+     */
+    record Zip(org.mal.core.align.Zip.Settings settings, int batchSize) implements CnnAligner {
+        public static final String NAME = "zip";
+
+        public Zip {
+            if (settings == null) throw new IllegalArgumentException("zip needs its settings (decay, budget)");
+            if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
+
+        @Override public String name() { return NAME; }
+
+        @Override
+        public CnnAlignment align(CnnModel base, CnnModel target, INDArray trainingImages) {
+            if (trainingImages == null) throw new IllegalArgumentException("zip needs training images");
+            return CnnZip.align(base, target, trainingImages, batchSize, settings);
         }
     }
 }

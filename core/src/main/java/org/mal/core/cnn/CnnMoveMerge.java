@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li><b>whole</b>: every search layer {@code i ← i}, between two CNNs of one layer structure
  *       ({@link CnnTransplant#checkStructure}: only channel counts may differ). Every tensor is merged
  *       (convs, batch norms, residual blocks, the head), channels aligned by generalized permutations
- *       ({@link CnnChannelMatching}, or {@link CnnActivationMatching}); the correction
+ *       ({@link CnnChannelMatching}, or {@link CnnActivationMatching}), or zipped ({@link CnnZip}); the correction
  *       ({@link CnnRepair}) runs on the merged network.</li>
  *   <li><b>selective</b>: any other map; each pair must join two top-level convs ({@link CnnLayerMap}:
  *       same kernel, stride, padding, bias, and batch norm after both or neither; both read the image or
@@ -42,23 +42,30 @@ public final class CnnMoveMerge {
     private CnnMoveMerge() {}
 
     /** How channels are matched. */
-    public enum Matching { NAIVE, WEIGHT, ACTIVATION }
+    public enum Matching { NAIVE, WEIGHT, ACTIVATION, ZIP }
 
     /**
      * A move's method for CNNs.
      *
      * @param maxSweeps weight matching's sweep limit
-     * @param rows training rows that activation matching and the correction read (stratified, seeded; never test rows)
+     * @param rows training rows that activation matching, zip and the correction read (stratified, seeded; never test rows)
      * @param seed the sweep order's seed
+     * @param zip zip's decay and budget (read by {@link Matching#ZIP} only)
      */
-    public record Method(Matching matching, int maxSweeps, CnnRepair.Correction correction, int rows, long seed) {
+    public record Method(Matching matching, int maxSweeps, CnnRepair.Correction correction, int rows, long seed, org.mal.core.align.Zip.Settings zip) {
         public Method {
             if (maxSweeps < 1) throw new IllegalArgumentException("max-sweeps must be >= 1, got " + maxSweeps);
             if (rows < 1) throw new IllegalArgumentException("rows must be >= 1, got " + rows);
+            if (zip == null) throw new IllegalArgumentException("a method needs zip settings (decay, budget), even when it does not zip");
+        }
+
+        /** A method with zip's default settings. */
+        public Method(Matching matching, int maxSweeps, CnnRepair.Correction correction, int rows, long seed) {
+            this(matching, maxSweeps, correction, rows, seed, org.mal.core.align.Zip.Settings.DEFAULT);
         }
 
         /** Whether the method reads training rows. */
-        public boolean needsRows() { return matching == Matching.ACTIVATION || correction != CnnRepair.Correction.NONE; }
+        public boolean needsRows() { return matching == Matching.ACTIVATION || matching == Matching.ZIP || correction != CnnRepair.Correction.NONE; }
     }
 
     /** Batches of this many rows for statistics and activation matching. */
@@ -158,6 +165,7 @@ public final class CnnMoveMerge {
                 case NAIVE -> CnnChannelMatching.naive(base, target);
                 case WEIGHT -> CnnChannelMatching.align(base, target, new CnnWeightMatching.Settings(method.maxSweeps(), method.seed()));
                 case ACTIVATION -> CnnActivationMatching.align(base, target, images, BATCH);
+                case ZIP -> CnnZip.align(base, target, images, BATCH, method.zip());
             };
             CnnModel naive = CnnTransplant.aligned(base, target, CnnChannelMatching.naive(base, target));
             DoubleFunction<CnnModel> aligned = CnnRepair.curve(base, target, alignment, correctionFor(base.architecture(), method.correction()), images, BATCH);
@@ -168,6 +176,8 @@ public final class CnnMoveMerge {
             case NAIVE -> CnnLayerMap.naive(base, target, pairs);
             case WEIGHT -> CnnLayerMap.align(base, target, pairs, new CnnWeightMatching.Settings(method.maxSweeps(), method.seed()));
             case ACTIVATION -> throw new IllegalArgumentException("activation matching of a partial CNN layer map is not built; use the weight or naive aligner");
+            case ZIP -> throw new IllegalArgumentException("zip of a partial CNN layer map is not built (zip merges whole networks: every search layer i:i of two CNNs "
+                    + "of one layer structure); use the weight or naive aligner");
         };
         CnnLayerMap.Mapped naive = CnnLayerMap.naive(base, target, pairs);
         DoubleFunction<CnnModel> aligned;

@@ -23,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       {@link CnnLayerMap#check}); the reason says why.</li>
  * </ul>
  * {@link #curve} gives the merge along λ for an aligner ({@code naive}: channel {@code p} to channel
- * {@code p}; {@code weight}: weight matching) with a correction of the merged network on training
+ * {@code p}; {@code weight}: weight matching; {@code zip}: {@link CnnZip}, whole networks only) with a correction of the merged network on training
  * images; λ = 0 is the base itself in every case.
  */
 public sealed interface CnnPairing {
@@ -164,7 +164,8 @@ public sealed interface CnnPairing {
 
     /**
      * The merge of {@code target} into {@code base} along λ under {@code pairing}, aligned by
-     * {@code aligner} ({@code naive} or {@code weight}, default settings) and corrected by
+     * {@code aligner} ({@code naive}, {@code weight} or {@code zip}, default settings; zip reads
+     * {@code images} and merges {@link Whole} pairs only) and corrected by
      * {@code correction} on {@code images} (training rows; only read by a correction) in batches of
      * {@code batchSize}. {@link Whole} merges are {@link CnnRepair#curve}'s; a {@link Layers} merge
      * takes {@code none} or {@code bn-reset} (REPAIR's per-channel targets need both parents' channels
@@ -173,15 +174,19 @@ public sealed interface CnnPairing {
      */
     static DoubleFunction<CnnModel> curve(CnnModel base, CnnModel target, CnnPairing pairing, String aligner, CnnRepair.Correction correction,
                                           INDArray images, int batchSize) {
-        if (!aligner.equals(CnnAligner.Naive.NAME) && !aligner.equals(CnnAligner.Weight.NAME)) {
-            throw new IllegalArgumentException("pairs are aligned by naive or weight, not " + aligner);
+        if (!aligner.equals(CnnAligner.Naive.NAME) && !aligner.equals(CnnAligner.Weight.NAME) && !aligner.equals(CnnAligner.Zip.NAME)) {
+            throw new IllegalArgumentException("pairs are aligned by naive, weight or zip, not " + aligner);
         }
         boolean naive = aligner.equals(CnnAligner.Naive.NAME);
         if (pairing instanceof Whole) {
-            CnnAlignment a = naive ? CnnChannelMatching.naive(base, target) : CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT);
+            CnnAlignment a = aligner.equals(CnnAligner.Zip.NAME) ? CnnAligner.of(CnnAligner.Zip.NAME).align(base, target, images)
+                    : naive ? CnnChannelMatching.naive(base, target) : CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT);
             return CnnRepair.curve(base, target, a, correction, images, batchSize);
         }
         if (pairing instanceof Layers layers) {
+            if (aligner.equals(CnnAligner.Zip.NAME)) {
+                throw new IllegalArgumentException("zip merges whole networks of one layer structure; a layer map (" + layers.describe() + ") takes naive or weight");
+            }
             CnnLayerMap.Mapped m = naive ? CnnLayerMap.naive(base, target, layers.pairs())
                     : CnnLayerMap.align(base, target, layers.pairs(), CnnWeightMatching.Settings.DEFAULT);
             return switch (correction) {

@@ -24,7 +24,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * mean {@code μ} and population standard deviation {@code σ} over every row and spatial position,
  * for the base and for the target each in its own network on the same rows (training rows, never
  * test rows). Target channels are put in the base's order by the alignment; a base channel that
- * receives padding takes the base's own statistics, dropped target channels have no say. Targets at
+ * receives padding takes the base's own statistics, dropped target channels have no say (a zip
+ * alignment, {@link CnnZip}: each base channel's target statistics are those of the average of the
+ * target channels zipped into it, measured in the target's own network). Targets at
  * λ: {@code mean* = (1−λ)μ_base + λμ_target}, {@code std* = (1−λ)σ_base + λσ_target}.
  *
  * <p>Renormalisation, point by point in module order: measure the merged network's pre-activation
@@ -84,14 +86,25 @@ public final class CnnRepair {
         List<Integer> points = points(arch);
         Map<Integer, ChannelStats> sb = new TreeMap<>();
         Map<Integer, ChannelStats> st = new TreeMap<>();
+        Map<Integer, int[]> matches = new TreeMap<>();
         for (int i : points) {
             sb.put(i, stats(base, i, images, batchSize));
-            st.put(i, stats(target, i, images, batchSize));
+            if (alignment.zipped()) {
+                // zip: each base channel's target is the averaged channel of its group (MAL's MLP REPAIR for zip does the same)
+                int[][] zip = alignment.zip("P_" + i);
+                st.put(i, stats(target, i, images, batchSize, org.mal.core.align.Zip.merge(zip, target.architecture().permutationSpec().sizes().get("P_" + i))));
+                int[] m = new int[zip.length];
+                for (int p = 0; p < zip.length; p++) m[p] = zip[p].length == 0 ? -1 : p;
+                matches.put(i, m);
+            } else {
+                st.put(i, stats(target, i, images, batchSize));
+                matches.put(i, alignment.match("P_" + i));
+            }
         }
         return lambda -> {
             if (lambda == 0) return base;
             Map<Integer, ChannelStats> want = new TreeMap<>();
-            for (int i : points) want.put(i, targets(sb.get(i), st.get(i), alignment.match("P_" + i), lambda));
+            for (int i : points) want.put(i, targets(sb.get(i), st.get(i), matches.get(i), lambda));
             return renormalise(CnnMerge.convex(base, aligned, lambda), want, batchNorms, images, batchSize);
         };
     }
@@ -152,6 +165,11 @@ public final class CnnRepair {
      * over rows and positions, eval mode, on {@code images} in batches; accumulated in float64.
      */
     public static ChannelStats stats(CnnModel m, int i, INDArray images, int batchSize) {
+        return stats(m, i, images, batchSize, null);
+    }
+
+    /** The same for the channels {@code merge · channels} ({@code merge}: {@code n′ × n}, float64; null: the channels themselves). */
+    static ChannelStats stats(CnnModel m, int i, INDArray images, int batchSize, INDArray merge) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         long rows = images.size(0);
         if (rows < 1) throw new IllegalArgumentException("statistics need at least one row of images");
@@ -164,6 +182,7 @@ public final class CnnRepair {
             INDArray h = (x.rank() == 4 ? x : x.reshape('c', x.size(0), in[0], in[1], in[2])).castTo(m.floatType());
             for (int k = 0; k <= i; k++) h = m.layerOutput(k, h);
             INDArray z = CnnActivationMatching.samples(h, 1);
+            if (merge != null) z = z.mmul(merge.transpose());
             double[] s = z.sum(0).toDoubleVector();
             double[] q = z.mul(z).sum(0).toDoubleVector();
             if (sum == null) {

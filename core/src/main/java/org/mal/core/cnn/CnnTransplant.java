@@ -69,9 +69,11 @@ public final class CnnTransplant {
     /**
      * The target's tensors gathered into the base's shapes by {@code alignment} (see the class
      * comment), as a model of the base's architecture; each batch norm's counter is the target's.
-     * Neither model is modified.
+     * A zip alignment is applied by {@link CnnZip#aligned} (merge and unmerge matrices). Neither
+     * model is modified.
      */
     public static CnnModel aligned(CnnModel base, CnnModel target, CnnAlignment alignment) {
+        if (alignment.zipped()) return CnnZip.aligned(base, target, alignment.zipGroups());
         checkStructure(base.architecture(), target.architecture());
         CnnPermutationSpec spec = base.architecture().permutationSpec();
         Map<String, Integer> targetSizes = target.architecture().permutationSpec().sizes();

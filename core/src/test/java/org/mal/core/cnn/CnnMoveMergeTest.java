@@ -54,6 +54,28 @@ class CnnMoveMergeTest {
     }
 
     @Test
+    void aWholeMoveZipsWithItsSettingsAndAPartialMapRefusesZipByName() {
+        CnnArchitecture arch = CnnTestNets.resnet(4, 6);
+        CnnModel base = CnnChannelMatchingTest.alive(CnnTestNets.random(arch, 1, DataType.DOUBLE));
+        CnnModel target = CnnChannelMatchingTest.alive(CnnTestNets.random(CnnTestNets.resnet(5, 7), 2, DataType.DOUBLE));
+        Dataset training = rows(base, 40, 5);
+        org.mal.core.align.Zip.Settings s = new org.mal.core.align.Zip.Settings(0.7, 0.25);
+        CnnMoveMerge.Method zip = new CnnMoveMerge.Method(CnnMoveMerge.Matching.ZIP, 100, CnnRepair.Correction.NONE, 40, 0, s);
+        assertTrue(zip.needsRows());
+        LayerMap whole = LayerMap.identity(CnnMoveMerge.layers(arch).size());
+        CnnMoveMerge.Merges m = CnnMoveMerge.prepare(base, target, whole, zip, training);
+        assertEquals("zip/whole", m.described());
+        CnnAlignment want = CnnZip.align(base, target, training.features(0, training.size()), CnnMoveMerge.BATCH, s);
+        want.zipGroups().forEach((g, z) -> assertTrue(java.util.Arrays.deepEquals(z, m.alignment().zip(g)), g));
+        CnnModel at = m.aligned().apply(0.5);
+        CnnModel direct = CnnMerge.convex(base, CnnTransplant.aligned(base, target, want), 0.5);
+        direct.params().forEach((name, t) -> assertTrue(CnnTestNets.maxAbsDiff(t, at.params().get(name)) == 0, name));
+        assertSame(base, m.aligned().apply(0));
+        var e = assertThrows(IllegalArgumentException.class, () -> CnnMoveMerge.prepare(base, target, new LayerMap(List.of(new LayerMap.Pair(0, 0))), zip, training));
+        assertTrue(e.getMessage().startsWith("zip of a partial CNN layer map is not built"), e.getMessage());
+    }
+
+    @Test
     void lambdaZeroIsTheBaseItselfWhateverTheMapAndCorrection() {
         CnnModel base = CnnTestNets.random(zoo(ZooSpec.Network.CNN, 4, 8, 8), 1, DataType.FLOAT);
         CnnModel target = CnnTestNets.random(zoo(ZooSpec.Network.CNN, 8, 4, 8), 2, DataType.FLOAT);

@@ -156,7 +156,7 @@ class CnnPairingTest {
         assertEquals("repair: a layer-map merge (layer map [0<-0,4<-7]) takes none or bn-reset", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CnnPairing.curve(shallow, deep, new CnnPairing.Whole(), "activation",
                 CnnRepair.Correction.NONE, null, 10));
-        assertEquals("pairs are aligned by naive or weight, not activation", e.getMessage());
+        assertEquals("pairs are aligned by naive, weight or zip, not activation", e.getMessage());
     }
 
     @Test
