@@ -78,6 +78,21 @@ public final class CnnTransplant {
         CnnPermutationSpec spec = base.architecture().permutationSpec();
         Map<String, Integer> targetSizes = target.architecture().permutationSpec().sizes();
         checkMatches(spec.sizes(), targetSizes, alignment);
+        return rewrite(base, target, (t, group, ref) -> gather(t, ref.axis(), expand(alignment.targetForBase().get(group), ref.block())));
+    }
+
+    /** How one tensor of the target changes along one axis that a group of the base's permutation spec acts on. */
+    interface AxisRewrite {
+        INDArray apply(INDArray tensor, String group, CnnPermutationSpec.AxisRef ref);
+    }
+
+    /**
+     * The target's tensors in the base's architecture: each tensor passed through {@code rewrite} for
+     * every (group, axis) of the base's permutation spec that names it, in the spec's order, then cast
+     * to the base's float type; int64 tensors (batch-norm counters) are the target's.
+     */
+    static CnnModel rewrite(CnnModel base, CnnModel target, AxisRewrite rewrite) {
+        CnnPermutationSpec spec = base.architecture().permutationSpec();
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (CnnArchitecture.Param p : base.architecture().params()) {
             INDArray t = target.params().get(p.name());
@@ -87,7 +102,7 @@ public final class CnnTransplant {
             }
             for (Map.Entry<String, List<CnnPermutationSpec.AxisRef>> g : spec.groups().entrySet()) {
                 for (CnnPermutationSpec.AxisRef ref : g.getValue()) {
-                    if (ref.param().equals(p.name())) t = gather(t, ref.axis(), expand(alignment.targetForBase().get(g.getKey()), ref.block()));
+                    if (ref.param().equals(p.name())) t = rewrite.apply(t, g.getKey(), ref);
                 }
             }
             out.put(p.name(), t.castTo(base.floatType()));

@@ -127,31 +127,17 @@ public final class CnnZip {
         CnnPermutationSpec spec = base.architecture().permutationSpec();
         Map<String, Integer> targetSizes = target.architecture().permutationSpec().sizes();
         check(spec.sizes(), targetSizes, groups);
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        for (CnnArchitecture.Param p : base.architecture().params()) {
-            INDArray t = target.params().get(p.name());
-            if (p.int64()) {
-                out.put(p.name(), t);
-                continue;
-            }
-            t = t.castTo(DataType.DOUBLE);
-            for (Map.Entry<String, List<CnnPermutationSpec.AxisRef>> g : spec.groups().entrySet()) {
-                int[][] zip = groups.get(g.getKey());
-                int nb = targetSizes.get(g.getKey());
-                for (CnnPermutationSpec.AxisRef ref : g.getValue()) {
-                    if (!ref.param().equals(p.name())) continue;
-                    INDArray along = switch (ref.axis()) {
-                        case 0 -> blocks(Zip.merge(zip, nb), ref.block());
-                        case 1 -> blocks(Zip.unmerge(zip, nb).transpose(), ref.block());
-                        default -> throw new IllegalStateException("group " + g.getKey() + " acts on axis " + ref.axis() + " of " + ref.param()
-                                + "; zip knows output (0) and input (1) axes");
-                    };
-                    t = apply(t, ref.axis(), along);
-                }
-            }
-            out.put(p.name(), t.castTo(base.floatType()));
-        }
-        return new CnnModel(base.architecture(), out);
+        return CnnTransplant.rewrite(base, target, (t, group, ref) -> {
+            int[][] zip = groups.get(group);
+            int nb = targetSizes.get(group);
+            INDArray along = switch (ref.axis()) {
+                case 0 -> blocks(Zip.merge(zip, nb), ref.block());
+                case 1 -> blocks(Zip.unmerge(zip, nb).transpose(), ref.block());
+                default -> throw new IllegalStateException("group " + group + " acts on axis " + ref.axis() + " of " + ref.param()
+                        + "; zip knows output (0) and input (1) axes");
+            };
+            return apply(t.castTo(DataType.DOUBLE), ref.axis(), along);
+        });
     }
 
     /** Every group of the base has a zip of its size whose target channels are in range and in at most one base channel. */
