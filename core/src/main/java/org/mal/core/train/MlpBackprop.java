@@ -130,6 +130,13 @@ final class MlpBackprop {
         return array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
+    /** Rows {@code rows} of {@code features} ({@code [n, in]}, float32) gathered into this batch size's input buffer (overwritten by the next call). */
+    INDArray batch(INDArray features, int[] rows) {
+        INDArray x = buffers.computeIfAbsent(rows.length, Buffers::new).input;
+        Nd4j.pullRows(features, x, 1, rows);
+        return x;
+    }
+
     /**
      * Fills the gradient of the mean softmax cross-entropy of the batch {@code x} ({@code [b, in]},
      * float32, C order) against the classes {@code labels} at the current weights.
@@ -282,14 +289,16 @@ final class MlpBackprop {
         return true;
     }
 
-    /** Activations {@code act[i]} (layer i's output, ReLU applied in place) and their gradients {@code dact[i]} for one batch size. */
+    /** The batch's input, activations {@code act[i]} (layer i's output, ReLU applied in place) and their gradients {@code dact[i]}, for one batch size. */
     private final class Buffers {
+        final INDArray input;
         final INDArray[] act;
         final INDArray[] dact;
         final FloatBuffer[] actMemory;
         final FloatBuffer[] dactMemory;
 
         Buffers(int rows) {
+            input = Nd4j.create(DataType.FLOAT, rows, arch.inputSize());
             int depth = arch.depth();
             act = new INDArray[depth];
             dact = new INDArray[depth];

@@ -71,18 +71,15 @@ public final class Trainer {
         long totalSteps = (long) batches.batchesPerEpoch() * config.epochs();
         Dataset monitor = monitorSample(train, config.seed());
         INDArray features = train.sharedFeatures();
-        Map<Integer, INDArray> batchBuffers = new java.util.HashMap<>();
         Model current = start;
         int iteration = 0;
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
             if (epoch > 1) batches.reset();
             while (batches.hasNext()) {
                 int[] rows = batches.nextRows();
-                INDArray x = batchBuffers.computeIfAbsent(rows.length, n -> Nd4j.create(DataType.FLOAT, n, train.featureCount()));
-                Nd4j.pullRows(features, x, 1, rows);
                 int[] labels = new int[rows.length];
                 for (int k = 0; k < rows.length; k++) labels[k] = train.label(rows[k]);
-                net.step(x, labels, iteration);
+                net.step(net.batch(features, rows), labels, iteration);
                 iteration++;
                 listener.stepDone(iteration, totalSteps);
             }
