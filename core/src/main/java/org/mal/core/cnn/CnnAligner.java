@@ -25,7 +25,7 @@ public sealed interface CnnAligner {
     static CnnAligner of(String name) {
         return switch (name) {
             case Naive.NAME -> new Naive();
-            case Weight.NAME -> new Weight(CnnWeightMatching.Settings.DEFAULT);
+            case Weight.NAME -> new Weight(CnnChannelMatching.Settings.DEFAULT);
             case Activation.NAME -> new Activation(Activation.DEFAULT_BATCH);
             case Zip.NAME -> new Zip(org.mal.core.align.Zip.Settings.DEFAULT, Activation.DEFAULT_BATCH);
             default -> throw new IllegalArgumentException("unknown CNN aligner " + name + "; use one of " + NAMES);
@@ -42,7 +42,7 @@ public sealed interface CnnAligner {
     }
 
     /** Weight matching with generalized permutations ({@link CnnChannelMatching#align}). */
-    record Weight(CnnWeightMatching.Settings settings) implements CnnAligner {
+    record Weight(CnnChannelMatching.Settings settings) implements CnnAligner {
         public static final String NAME = "weight";
 
         @Override public String name() { return NAME; }

@@ -12,8 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Weight matching for CNNs whose channel counts differ: {@link CnnWeightMatching}'s permutation
- * coordinate descent with generalized permutations (zero padding, dropping), as
+ * Weight matching for CNNs, whose channel counts may differ: Git Re-Basin's permutation coordinate
+ * descent (Ainsworth et al. 2023, {@code weight_matching}) with generalized permutations (zero
+ * padding, dropping), as
  * {@code org.mal.core.align.WeightMatching} does for MLP units. Base and target must have the
  * same layer structure ({@link CnnTransplant#checkStructure}); each permutation group of the base's
  * {@link CnnPermutationSpec} ({@code n_a} channels) is matched with the same group of the target
@@ -33,15 +34,25 @@ import org.nd4j.linalg.factory.Nd4j;
  * to the larger width every term depends on {@code Q} and {@code P} only through {@code QᵀP}, so the
  * base is never permuted and its function is untouched by construction.
  *
- * <p>Sweeps visit the groups in the seeded random order of {@link CnnWeightMatching} (the same
- * draws), take a new match only when it gains more than {@code 1e-12}, and stop after a sweep
- * without gain or {@code maxSweeps}: with equal channel counts this is {@link CnnWeightMatching}
- * step for step (a test checks that they agree). Scores in float64. Neither model is modified.
+ * <p>Sweeps visit the groups in a seeded random order, take a new match only when it gains more than
+ * {@code 1e-12}, and stop after a sweep without gain or {@code maxSweeps}: with equal channel counts
+ * this is Git Re-Basin's descent with square permutations step for step ({@code CnnChannelMatchingTest}
+ * checks it against {@code CnnWeightMatching}, that descent written plainly, kept as the test's
+ * reference). Scores in float64. Neither model is modified.
  */
 public final class CnnChannelMatching {
-    public static final double MIN_GAIN = CnnWeightMatching.MIN_GAIN;
+    public static final double MIN_GAIN = 1e-12;
 
     private CnnChannelMatching() {}
+
+    /** @param maxSweeps upper bound on coordinate-descent sweeps; @param seed fixes the visiting order */
+    public record Settings(int maxSweeps, long seed) {
+        public static final Settings DEFAULT = new Settings(100, 0);
+
+        public Settings {
+            if (maxSweeps < 1) throw new IllegalArgumentException("maxSweeps must be at least 1, got " + maxSweeps);
+        }
+    }
 
     /** Channel {@code p} to channel {@code p} in every group, padding or dropping the rest: the naive merge's alignment. */
     public static CnnAlignment naive(CnnModel base, CnnModel target) {
@@ -52,7 +63,7 @@ public final class CnnChannelMatching {
         return new CnnAlignment("naive", matches, j, j, 0, 0);
     }
 
-    public static CnnAlignment align(CnnModel base, CnnModel target, CnnWeightMatching.Settings settings) {
+    public static CnnAlignment align(CnnModel base, CnnModel target, CnnChannelMatching.Settings settings) {
         long started = System.nanoTime();
         CnnTransplant.checkStructure(base.architecture(), target.architecture());
         return descend(new Problem(base, target), "weight", settings, started);
@@ -65,17 +76,17 @@ public final class CnnChannelMatching {
      * ({@link CnnLayerMap}), whose groups pair a base layer's channels with another layer's.
      */
     static CnnAlignment align(CnnPermutationSpec spec, Map<String, Integer> targetSizes, Map<String, INDArray> a, Map<String, INDArray> b,
-                              CnnWeightMatching.Settings settings) {
+                              CnnChannelMatching.Settings settings) {
         return descend(new Problem(spec, targetSizes, a, b), "weight", settings, System.nanoTime());
     }
 
-    /** {@code J} of matches on the groups of {@link #align(CnnPermutationSpec, Map, Map, Map, CnnWeightMatching.Settings)}. */
+    /** {@code J} of matches on the groups of {@link #align(CnnPermutationSpec, Map, Map, Map, CnnChannelMatching.Settings)}. */
     static double objective(CnnPermutationSpec spec, Map<String, Integer> targetSizes, Map<String, INDArray> a, Map<String, INDArray> b,
                             Map<String, int[]> matches) {
         return new Problem(spec, targetSizes, a, b).objective(matches);
     }
 
-    private static CnnAlignment descend(Problem problem, String method, CnnWeightMatching.Settings settings, long started) {
+    private static CnnAlignment descend(Problem problem, String method, CnnChannelMatching.Settings settings, long started) {
         Map<String, int[]> matches = problem.naive();
         double before = problem.objective(matches);
         List<String> groups = new ArrayList<>(problem.baseSizes.keySet());

@@ -21,7 +21,7 @@ import java.util.Arrays;
  * dense layers everywhere a user names one, and its alignment code (weight matching, transplant,
  * zip, REPAIR) indexes units as "outputs of dense layer k". A conv net's tensors and groups do not
  * fit those indices; folding them in would have changed every MLP path. This family stands beside
- * it with its own permutation spec ({@link CnnPermutationSpec}) and aligner ({@link CnnWeightMatching}).
+ * it with its own permutation spec ({@link CnnPermutationSpec}) and aligner ({@link CnnChannelMatching}).
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({

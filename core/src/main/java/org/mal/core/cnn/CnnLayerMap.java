@@ -75,7 +75,7 @@ public final class CnnLayerMap {
     }
 
     /** Weight matching on the mapped layers (see the class comment). */
-    public static Mapped align(CnnModel base, CnnModel target, List<Pair> pairs, CnnWeightMatching.Settings settings) {
+    public static Mapped align(CnnModel base, CnnModel target, List<Pair> pairs, CnnChannelMatching.Settings settings) {
         Problem p = new Problem(base, target, pairs);
         return p.mapped(CnnChannelMatching.align(p.spec, p.targetSizes, p.a, p.b, settings));
     }

@@ -163,7 +163,7 @@ public final class CnnMoveMerge {
         if (isWhole(base.architecture(), target.architecture(), map)) {
             CnnAlignment alignment = switch (method.matching()) {
                 case NAIVE -> CnnChannelMatching.naive(base, target);
-                case WEIGHT -> CnnChannelMatching.align(base, target, new CnnWeightMatching.Settings(method.maxSweeps(), method.seed()));
+                case WEIGHT -> CnnChannelMatching.align(base, target, new CnnChannelMatching.Settings(method.maxSweeps(), method.seed()));
                 case ACTIVATION -> CnnActivationMatching.align(base, target, images, BATCH);
                 case ZIP -> CnnZip.align(base, target, images, BATCH, method.zip());
             };
@@ -174,7 +174,7 @@ public final class CnnMoveMerge {
         List<CnnLayerMap.Pair> pairs = modulePairs(base.architecture(), target.architecture(), map);
         CnnLayerMap.Mapped mapped = switch (method.matching()) {
             case NAIVE -> CnnLayerMap.naive(base, target, pairs);
-            case WEIGHT -> CnnLayerMap.align(base, target, pairs, new CnnWeightMatching.Settings(method.maxSweeps(), method.seed()));
+            case WEIGHT -> CnnLayerMap.align(base, target, pairs, new CnnChannelMatching.Settings(method.maxSweeps(), method.seed()));
             case ACTIVATION -> throw new IllegalArgumentException("activation matching of a partial CNN layer map is not built; use the weight or naive aligner");
             case ZIP -> throw new IllegalArgumentException("zip of a partial CNN layer map is not built (zip merges whole networks: every search layer i:i of two CNNs "
                     + "of one layer structure); use the weight or naive aligner");

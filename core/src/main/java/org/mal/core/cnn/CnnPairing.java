@@ -180,7 +180,7 @@ public sealed interface CnnPairing {
         boolean naive = aligner.equals(CnnAligner.Naive.NAME);
         if (pairing instanceof Whole) {
             CnnAlignment a = aligner.equals(CnnAligner.Zip.NAME) ? CnnAligner.of(CnnAligner.Zip.NAME).align(base, target, images)
-                    : naive ? CnnChannelMatching.naive(base, target) : CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT);
+                    : naive ? CnnChannelMatching.naive(base, target) : CnnChannelMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT);
             return CnnRepair.curve(base, target, a, correction, images, batchSize);
         }
         if (pairing instanceof Layers layers) {
@@ -188,7 +188,7 @@ public sealed interface CnnPairing {
                 throw new IllegalArgumentException("zip merges whole networks of one layer structure; a layer map (" + layers.describe() + ") takes naive or weight");
             }
             CnnLayerMap.Mapped m = naive ? CnnLayerMap.naive(base, target, layers.pairs())
-                    : CnnLayerMap.align(base, target, layers.pairs(), CnnWeightMatching.Settings.DEFAULT);
+                    : CnnLayerMap.align(base, target, layers.pairs(), CnnChannelMatching.Settings.DEFAULT);
             return switch (correction) {
                 case NONE -> lambda -> CnnLayerMap.merge(base, m, lambda);
                 case BN_RESET -> {

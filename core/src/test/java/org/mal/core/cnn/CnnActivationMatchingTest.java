@@ -104,7 +104,7 @@ class CnnActivationMatchingTest {
         CnnAlignment n = CnnAligner.of("naive").align(base, target, x);
         CnnChannelMatching.naive(base, target).targetForBase().forEach((g, m) -> assertArrayEquals(m, n.match(g), g));
         CnnAlignment w = CnnAligner.of("weight").align(base, target, x);
-        CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT).targetForBase().forEach((g, m) -> assertArrayEquals(m, w.match(g), g));
+        CnnChannelMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT).targetForBase().forEach((g, m) -> assertArrayEquals(m, w.match(g), g));
         CnnAlignment a = CnnAligner.of("activation").align(base, target, x);
         CnnActivationMatching.align(base, target, x, 3).targetForBase().forEach((g, m) -> assertArrayEquals(m, a.match(g), g));
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> CnnAligner.of("np"));

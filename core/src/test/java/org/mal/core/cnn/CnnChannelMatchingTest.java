@@ -19,7 +19,7 @@ class CnnChannelMatchingTest {
 
     /** The aligners under test, each as (base, target) → alignment. */
     static final Map<String, BiFunction<CnnModel, CnnModel, CnnAlignment>> ALIGNERS = Map.of(
-            "weight", (a, b) -> CnnChannelMatching.align(a, b, CnnWeightMatching.Settings.DEFAULT),
+            "weight", (a, b) -> CnnChannelMatching.align(a, b, CnnChannelMatching.Settings.DEFAULT),
             "activation", (a, b) -> CnnActivationMatching.align(a, b, spread(40, 77), 16));
 
     /**
@@ -38,8 +38,8 @@ class CnnChannelMatchingTest {
         for (CnnArchitecture arch : List.of(CnnTestNets.plain(8, 12, 10, 16), CnnTestNets.pooled(9, 11), CnnTestNets.resnet())) {
             CnnModel base = CnnTestNets.random(arch, 31, DataType.DOUBLE);
             CnnModel target = CnnTestNets.random(arch, 32, DataType.DOUBLE);
-            CnnWeightMatching.Result want = CnnWeightMatching.align(base, target, new CnnWeightMatching.Settings(100, 5));
-            CnnAlignment got = CnnChannelMatching.align(base, target, new CnnWeightMatching.Settings(100, 5));
+            CnnWeightMatching.Result want = CnnWeightMatching.align(base, target, new CnnChannelMatching.Settings(100, 5));
+            CnnAlignment got = CnnChannelMatching.align(base, target, new CnnChannelMatching.Settings(100, 5));
             want.perms().forEach((g, p) -> assertArrayEquals(p, got.targetForBase().get(g), arch.describe() + " " + g));
             assertEquals(want.objectiveAfter(), got.objectiveAfter(), 1e-9 * Math.abs(want.objectiveAfter()));
             assertEquals(want.sweeps(), got.sweeps());
@@ -137,7 +137,7 @@ class CnnChannelMatchingTest {
     void transplantGathersChannelsAndFlattenBlocksAsADirectLoop() {
         CnnModel base = CnnTestNets.random(CnnTestNets.plain(5, 6, 4, 7), 40, DataType.DOUBLE);
         CnnModel target = CnnTestNets.random(CnnTestNets.plain(7, 4, 6, 5), 41, DataType.DOUBLE);
-        CnnAlignment a = CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT);
+        CnnAlignment a = CnnChannelMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT);
         CnnModel t = CnnTransplant.aligned(base, target, a);
         // conv 4: weight [out P_4, in P_0, 3, 3]
         checkConv(target.params().get("4.weight"), t.params().get("4.weight"), a.match("P_4"), a.match("P_0"));
@@ -180,7 +180,7 @@ class CnnChannelMatchingTest {
     void theObjectiveIsTheInnerProductWithTheTransplantAndEndsAtAFixedPoint() {
         CnnModel base = CnnTestNets.random(CnnTestNets.resnet(5, 7), 50, DataType.DOUBLE);
         CnnModel target = CnnTestNets.random(CnnTestNets.resnet(6, 6), 51, DataType.DOUBLE);
-        CnnAlignment a = CnnChannelMatching.align(base, target, new CnnWeightMatching.Settings(100, 2));
+        CnnAlignment a = CnnChannelMatching.align(base, target, new CnnChannelMatching.Settings(100, 2));
         assertTrue(a.objectiveAfter() > a.objectiveBefore() + 1e-6, a.toString());
         // reference: Σ over the grouped tensors of ⟨base, transplanted target⟩, by direct sums
         CnnModel t = CnnTransplant.aligned(base, target, a);
@@ -195,7 +195,7 @@ class CnnChannelMatchingTest {
         // one more sweep from the result gains nothing in any group
         CnnAlignment naiveOfResult = new CnnAlignment("x", a.targetForBase(), 0, 0, 0, 0);
         assertEquals(a.objectiveAfter(), CnnChannelMatching.objective(base, target, naiveOfResult.targetForBase()), 1e-9 * Math.abs(j));
-        CnnAlignment again = CnnChannelMatching.align(base, target, new CnnWeightMatching.Settings(100, 2));
+        CnnAlignment again = CnnChannelMatching.align(base, target, new CnnChannelMatching.Settings(100, 2));
         a.targetForBase().forEach((g, m) -> assertArrayEquals(m, again.targetForBase().get(g), "seeded: " + g));
     }
 
@@ -230,7 +230,7 @@ class CnnChannelMatchingTest {
     void structuresThatDifferBeyondChannelCountsAreRejectedNamingTheModule() {
         CnnModel base = CnnTestNets.random(CnnTestNets.pooled(4, 5), 1, DataType.DOUBLE);
         CnnModel deeper = CnnTestNets.random(CnnTestNets.plain(4, 5, 6, 7), 1, DataType.DOUBLE);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CnnChannelMatching.align(base, deeper, CnnWeightMatching.Settings.DEFAULT));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CnnChannelMatching.align(base, deeper, CnnChannelMatching.Settings.DEFAULT));
         assertEquals("base has 8 modules, target 14: channel alignment needs the same layer structure (a different depth needs a layer map)", e.getMessage());
         CnnArchitecture stride = new CnnArchitecture(1, 28, 28, List.of(new CnnLayer.Conv2d(1, 4, 3, 1, 0, true), new CnnLayer.BatchNorm2d(4, 1e-3),
                 new CnnLayer.Relu(), new CnnLayer.Conv2d(4, 5, 3, 1, 1, true), new CnnLayer.Relu(), new CnnLayer.GlobalAvgPool(), new CnnLayer.Flatten(),
@@ -243,7 +243,7 @@ class CnnChannelMatchingTest {
         CnnModel r = CnnTestNets.random(CnnTestNets.resnet(6, 6), 3, DataType.DOUBLE);
         CnnModel s = CnnTestNets.random(CnnTestNets.resnet(6, 8), 3, DataType.DOUBLE);
         assertTrue(CnnTestNets.resnet(6, 6).layers().get(4) instanceof CnnLayer.ResidualBlock b && b.projection(), "stride 2 keeps the projection");
-        CnnChannelMatching.align(r, s, CnnWeightMatching.Settings.DEFAULT);   // same structure: accepted
+        CnnChannelMatching.align(r, s, CnnChannelMatching.Settings.DEFAULT);   // same structure: accepted
         CnnAlignment bad = new CnnAlignment("bad", Map.of("P_0", new int[] {0, 0, 1, 2, 3, 4}), 0, 0, 0, 0);
         e = assertThrows(IllegalArgumentException.class, () -> CnnTransplant.aligned(r, s, bad));
         assertTrue(e.getMessage().startsWith("alignment bad matches groups [P_0]; the base has [P_0, P_3.inner"), e.getMessage());

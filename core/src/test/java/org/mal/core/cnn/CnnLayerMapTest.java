@@ -70,7 +70,7 @@ class CnnLayerMapTest {
             INDArray x = CnnTestNets.images(4, seed, DataType.DOUBLE);
             INDArray want = base.logits(x);
             List<CnnLayerMap.Pair> map = List.of(new CnnLayerMap.Pair(0, 0), new CnnLayerMap.Pair(4, 7));
-            CnnLayerMap.Mapped m = CnnLayerMap.align(base, target, map, CnnWeightMatching.Settings.DEFAULT);
+            CnnLayerMap.Mapped m = CnnLayerMap.align(base, target, map, CnnChannelMatching.Settings.DEFAULT);
             assertEquals(List.of("P_0<-P_0", "P_4<-P_7", "P_0<-P_4"), List.copyOf(m.alignment().targetForBase().keySet()));
             for (double lambda : CnnChannelMatchingTest.LAMBDAS) {
                 CnnModel merged = CnnLayerMap.merge(base, m, lambda);
@@ -92,7 +92,7 @@ class CnnLayerMapTest {
         CnnModel base = CnnTestNets.random(shallow(5, 7), 1, DataType.DOUBLE);
         CnnModel target = CnnTestNets.random(deep(6, 8), 2, DataType.DOUBLE);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CnnLayerMap.align(base, target, List.of(new CnnLayerMap.Pair(4, 0)), CnnWeightMatching.Settings.DEFAULT));
+                () -> CnnLayerMap.align(base, target, List.of(new CnnLayerMap.Pair(4, 0)), CnnChannelMatching.Settings.DEFAULT));
         assertEquals("pair 4<-0: the target's conv reads the image and the base's reads channels", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> CnnLayerMap.naive(base, target, List.of(new CnnLayerMap.Pair(4, 5))));
         assertEquals("layer maps pair top-level convs and residual blocks; the target's module 5 is BatchNorm2d(6)", e.getMessage());

@@ -107,7 +107,7 @@ class CnnPairingTest {
             assertEquals(new CnnPairing.Layers(pairs("0<-0", "3<-3", "4<-5", "5<-6"), List.of()), p);
             checkPlanted(base, target, p, "resnet, target deeper and wider, seed " + seed);
             // the block pairs' groups: the identity blocks stay in the stream they read, the projection starts one
-            CnnLayerMap.Mapped m = CnnLayerMap.align(base, target, ((CnnPairing.Layers) p).pairs(), CnnWeightMatching.Settings.DEFAULT);
+            CnnLayerMap.Mapped m = CnnLayerMap.align(base, target, ((CnnPairing.Layers) p).pairs(), CnnChannelMatching.Settings.DEFAULT);
             assertEquals(List.of("P_0<-P_0", "P_3.inner<-P_3.inner", "P_4.inner<-P_5.inner", "P_4<-P_5", "P_5.inner<-P_6.inner"),
                     m.alignment().targetForBase().keySet().stream().sorted().toList());
         }

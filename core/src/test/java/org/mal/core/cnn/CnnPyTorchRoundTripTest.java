@@ -145,7 +145,7 @@ class CnnPyTorchRoundTripTest {
     void aMergeOfTwoPyTorchNetsAndChannelPermutedCopiesGiveInPyTorchWhatMalComputes() throws Exception {
         CnnModel a = CnnIO.load(work.resolve("plain.safetensors")).model();
         CnnModel b = CnnIO.load(work.resolve("plain-b.safetensors")).model();
-        CnnWeightMatching.Result r = CnnWeightMatching.align(a, b, CnnWeightMatching.Settings.DEFAULT);
+        CnnWeightMatching.Result r = CnnWeightMatching.align(a, b, CnnChannelMatching.Settings.DEFAULT);
         assertTrue(r.objectiveAfter() > r.objectiveBefore(), r.toString());
         CnnModel merged = CnnMerge.convex(a, b.permuted(r.perms()), 0.5);
         CnnModel permuted = a.permuted(CnnTestNets.randomPerms(a.architecture(), 3));

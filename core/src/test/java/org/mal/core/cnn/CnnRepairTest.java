@@ -84,7 +84,7 @@ class CnnRepairTest {
         // widths differ both ways: the base pads group 0 (9 vs 7) and drops target units of group 1 (5 vs 8)
         CnnModel base = CnnTestNets.random(oneByOne(12, 9, 5, 4), 1, DataType.DOUBLE);
         CnnModel target = CnnTestNets.random(oneByOne(12, 7, 8, 4), 2, DataType.DOUBLE);
-        CnnAlignment a = CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT);
+        CnnAlignment a = CnnChannelMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT);
         INDArray x = rows(200, 12, 3);
         DoubleFunction<CnnModel> cnn = CnnRepair.curve(base, target, a, CnnRepair.Correction.REPAIR, x, 64);
         Model mlpBase = asMlp(base);
@@ -180,7 +180,7 @@ class CnnRepairTest {
                 new Case(CnnTestNets.random(noBatchNorm(6, 8, 7), 34, DataType.DOUBLE), CnnRepair.Correction.REPAIR, 1e-3))) {
             CnnModel base = c.model();
             CnnModel target = CnnChannelMatchingTest.permuted(base, 35);
-            CnnAlignment a = CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT);
+            CnnAlignment a = CnnChannelMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT);
             DoubleFunction<CnnModel> curve = CnnRepair.curve(base, target, a, c.correction(), x, 8);
             INDArray want = base.logits(x);
             double scale = want.amaxNumber().doubleValue();
@@ -202,7 +202,7 @@ class CnnRepairTest {
         INDArray x = CnnChannelMatchingTest.spread(32, 41);
         CnnModel base = BatchNormStatistics.reset(CnnTestNets.random(CnnTestNets.plain(6, 8, 5, 7), 42, DataType.DOUBLE), x, 8);
         CnnModel target = CnnChannelMatchingTest.permuted(CnnTestNets.withDeadChannels(base, CnnTestNets.plain(9, 11, 7, 10), 43), 44);
-        CnnAlignment a = CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT);
+        CnnAlignment a = CnnChannelMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT);
         DoubleFunction<CnnModel> curve = CnnRepair.curve(base, target, a, CnnRepair.Correction.REPAIR, x, 8);
         INDArray want = base.logits(x);
         for (double lambda : CnnChannelMatchingTest.LAMBDAS) {

@@ -23,7 +23,7 @@ class CnnWeightMatchingTest {
                 CnnModel base = CnnTestNets.random(arch, seed, DataType.DOUBLE);
                 Map<String, int[]> planted = CnnTestNets.randomPerms(arch, 100 + seed);
                 CnnModel target = base.permuted(planted);
-                CnnWeightMatching.Result r = CnnWeightMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT);
+                CnnWeightMatching.Result r = CnnWeightMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT);
                 planted.forEach((g, p) -> assertArrayEquals(PermutationSpec.inverse(p), r.perms().get(g), arch.describe() + " seed " + seed + " " + g));
                 assertTrue(r.objectiveAfter() > r.objectiveBefore(), r.toString());
                 CnnModel aligned = target.permuted(r.perms());
@@ -45,7 +45,7 @@ class CnnWeightMatchingTest {
         CnnArchitecture arch = CnnTestNets.plain(8, 12, 10, 16);
         CnnModel base = CnnTestNets.random(arch, 4, DataType.FLOAT);
         CnnModel target = base.permuted(CnnTestNets.randomPerms(arch, 5));
-        CnnModel aligned = target.permuted(CnnWeightMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT).perms());
+        CnnModel aligned = target.permuted(CnnWeightMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT).perms());
         INDArray x = CnnTestNets.images(6, 6, DataType.FLOAT);
         assertTrue(CnnTestNets.maxAbsDiff(base.logits(x), CnnMerge.convex(base, aligned, 0.5).logits(x)) <= 1e-5);
     }
@@ -55,17 +55,17 @@ class CnnWeightMatchingTest {
         CnnArchitecture arch = CnnTestNets.plain(8, 12, 10, 16);
         CnnModel base = CnnTestNets.random(arch, 21, DataType.DOUBLE);
         CnnModel target = CnnTestNets.random(arch, 22, DataType.DOUBLE);
-        CnnWeightMatching.Result r = CnnWeightMatching.align(base, target, new CnnWeightMatching.Settings(100, 7));
+        CnnWeightMatching.Result r = CnnWeightMatching.align(base, target, new CnnChannelMatching.Settings(100, 7));
         assertTrue(r.objectiveAfter() > r.objectiveBefore() + 1e-6, r.objectiveBefore() + " -> " + r.objectiveAfter());
         assertEquals(r.objectiveAfter(), CnnWeightMatching.objective(base, target, r.perms()), 1e-9);
         CnnModel aligned = target.permuted(r.perms());
         INDArray x = CnnTestNets.images(4, 8, DataType.DOUBLE);
         assertTrue(CnnTestNets.maxAbsDiff(target.logits(x), aligned.logits(x)) <= 1e-10);
         // seeded: the same settings give the same permutations
-        CnnWeightMatching.Result again = CnnWeightMatching.align(base, target, new CnnWeightMatching.Settings(100, 7));
+        CnnWeightMatching.Result again = CnnWeightMatching.align(base, target, new CnnChannelMatching.Settings(100, 7));
         r.perms().forEach((g, p) -> assertArrayEquals(p, again.perms().get(g), g));
         // coordinate descent ends where no group's assignment can improve: one more sweep from there gains nothing
-        CnnWeightMatching.Result more = CnnWeightMatching.align(base, aligned, new CnnWeightMatching.Settings(1, 3));
+        CnnWeightMatching.Result more = CnnWeightMatching.align(base, aligned, new CnnChannelMatching.Settings(1, 3));
         assertEquals(r.objectiveAfter(), more.objectiveBefore(), 1e-9 * Math.abs(r.objectiveAfter()));
         assertEquals(more.objectiveBefore(), more.objectiveAfter(), 1e-9 * Math.abs(more.objectiveBefore()));
     }
@@ -90,7 +90,7 @@ class CnnWeightMatchingTest {
         CnnModel base = CnnTestNets.random(CnnTestNets.pooled(4, 5), 1, DataType.FLOAT);
         CnnModel target = CnnTestNets.random(CnnTestNets.pooled(6, 5), 1, DataType.FLOAT);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> CnnWeightMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT));
+                () -> CnnWeightMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT));
         assertTrue(e.getMessage().startsWith("CNN weight matching needs one architecture for both models (for different channel counts use CnnChannelMatching): base Sequential(input 1x28x28: (0) Conv2d(1, 4,"),
                 e.getMessage());
     }

@@ -176,7 +176,7 @@ class CnnZipTest {
         assertTrue(diff <= 1e-6, what + ": the merge at λ = 1 is not the target's function: " + diff);
         assertSame(base, CnnMerge.convex(base, aligned, 0));
         // not vacuous: weight matching keeps one channel per base channel, so a duplicate's share of the outgoing weights is lost
-        CnnModel matched = CnnTransplant.aligned(base, target, CnnChannelMatching.align(base, target, CnnWeightMatching.Settings.DEFAULT));
+        CnnModel matched = CnnTransplant.aligned(base, target, CnnChannelMatching.align(base, target, CnnChannelMatching.Settings.DEFAULT));
         assertTrue(CnnTestNets.maxAbsDiff(target.logits(CHECK), CnnMerge.convex(base, matched, 1).logits(CHECK)) > 1e-4, what + ": dropping a duplicate changes nothing");
     }
 

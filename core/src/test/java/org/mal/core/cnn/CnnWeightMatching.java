@@ -27,23 +27,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * group; sweeps visit the groups in a seeded random order; a new permutation is taken only when it
  * gains more than {@code 1e-12}; the loop stops after a sweep without gain or {@code maxSweeps}.
  *
- * <p>Both models must have the same architecture (equal channel counts); {@link CnnChannelMatching}
- * is the same descent with generalized (zero-padded) permutations for different channel counts.
+ * <p>Both models must have the same architecture (equal channel counts). The test's reference for
+ * {@link CnnChannelMatching}, which is the same descent with generalized (zero-padded) permutations and
+ * what MAL runs: this is the square case written plainly, as the paper states it.
  * Scores are computed in float64 whatever the models' type. Neither model is modified.
  */
 public final class CnnWeightMatching {
-    public static final double MIN_GAIN = 1e-12;
+    static final double MIN_GAIN = CnnChannelMatching.MIN_GAIN;
 
     private CnnWeightMatching() {}
-
-    /** @param maxSweeps upper bound on coordinate-descent sweeps; @param seed fixes the visiting order */
-    public record Settings(int maxSweeps, long seed) {
-        public static final Settings DEFAULT = new Settings(100, 0);
-
-        public Settings {
-            if (maxSweeps < 1) throw new IllegalArgumentException("maxSweeps must be at least 1, got " + maxSweeps);
-        }
-    }
 
     /**
      * The permutation of each group that brings the target to the base ({@code target.permuted(perms)}
@@ -57,7 +49,7 @@ public final class CnnWeightMatching {
         }
     }
 
-    public static Result align(CnnModel base, CnnModel target, Settings settings) {
+    public static Result align(CnnModel base, CnnModel target, CnnChannelMatching.Settings settings) {
         if (!base.architecture().equals(target.architecture())) {
             throw new IllegalArgumentException("CNN weight matching needs one architecture for both models (for different channel counts use CnnChannelMatching): base "
                     + base.architecture().describe() + ", target " + target.architecture().describe());
