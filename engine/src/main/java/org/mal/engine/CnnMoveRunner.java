@@ -99,7 +99,7 @@ final class CnnMoveRunner {
         LambdaRule rule = MoveMethod.of(move).rule();
         double lambda = rule.choose(LambdaRule.Curve.measured(sets.get(0), lambdas, first.loss(), first.accuracy(), lossLimit,
                 l -> aligned.at(0, l).metrics()));
-        CnnModel merged = merges.aligned().apply(lambda);
+        CnnModel merged = aligned.model(lambda);
         Map<String, Double> accuracy = new LinkedHashMap<>();
         for (int k = 0; k < sets.size(); k++) accuracy.put(sets.get(k).name(), aligned.at(k, lambda).metrics().accuracy());
         double loss = aligned.at(0, lambda).metrics().loss();
@@ -109,10 +109,11 @@ final class CnnMoveRunner {
                 (System.nanoTime() - started) / 1e9, Model.hashParams(merged.params()), paired);
     }
 
-    /** A merge's loss, accuracy and per-row correctness on each task at each λ asked, each computed once. */
+    /** A merge at each λ asked, and its loss, accuracy and per-row correctness on each task, each computed once. */
     private static final class Measured {
         private final java.util.function.DoubleFunction<CnnModel> mergeAt;
         private final List<Dataset> sets;
+        private final Map<Double, CnnModel> models = new HashMap<>();
         private final List<Map<Double, org.mal.core.model.Evaluator.Rows>> memo = new ArrayList<>();
 
         Measured(java.util.function.DoubleFunction<CnnModel> mergeAt, List<Dataset> sets) {
@@ -121,8 +122,13 @@ final class CnnMoveRunner {
             for (int k = 0; k < sets.size(); k++) memo.add(new HashMap<>());
         }
 
+        /** The merge at {@code lambda} (with a batch-norm reset, its statistics are measured once, not once per task). */
+        CnnModel model(double lambda) {
+            return models.computeIfAbsent(lambda, mergeAt::apply);
+        }
+
         org.mal.core.model.Evaluator.Rows at(int task, double lambda) {
-            return memo.get(task).computeIfAbsent(lambda, l -> CnnMoveMerge.rows(mergeAt.apply(l), sets.get(task)));
+            return memo.get(task).computeIfAbsent(lambda, l -> CnnMoveMerge.rows(model(l), sets.get(task)));
         }
 
         Lmc.Curve curve(int task, double[] lambdas) {
